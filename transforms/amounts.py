@@ -1,0 +1,263 @@
+"""Money amounts: find spans in simplified text, then parse each span to a typed value.
+
+Finding (``find_amount_spans``) and parsing (``parse_amount``) are separate so each can be
+tested on its own.  All patterns live here, named and compiled once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from transforms.chinese_numbers import NUMERAL_CHARS, parse_number
+from transforms.sentences import clause_bounds, sentence_bounds
+
+Qualifier = Literal["exact", "approximate", "lower_bound"]
+
+# --- Patterns -------------------------------------------------------------------------------
+_ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_CHINESE = rf"[{NUMERAL_CHARS}]+"
+# Currency written before the number: 人民币50万元, HK$ 512,307.65, 澳门币贰拾叁万…元正.
+_PREFIX_CURRENCY = (
+    r"人民币|港币|港元|澳门币|澳门元|新台币|台币|美元|美金|欧元|英镑|日元|"
+    r"RMB|HKD|HK\$|NT\$|US\$|USD|MOP\$?|¥|￥"
+)
+# Currency or unit after the number; longest alternatives first.
+_SUFFIX_CURRENCY = (
+    r"元人民币|港元|港币|澳门元|澳门币|新台币|台币|美元|美金|欧元|英镑|日元|元正|元"
+)
+_BIG_UNIT = r"千万|百万|亿|万"
+_RANGE_JOIN = r"\s*(?:至|到|-|－|—|~|～)\s*"
+_APPROX_BEFORE = r"约合|折合|大约|约|近|将近|超过|超|逾|多达"
+
+AMOUNT_PATTERN = re.compile(
+    rf"""
+    (?P<qual>{_APPROX_BEFORE})?
+    (?:(?P<pre>{_PREFIX_CURRENCY})\s?)?
+    (?:(?P<low>{_ARABIC}|{_CHINESE})(?P<low_unit>{_BIG_UNIT})?(?:元)?{_RANGE_JOIN})?
+    (?P<num>{_ARABIC}|{_CHINESE})
+    (?P<more>余|多)?
+    (?P<unit>{_BIG_UNIT})?
+    (?:(?P<tail>\d+|[{NUMERAL_CHARS}]+?)(?P<tail_unit>千|百)?(?=元|$|[^\d{NUMERAL_CHARS}]))?
+    (?P<more2>余|多)?
+    (?P<suf>{_SUFFIX_CURRENCY})?
+    (?:(?P<jiao>[\d零一二两三四五六七八九壹贰叁肆伍陆柒捌玖])角)?
+    (?:(?P<fen>[\d零一二两三四五六七八九壹贰叁肆伍陆柒捌玖])分)?
+    (?P<after>以上|左右|有余)?
+    """,
+    re.VERBOSE,
+)
+# Amounts without 元 count only right after a donation verb and with a 万/亿 unit.
+_DONATION_CONTEXT = re.compile(r"(?:捐款|捐赠|认捐|筹集|筹得|已筹|募集|募得|善款|捐资|捐出)(?:了|达|约|近|超)?$")
+# A bare 万/亿 number followed by one of these is a count, not money.
+_COUNT_AFTER = re.compile(r"^(?:人|户|名|个|家|次|册|件|份|斤|吨|亩|平方|套|台|本|株|只|头|所|间|位|元)")
+
+_CURRENCY_CODES: dict[str, str] = {
+    "人民币": "CNY", "元人民币": "CNY", "RMB": "CNY", "¥": "CNY", "￥": "CNY",
+    "港币": "HKD", "港元": "HKD", "HKD": "HKD", "HK$": "HKD",
+    "澳门币": "MOP", "澳门元": "MOP", "MOP": "MOP", "MOP$": "MOP",
+    "新台币": "TWD", "台币": "TWD", "NT$": "TWD",
+    "美元": "USD", "美金": "USD", "US$": "USD", "USD": "USD",
+    "欧元": "EUR", "英镑": "GBP", "日元": "JPY",
+}
+_UNIT_VALUES: dict[str, int] = {"万": 10_000, "亿": 100_000_000, "千万": 10_000_000, "百万": 1_000_000}
+_CONVERSION_BETWEEN = re.compile(r"^\s*[(（]\s*(?:约合|折合|合|约|即|相当于)?\s*$")
+
+# Role keywords, most specific first.  Why a list: several can share a clause and the nearest
+# one before the amount is the one that governs it.
+ROLE_KEYWORDS: tuple[tuple[str, str], ...] = (
+    ("in_kind", r"款物价值|物资价值|物资市值|市值|折合价值|价值"),
+    ("pledged", r"认捐|承诺捐赠|承诺捐|意向捐赠|承诺"),
+    ("fund_size", r"留本冠名基金|冠名基金|专项基金|基金规模|设立.{0,6}基金|基金"),
+    ("disbursed", r"拨付|下拨|划拨|资助|投入|发放|支出|援助资金|帮扶资金"),
+    ("raised", r"筹集|募集|筹得|募得|筹款|已筹|收到|接收|接受"),
+    ("donated", r"捐赠|捐款|捐出|捐献|捐助|捐资|捐建|捐"),
+)
+_ROLE_PATTERNS = tuple((role, re.compile(words)) for role, words in ROLE_KEYWORDS)
+_CUMULATIVE = re.compile(r"累计|共计|总计|合计|总额|累积|历年")
+
+
+@dataclass(frozen=True, slots=True)
+class AmountMention:
+    """One money amount, with offsets into the text it was found in."""
+
+    start: int
+    end: int
+    raw: str
+    value: Decimal
+    currency: str
+    qualifier: Qualifier
+    high: Decimal | None
+    role: str | None
+    cumulative: bool
+    conversion_of: int | None  # index of the amount this one restates in another currency
+    sentence_start: int
+    sentence_end: int
+
+    @property
+    def approximate(self) -> bool:
+        return self.qualifier != "exact"
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    start: int
+    end: int
+    match: re.Match[str]
+
+
+def _has_money_marker(m: re.Match[str]) -> bool:
+    return bool(m.group("pre") or m.group("suf"))
+
+
+def find_amount_spans(text: str) -> list[_Span]:
+    """Spans that are money: a currency marker, or a 万/亿 number right after a donation verb."""
+    spans: list[_Span] = []
+    pos = 0
+    while True:
+        m = AMOUNT_PATTERN.search(text, pos)
+        if m is None:
+            break
+        if m.group("num") is None or m.end() == m.start():
+            pos = m.start() + 1
+            continue
+        if not _is_plausible(text, m):
+            pos = m.start() + 1
+            continue
+        spans.append(_Span(m.start(), m.end(), m))
+        pos = m.end()
+    return spans
+
+
+def _is_plausible(text: str, m: re.Match[str]) -> bool:
+    num = m.group("num")
+    if not any(ch.isdigit() or ch in NUMERAL_CHARS for ch in num):
+        return False
+    # A numeral made only of unit characters (万, 亿) is a word, not a number.
+    if all(ch in "万亿千百十" for ch in num) and not m.group("unit") and num not in ("千万", "百万"):
+        if not m.group("suf"):
+            return False
+    if _has_money_marker(m):
+        # Bare prefix without number context such as "¥" alone cannot happen; a prefix alone
+        # (e.g. 美元 before a count) still needs digits right after, which the regex requires.
+        return True
+    if not m.group("unit"):
+        return False
+    before = text[max(0, m.start() - 6) : m.start()]
+    after = text[m.end() : m.end() + 3]
+    return bool(_DONATION_CONTEXT.search(before)) and not _COUNT_AFTER.match(after)
+
+
+def _scaled(number: str, unit: str | None) -> Decimal:
+    value = parse_number(number)
+    if unit:
+        value *= _UNIT_VALUES[unit]
+    return value
+
+
+def parse_amount(m: re.Match[str], default_currency: str = "CNY") -> tuple[Decimal, Decimal | None, str, Qualifier]:
+    """Value, range high, ISO currency and qualifier of one matched span."""
+    num, unit = m.group("num"), m.group("unit")
+    # 千万元 / 百万元 written as a bare unit: the "number" is the unit itself.
+    if num in ("千万", "百万") and not unit:
+        value = Decimal(_UNIT_VALUES[num])
+    elif unit is None and num[-1] in "万亿" and len(num) > 1 and not num[0].isdigit():
+        value = parse_number(num)
+    else:
+        value = _scaled(num, unit)
+    tail = m.group("tail")
+    if tail:
+        tail_value = parse_number(tail)
+        tail_unit = m.group("tail_unit")
+        if tail_unit:
+            tail_value *= 1000 if tail_unit == "千" else 100
+        value += tail_value
+    if m.group("jiao"):
+        value += parse_number(m.group("jiao")) / 10
+    if m.group("fen"):
+        value += parse_number(m.group("fen")) / 100
+    high: Decimal | None = None
+    if m.group("low"):
+        low_unit = m.group("low_unit") or unit
+        high = value
+        value = _scaled(m.group("low"), low_unit)
+    marker = m.group("pre") or m.group("suf") or ""
+    currency = _CURRENCY_CODES.get(marker, default_currency)
+    if m.group("suf") in _CURRENCY_CODES and m.group("pre") not in _CURRENCY_CODES:
+        currency = _CURRENCY_CODES[m.group("suf")]
+    qualifier: Qualifier = "exact"
+    if m.group("more") or m.group("more2") or m.group("after") in ("以上", "有余"):
+        qualifier = "lower_bound"
+    if m.group("qual") in ("超过", "超", "逾", "多达"):
+        qualifier = "lower_bound"
+    elif m.group("qual") in ("约", "大约", "近", "将近", "约合", "折合") or m.group("after") == "左右":
+        qualifier = "approximate"
+    return _plain(value), _plain(high) if high is not None else None, currency, qualifier
+
+
+def _plain(value: Decimal) -> Decimal:
+    """Integral values without exponent or trailing zeros (6200000, not 6.2E+6 or 6200000.0)."""
+    return Decimal(int(value)) if value == value.to_integral_value() else value
+
+
+def _role(text: str, start: int, end: int) -> tuple[str | None, bool]:
+    c_start, c_end = clause_bounds(text, start)
+    s_start, s_end = sentence_bounds(text, start)
+    before_clause = text[c_start:start]
+    best: tuple[int, str] | None = None
+    for role, pattern in _ROLE_PATTERNS:
+        for match in pattern.finditer(before_clause):
+            if best is None or match.end() > best[0]:
+                best = (match.end(), role)
+    if best is None:
+        before_sentence = text[s_start:start]
+        for role, pattern in _ROLE_PATTERNS:
+            for match in pattern.finditer(before_sentence):
+                if best is None or match.end() > best[0]:
+                    best = (match.end(), role)
+    if best is None:
+        after = text[end:c_end]
+        for role, pattern in _ROLE_PATTERNS:
+            if pattern.search(after):
+                best = (0, role)
+                break
+    cumulative = bool(_CUMULATIVE.search(text[s_start:end]))
+    return (best[1] if best else None), cumulative
+
+
+def extract_amounts(text: str, default_currency: str = "CNY") -> list[AmountMention]:
+    """Every money amount in ``text``, in text order.
+
+    ``default_currency`` is what a plain 元 means: CNY on the mainland, the local currency for
+    Hong Kong (HKD), Macau (MOP) and Taiwan (TWD) sources.
+    """
+    mentions: list[AmountMention] = []
+    for span in find_amount_spans(text):
+        try:
+            value, high, currency, qualifier = parse_amount(span.match, default_currency)
+        except (ValueError, ArithmeticError):
+            continue  # a malformed numeral is not an amount; the caller counts what was found
+        role, cumulative = _role(text, span.start, span.end)
+        conversion_of = None
+        if mentions and _CONVERSION_BETWEEN.match(text[mentions[-1].end : span.start]):
+            conversion_of = len(mentions) - 1
+        s_start, s_end = sentence_bounds(text, span.start)
+        mentions.append(
+            AmountMention(
+                start=span.start,
+                end=span.end,
+                raw=text[span.start : span.end],
+                value=value,
+                currency=currency,
+                qualifier=qualifier,
+                high=high,
+                role=role,
+                cumulative=cumulative,
+                conversion_of=conversion_of,
+                sentence_start=s_start,
+                sentence_end=s_end,
+            )
+        )
+    return mentions

@@ -1,0 +1,163 @@
+"""HTML page → article: title, publication date, main text, source line.
+
+Pure: bytes and headers in, a frozen ``Article`` out, or ``PageError`` saying what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from bs4 import BeautifulSoup, Tag
+from w3lib.encoding import html_to_unicode
+
+from transforms.dates import date_from_url, find_published, parse_date
+
+# Elements and class/id words that are page furniture, never article text.
+_FURNITURE_TAGS = ("script", "style", "nav", "header", "footer", "aside", "form", "noscript")
+_FURNITURE_WORDS = re.compile(
+    r"nav|menu|footer|breadcrumb|crumb|share|related|copyright|sidebar|side-|toolbar|banner"
+    r"|comment|pager|pagination|links|recommend|hot|rank",
+    re.I,
+)
+# Whole lines inside a body that are furniture: image file names, counters, widgets.
+_FURNITURE_LINE = re.compile(
+    r"^(?:\S+\.(?:jpe?g|png|gif|bmp|webp)|\S*_fororder_\S*|[【\[]?(?:字体|字號|字号|打印|关闭|"
+    r"纠错|分享到|收藏)[^】\]]{0,12}[】\]]?|(?:浏览|瀏覽|阅读|閱讀|点击)[:：]?\s*\d+\s*次?|"
+    r"(?:当前位置|當前位置|您的位置)[:：].*|下转[A-Z]?\d+版?)$",
+    re.I,
+)
+_SOURCE_LINE = re.compile(r"(?:来源|來源|稿源)[:：]\s*([^\s|丨/　]+)")
+_TITLE_SPLIT = re.compile(r"\s*[_|｜—–-]{1,2}\s*")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+class PageError(ValueError):
+    """A page that does not yield an article, with the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Selectors:
+    title: str | None = None
+    date: str | None = None
+    body: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    url: str
+    title: str
+    published: datetime | None
+    body: str  # paragraphs separated by "\n"
+    source_line: str | None
+    encoding: str
+    replacement_chars: int  # U+FFFD produced by decoding: a sign of a wrong or mixed encoding
+
+    @property
+    def text(self) -> str:
+        """What extraction reads: the title, then the body."""
+        return f"{self.title}\n{self.body}"
+
+
+def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
+    """Decode with the HTTP charset, then a BOM, then ``<meta>``, then detection.
+
+    GB2312/GBK are read as GB18030 and Big5 as Big5-HKSCS (their supersets), as browsers do.
+    """
+    encoding, text = html_to_unicode(content_type, body)
+    return text, encoding
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"[ \t\r\f\v\xa0\u3000]+", " ", text).strip()
+
+
+def _drop_furniture(soup: BeautifulSoup) -> None:
+    for tag in soup.find_all(_FURNITURE_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if tag.decomposed or tag.attrs is None:
+            continue
+        words = " ".join([*tag.get("class", []), tag.get("id", "") or ""])
+        if words and _FURNITURE_WORDS.search(words) and tag.name not in ("body", "html"):
+            tag.decompose()
+
+
+def _paragraphs(container: Tag) -> list[str]:
+    blocks = container.find_all(["p", "h2", "h3", "li"]) or [container]
+    lines = []
+    for block in blocks:
+        for line in block.get_text("\n").split("\n"):
+            line = _clean(line)
+            if line and not _FURNITURE_LINE.match(line):
+                lines.append(line)
+    return lines
+
+
+def _main_container(soup: BeautifulSoup) -> Tag | None:
+    """The element whose own paragraphs hold the most Han characters."""
+    best: tuple[int, Tag] | None = None
+    for p in soup.find_all("p"):
+        parent = p.parent
+        if not isinstance(parent, Tag):
+            continue
+        score = sum(len(_HAN.findall(c.get_text())) for c in parent.find_all("p", recursive=False))
+        if best is None or score > best[0]:
+            best = (score, parent)
+    return best[1] if best else None
+
+
+def _title(soup: BeautifulSoup, selector: str | None) -> str:
+    if selector and (node := soup.select_one(selector)):
+        return _clean(node.get_text(" "))
+    h1 = soup.find("h1")
+    if h1 and _clean(h1.get_text(" ")):
+        return _clean(h1.get_text(" "))
+    if soup.title and soup.title.string:
+        return _TITLE_SPLIT.split(_clean(soup.title.string))[0]
+    return ""
+
+
+def parse_article(
+    url: str, body: bytes, content_type: str | None = None, selectors: Selectors | None = None
+) -> Article:
+    """Parse one article page; raises ``PageError`` when no title or main text is found."""
+    sel = selectors or Selectors()
+    html, encoding = decode_html(body, content_type)
+    soup = BeautifulSoup(html, "lxml")
+    page_text = soup.get_text("\n")
+    title = _title(soup, sel.title)
+    published = None
+    if sel.date and (node := soup.select_one(sel.date)):
+        published = find_published(node.get_text(" "))
+    source = _SOURCE_LINE.search(page_text)
+    if published is None:
+        published = find_published(page_text)
+    if published is None and (from_url := date_from_url(url)):
+        published = datetime(from_url.year, from_url.month, from_url.day)
+    if sel.body:
+        container = soup.select_one(sel.body)
+        if container is None:
+            raise PageError(f"{url}: body selector {sel.body!r} matched nothing")
+        paragraphs = _paragraphs(container)
+    else:
+        _drop_furniture(soup)
+        container = _main_container(soup)
+        paragraphs = _paragraphs(container) if container else []
+    if not title:
+        raise PageError(f"{url}: no title (no <h1> and no <title>)")
+    if not paragraphs:
+        raise PageError(f"{url}: no main text found")
+    return Article(
+        url=url,
+        title=title,
+        published=published,
+        body="\n".join(paragraphs),
+        source_line=source.group(1) if source else None,
+        encoding=encoding,
+        replacement_chars=html.count("\ufffd"),
+    )
+
+
+__all__ = ["Article", "PageError", "Selectors", "decode_html", "parse_article", "parse_date"]

@@ -1,0 +1,170 @@
+"""Normalize Chinese news text to simplified script while keeping a map back to the original.
+
+Every mention found downstream is located in the *simplified* text and reported with offsets
+into the *original* text, so a researcher can always highlight the exact characters the site
+published.  Each edit step below therefore returns a ``MappedText``: the new text plus, for every
+character of it, the index of the original character it came from.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+import opencc
+
+ScriptVariant = Literal["simplified", "traditional", "mixed", "none"]
+
+# A parenthesised pinyin syllable (with tone marks) injected after a Han character by some
+# mirror sites: 善款(kuǎn), 超過(guò), 25萬(wàn)元.  Removed before anything else.
+_INJECTED_PINYIN = re.compile(
+    r"(?<=[\u4e00-\u9fff])[(（]\s*[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}\s*[)）]"
+)
+# Leftover HTML entities that survive a bad export, e.g. &rdquo;
+_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6});")
+_ENTITY_TEXT = {"&rdquo;": "”", "&ldquo;": "“", "&nbsp;": " ", "&amp;": "&", "&quot;": '"'}
+
+
+@dataclass(frozen=True, slots=True)
+class MappedText:
+    """Text plus, for each character, the offset of the original character it stands for."""
+
+    text: str
+    origin: tuple[int, ...]
+    original_length: int
+
+    @classmethod
+    def identity(cls, text: str) -> MappedText:
+        return cls(text, tuple(range(len(text))), len(text))
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map the half-open span [start, end) of this text back to the original."""
+        if start >= end:
+            pos = self.origin[start] if start < len(self.origin) else self.original_length
+            return pos, pos
+        return self.origin[start], self.origin[end - 1] + 1
+
+    def replace(self, pattern: re.Pattern[str], repl: dict[str, str] | str) -> MappedText:
+        """Replace matches of ``pattern``; replacement characters map to the match start."""
+        pieces: list[str] = []
+        origin: list[int] = []
+        last = 0
+        for match in pattern.finditer(self.text):
+            pieces.append(self.text[last : match.start()])
+            origin.extend(self.origin[last : match.start()])
+            new = repl if isinstance(repl, str) else repl.get(match.group(0), "")
+            pieces.append(new)
+            origin.extend([self.origin[match.start()]] * len(new))
+            last = match.end()
+        pieces.append(self.text[last:])
+        origin.extend(self.origin[last:])
+        return MappedText("".join(pieces), tuple(origin), self.original_length)
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    original: str
+    simplified: str
+    variant: ScriptVariant
+    mapped: MappedText
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.mapped.original_span(start, end)
+
+
+@cache
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def detect_script(text: str) -> ScriptVariant:
+    """Classify text by the Han characters that differ between the two scripts.
+
+    Counting characters that change under t2s (traditional-only) and under s2t (simplified-only)
+    is robust to the leaks real pages have (用于 inside traditional text).
+    """
+    han = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
+    if not han:
+        return "none"
+    to_simp = _converter("t2s").convert(han)
+    to_trad = _converter("s2t").convert(han)
+    traditional_only = sum(1 for a, b in zip(han, to_simp, strict=False) if a != b)
+    simplified_only = sum(1 for a, b in zip(han, to_trad, strict=False) if a != b)
+    if traditional_only == 0 and simplified_only == 0:
+        return "simplified"
+    share = traditional_only / (traditional_only + simplified_only)
+    if share >= 0.8:
+        return "traditional"
+    if share <= 0.2:
+        return "simplified"
+    return "mixed"
+
+
+def _fold_width(mapped: MappedText) -> MappedText:
+    """Full-width digits, Latin letters and money signs to half width (same length)."""
+    chars = []
+    for ch in mapped.text:
+        code = ord(ch)
+        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A:
+            chars.append(unicodedata.normalize("NFKC", ch))
+        elif ch in "．＄":
+            chars.append(unicodedata.normalize("NFKC", ch))
+        elif ch == "\u3000":
+            chars.append(" ")
+        else:
+            chars.append(ch)
+    return MappedText("".join(chars), mapped.origin, mapped.original_length)
+
+
+def _convert_script(mapped: MappedText, config: str) -> MappedText:
+    """Convert with OpenCC line by line, keeping a per-character map where lengths agree.
+
+    Character configs keep length; phrase configs (tw2sp, hk2s) occasionally do not.  For such a
+    line the map is stretched proportionally, which keeps every span inside the right line.
+    """
+    converter = _converter(config)
+    out: list[str] = []
+    origin: list[int] = []
+    pos = 0
+    for line in mapped.text.splitlines(keepends=True):
+        converted = converter.convert(line)
+        line_origin = mapped.origin[pos : pos + len(line)]
+        if len(converted) == len(line):
+            origin.extend(line_origin)
+        else:
+            for i in range(len(converted)):
+                origin.append(line_origin[min(len(line) - 1, i * len(line) // len(converted))])
+        out.append(converted)
+        pos += len(line)
+    return MappedText("".join(out), tuple(origin), mapped.original_length)
+
+
+def opencc_config(variant: ScriptVariant, locale: str | None) -> str:
+    """Phrase-aware configs for Taiwan and Hong Kong vocabulary, plain t2s otherwise."""
+    if variant == "simplified" or variant == "none":
+        return "t2s"
+    if locale == "tw":
+        return "tw2sp"
+    if locale in ("hk", "mo"):
+        return "hk2s"
+    return "t2s"
+
+
+def normalize(text: str, locale: str | None = None) -> NormalizedText:
+    """Repair noise and convert ``text`` to simplified script, keeping offsets to ``text``."""
+    mapped = MappedText.identity(text)
+    mapped = mapped.replace(_INJECTED_PINYIN, "")
+    mapped = mapped.replace(_ENTITY, _ENTITY_TEXT)
+    mapped = _fold_width(mapped)
+    variant = detect_script(text)
+    if variant in ("traditional", "mixed"):
+        mapped = _convert_script(mapped, opencc_config(variant, locale))
+    return NormalizedText(original=text, simplified=mapped.text, variant=variant, mapped=mapped)
+
+
+def to_simplified(text: str) -> str:
+    """Plain character conversion, for names and short strings."""
+    return _converter("t2s").convert(text)
