@@ -23,7 +23,9 @@ from spiders.registry import Site, load_registry
 USER_AGENT = "charity-news/0.1 (+https://github.com/charity-news/charity-news; research crawler)"
 
 
-def crawl_settings(sites: list[Site], raw_dir: Path, crawl_id: str) -> dict[str, Any]:
+def crawl_settings(
+    sites: list[Site], raw_dir: Path, crawl_id: str, proxy: str | None = None
+) -> dict[str, Any]:
     """Scrapy settings: the project template's polite defaults plus the raw-store pipeline."""
     return {
         "BOT_NAME": "charitynews",
@@ -40,6 +42,8 @@ def crawl_settings(sites: list[Site], raw_dir: Path, crawl_id: str) -> dict[str,
         "DOWNLOAD_MAXSIZE": 10 * 1024 * 1024,
         "HTTPERROR_ALLOW_ALL": False,
         "ITEM_PIPELINES": {"spiders.pipelines.RawStorePipeline": 100},
+        "DOWNLOADER_MIDDLEWARES": {"spiders.middlewares.FetchProxyMiddleware": 50},
+        "CHARITYNEWS_FETCH_PROXY": proxy,
         "CHARITYNEWS_RAW_DIR": str(raw_dir),
         "CHARITYNEWS_CRAWL_ID": crawl_id,
         "LOG_LEVEL": "INFO",
@@ -67,8 +71,8 @@ class CrawlResult:
         return int(self.stats.get("response_received_count", 0))
 
 
-def run_crawl(sites: list[Site], raw_dir: Path, crawl_id: str) -> CrawlResult:
-    process = CrawlerProcess(crawl_settings(sites, raw_dir, crawl_id), install_root_handler=True)
+def run_crawl(sites: list[Site], raw_dir: Path, crawl_id: str, proxy: str | None = None) -> CrawlResult:
+    process = CrawlerProcess(crawl_settings(sites, raw_dir, crawl_id, proxy), install_root_handler=True)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, sites=sites)
     process.start()
@@ -80,8 +84,8 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m spiders.crawl", description=__doc__)
     parser.add_argument("--registry", type=Path, required=True, help="site registry (TOML)")
     parser.add_argument("--data-dir", type=Path, required=True, help="CHARITYNEWS_DATA_DIR")
-    parser.add_argument("--base", action="append", default=[], metavar="SITE=URL",
-                        help="address for a site's {base} placeholder (sample sites)")
+    parser.add_argument("--proxy", default=None,
+                        help="fetch every page through this HTTP proxy (the local sample server)")
     parser.add_argument("--site", action="append", default=[], help="crawl only these sites")
     parser.add_argument("--crawl-id", default=None)
     return parser.parse_args(argv)
@@ -89,8 +93,7 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
-    bases = dict(item.split("=", 1) for item in args.base)
-    sites = load_registry(args.registry, bases)
+    sites = load_registry(args.registry)
     if args.site:
         unknown = set(args.site) - {s.name for s in sites}
         if unknown:
@@ -103,10 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         from dagster_pipes import open_dagster_pipes
 
         with open_dagster_pipes() as pipes:
-            result = run_crawl(sites, raw_dir, crawl_id)
+            result = run_crawl(sites, raw_dir, crawl_id, args.proxy)
             pipes.report_asset_materialization(metadata=_metadata(result, raw_dir))
     else:
-        result = run_crawl(sites, raw_dir, crawl_id)
+        result = run_crawl(sites, raw_dir, crawl_id, args.proxy)
         logging.getLogger(__name__).info("crawl %s: %s", crawl_id, result.per_site())
     return 0 if result.pages_fetched else 1
 

@@ -39,7 +39,7 @@ class Site:
     sample: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _site(raw: dict[str, Any], bases: Mapping[str, str], where: str) -> Site:
+def _site(raw: dict[str, Any], where: str) -> Site:
     unknown = set(raw) - _SITE_KEYS
     if unknown:
         raise RegistryError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_SITE_KEYS)}")
@@ -49,10 +49,6 @@ def _site(raw: dict[str, Any], bases: Mapping[str, str], where: str) -> Site:
     name = raw["name"]
 
     def url(value: str) -> str:
-        if "{base}" in value:
-            if name not in bases:
-                raise RegistryError(f"{where}: {value!r} needs a base address for site {name!r}")
-            value = value.replace("{base}", bases[name].rstrip("/"))
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise RegistryError(f"{where}: {value!r} is not an http(s) URL")
@@ -88,13 +84,13 @@ def _site(raw: dict[str, Any], bases: Mapping[str, str], where: str) -> Site:
     )
 
 
-def load_registry(path: Path, bases: Mapping[str, str] | None = None) -> list[Site]:
-    """Read and validate a registry; ``bases`` fills ``{base}`` placeholders by site name."""
+def load_registry(path: Path) -> list[Site]:
+    """Read and validate a registry file."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise RegistryError(f"{path}: cannot read registry: {exc}") from exc
-    sites = [_site(raw, bases or {}, f"{path} site #{i + 1}") for i, raw in enumerate(data.get("site", []))]
+    sites = [_site(raw, f"{path} site #{i + 1}") for i, raw in enumerate(data.get("site", []))]
     names = [s.name for s in sites]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

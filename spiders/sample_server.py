@@ -1,8 +1,10 @@
 """A local HTTP server for the bundled, fictional sample sites (demo and tests only).
 
-Each site gets its own port on 127.0.0.1, its own robots.txt and its own encoding: the pages
-are rendered from the article files in ``sample_sites/<site>/articles/*.toml`` and encoded as
-the site declares (UTF-8; Big5; GBK declared only in a ``<meta>`` tag as gb2312).
+One server on a free port of 127.0.0.1 answers for every sample host (``www.shanxing.example``…)
+as an HTTP proxy would, routing by the requested host, so each site keeps its own robots.txt
+and its URLs do not change from run to run.  Pages are rendered from the article files in
+``sample_sites/<site>/articles/*.toml`` and encoded as the site declares (UTF-8; Big5; GBK
+declared only in a ``<meta>`` tag, as gb2312).
 """
 
 from __future__ import annotations
@@ -143,12 +145,12 @@ class SampleSite:
         return "text/html"
 
 
-def _handler_for(sample: SampleSite) -> type[BaseHTTPRequestHandler]:
+def _handler_for(samples: dict[str, SampleSite]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "SampleCMS/2.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
-            log.debug("%s %s", sample.site.name, format % args)
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("%s", format % args)
 
         def _send(self, status: int, body: bytes, content_type: str) -> None:
             self.send_response(status)
@@ -158,71 +160,66 @@ def _handler_for(sample: SampleSite) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def do_GET(self) -> None:
+            # A proxy request carries the absolute URL; a direct one only the Host header.
             parsed = urlparse(self.path)
-            path = parsed.path
-            query = parse_qs(parsed.query)
+            host = (parsed.hostname or self.headers.get("Host", "").split(":")[0]).lower()
+            sample = samples.get(host)
+            if sample is None:
+                self._send(502, f"unknown sample host {host!r}".encode(), "text/plain; charset=utf-8")
+                return
+            path, query = parsed.path or "/", parse_qs(parsed.query)
             if path == "/robots.txt":
                 self._send(200, _ROBOTS.encode(), "text/plain")
-                return
-            if path.lower().endswith((".jpg", ".jpeg", ".gif", ".png")):
+            elif path.lower().endswith((".jpg", ".jpeg", ".gif", ".png")):
                 self._send(200, _GIF, "image/gif")
-                return
-            if path == "/":
+            elif path == "/":
                 self.send_response(302)
                 self.send_header("Location", sample.list_path(1))
+                self.send_header("Content-Length", "0")
                 self.end_headers()
-                return
-            full = path + (f"?{parsed.query}" if parsed.query else "")
-            if full in sample.by_path:
+            elif (full := path + (f"?{parsed.query}" if parsed.query else "")) in sample.by_path:
                 page = sample.render_article(sample.by_path[full])
                 self._send(200, sample.encode(page), sample.content_type())
-                return
-            list_path = path if "page" not in query else f"{path}?page={query['page'][0]}"
-            number = sample.list_page_number(list_path)
-            if number is not None:
+            elif (number := sample.list_page_number(
+                path if "page" not in query else f"{path}?page={query['page'][0]}"
+            )) is not None:
                 self._send(200, sample.encode(sample.render_list(number)), sample.content_type())
-                return
-            self._send(404, "<html><body><h1>404 页面不存在</h1></body></html>".encode(), "text/html; charset=utf-8")
+            else:
+                self._send(404, "<html><body><h1>404 页面不存在</h1></body></html>".encode(),
+                           "text/html; charset=utf-8")
 
     return Handler
 
 
 @dataclass(frozen=True)
 class RunningSamples:
+    proxy: str  # http://127.0.0.1:PORT
     registry_path: Path
-    bases: dict[str, str]
     sites: list[Site]
     article_count: int
 
 
 @contextmanager
 def serve_sample_sites(root: Path = SAMPLE_ROOT) -> Iterator[RunningSamples]:
-    """Serve every sample site on its own free port of 127.0.0.1 until the block ends."""
+    """Serve every sample site from one free port of 127.0.0.1 until the block ends."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(root / "templates"), autoescape=True, keep_trailing_newline=True
     )
     registry_path = root / "sites.toml"
-    template_sites = load_registry(registry_path, {s: "http://127.0.0.1" for s in _site_names(registry_path)})
-    servers: list[ThreadingHTTPServer] = []
-    bases: dict[str, str] = {}
-    total = 0
+    sites = load_registry(registry_path)
+    samples = {urlparse(site.homepage).hostname or "": SampleSite(site, root, env) for site in sites}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(samples))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="sample-sites", daemon=True)
+    thread.start()
     try:
-        for site in template_sites:
-            sample = SampleSite(site, root, env)
-            total += len(sample.articles)
-            server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(sample))
-            server.daemon_threads = True
-            servers.append(server)
-            threading.Thread(target=server.serve_forever, name=f"sample-{site.name}", daemon=True).start()
-            bases[site.name] = f"http://127.0.0.1:{server.server_address[1]}"
-        sites = load_registry(registry_path, bases)
-        yield RunningSamples(registry_path, bases, sites, total)
+        yield RunningSamples(
+            proxy=f"http://127.0.0.1:{server.server_address[1]}",
+            registry_path=registry_path,
+            sites=sites,
+            article_count=sum(len(s.articles) for s in samples.values()),
+        )
     finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
-
-
-def _site_names(registry_path: Path) -> list[str]:
-    data = tomllib.loads(registry_path.read_text("utf-8"))
-    return [s["name"] for s in data.get("site", [])]
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

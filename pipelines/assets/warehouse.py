@@ -1,0 +1,39 @@
+"""Warehouse stage: load extracted articles into the SQL warehouse."""
+
+
+import dagster as dg
+from sqlalchemy.orm import Session
+
+from pipelines.digest.render import format_amount
+from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
+from pipelines.staging import read_jsonl
+from warehouse.load import load_extracted
+from warehouse.queries import warehouse_counts
+
+
+@dg.asset(group_name="warehouse", deps=["mentions"], kinds={"sqlite", "postgres"})
+def warehouse_tables(
+    storage: StorageResource, site_registry: SiteRegistryResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Sources, articles, organizations, GB/T 2260 regions and amount/organization/region
+    mentions with provenance, in the warehouse at CHARITYNEWS_DB_URL (migrated to the latest
+    schema first).  Loads are idempotent: articles are keyed by URL and their mentions replaced
+    in one transaction.  Syndication clusters are rebuilt after each load.
+    """
+    engine = warehouse.migrated_engine()
+    report = load_extracted(engine, site_registry.sites(), read_jsonl(storage.staging("mentions.jsonl")))
+    with Session(engine) as session:
+        counts = warehouse_counts(session)
+    engine.dispose()
+    return dg.MaterializeResult(
+        metadata={
+            "articles": report.articles,
+            "amount_mentions": report.amount_mentions,
+            "organization_mentions": report.organization_mentions,
+            "region_mentions": report.region_mentions,
+            "organizations": counts.organizations,
+            "syndication_clusters_with_copies": report.multi_article_clusters,
+            "amount_total_cny": format_amount(counts.amount_total_cny),
+            "database": dg.MetadataValue.text(engine.url.render_as_string(hide_password=True)),
+        }
+    )

@@ -1,0 +1,28 @@
+"""Assembles the charity-news code location: assets by stage, resources from the environment."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.assets import crawl, digest, transform, warehouse
+from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
+from pipelines.settings import load_settings
+
+ALL_ASSETS = dg.load_assets_from_modules([crawl, transform, warehouse, digest])
+
+
+def build_resources() -> dict[str, object]:
+    settings = load_settings()
+    return {
+        "storage": StorageResource(data_dir=str(settings.data_dir)),
+        "site_registry": SiteRegistryResource(registry=settings.sites),
+        "warehouse": WarehouseResource(db_url=settings.db_url),
+        "pipes_subprocess_client": dg.PipesSubprocessClient(),
+    }
+
+
+daily_news_job = dg.define_asset_job(
+    "daily_news", selection=dg.AssetSelection.all(), description="Crawl, extract, load and digest."
+)
+
+defs = dg.Definitions(assets=ALL_ASSETS, resources=build_resources(), jobs=[daily_news_job])

@@ -1,0 +1,72 @@
+"""Dagster resources: where data lives, which sites to crawl, and the warehouse."""
+
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+from sqlalchemy import Engine
+
+from pipelines.settings import SAMPLES
+from spiders.raw_store import RawStore
+from spiders.registry import Site, load_registry
+from spiders.sample_server import SAMPLE_ROOT, serve_sample_sites
+from warehouse.db import make_engine, upgrade
+
+
+class StorageResource(dg.ConfigurableResource):
+    """Root of the raw store, staging files and digests (CHARITYNEWS_DATA_DIR)."""
+
+    data_dir: str
+
+    @property
+    def root(self) -> Path:
+        return Path(self.data_dir)
+
+    def raw_store(self) -> RawStore:
+        return RawStore(self.root / "raw")
+
+    def staging(self, name: str) -> Path:
+        return self.root / "staging" / name
+
+    def digest_dir(self) -> Path:
+        return self.root / "digest"
+
+
+class SiteRegistryResource(dg.ConfigurableResource):
+    """Which sites to crawl (CHARITYNEWS_SITES).
+
+    ``samples`` is the offline stand-in: the bundled fictional sites, served for the length of
+    the crawl by a local server on 127.0.0.1.  Any other value is the path of a registry file.
+    """
+
+    registry: str = SAMPLES
+
+    def registry_path(self) -> Path:
+        return SAMPLE_ROOT / "sites.toml" if self.registry == SAMPLES else Path(self.registry)
+
+    def sites(self) -> list[Site]:
+        return load_registry(self.registry_path())
+
+    @contextmanager
+    def crawl_command(self, data_dir: Path, crawl_id: str) -> Iterator[list[str]]:
+        """The crawler's command line, with the sample server running if samples are used."""
+        command = [sys.executable, "-m", "spiders.crawl", "--registry", str(self.registry_path()),
+                   "--data-dir", str(data_dir), "--crawl-id", crawl_id]
+        if self.registry != SAMPLES:
+            yield command
+            return
+        with serve_sample_sites() as running:
+            yield [*command, "--proxy", running.proxy]
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The SQL warehouse (CHARITYNEWS_DB_URL): SQLite by default, PostgreSQL in production."""
+
+    db_url: str
+
+    def migrated_engine(self) -> Engine:
+        upgrade(self.db_url)
+        return make_engine(self.db_url)
