@@ -27,8 +27,9 @@ def _demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     print(f"charity-news demo: crawling the bundled sample sites into {settings.data_dir}", flush=True)
     with dg.instance_for_test() as instance:  # an ephemeral instance: the demo leaves no run history
-        result = dg.materialize(ALL_ASSETS, resources=build_resources(), instance=instance,
-                                raise_on_error=False)
+        result = dg.materialize(
+            ALL_ASSETS, resources=build_resources(), instance=instance, raise_on_error=False
+        )
         if not result.success:
             for event in result.all_events:
                 if event.is_failure and event.step_key:
@@ -46,9 +47,10 @@ def _demo(args: argparse.Namespace) -> int:
         "charity-news demo finished in %.0f s" % (time.monotonic() - started),
         f"  sites crawled        {counts.sources}",
         f"  pages fetched        {crawl['pages_fetched'].value}",
-        f"  articles             {counts.articles} ({counts.clusters_with_copies} syndicated report(s) found on several sites)",
-        f"  amount mentions      {counts.amount_mentions}, total {format_amount(counts.amount_total_cny)} in CNY "
-        "(all mentions, conversions not double counted)",
+        f"  articles             {counts.articles} "
+        f"({counts.clusters_with_copies} syndicated report(s) found on several sites)",
+        f"  amount mentions      {counts.amount_mentions}, "
+        f"total {format_amount(counts.amount_total_cny)} in CNY (every mention; conversions not added twice)",
         f"  organizations        {counts.organizations}",
         f"  regions              {counts.regions} distinct GB/T 2260 divisions",
         f"  database             {settings.db_url}",
@@ -80,16 +82,29 @@ def _extract(args: argparse.Namespace) -> int:
         except (OSError, PageError, ValueError) as exc:
             failed = True
             record["error"] = f"{type(exc).__name__}: {exc}"
-            print(json.dumps(record, ensure_ascii=False)) if args.jsonl else print(f"{name}: {record['error']}")
+            print(json.dumps(record, ensure_ascii=False)) if args.jsonl else print(
+                f"{name}: {record['error']}"
+            )
             continue
         record.update(
             variant=result.variant if result.variant != "none" else "simplified",
             title=title,
             published=published.date().isoformat() if published else None,
-            amounts=[{"value": float(a.value) if a.value % 1 else int(a.value), "currency": a.currency,
-                      "raw": a.raw, "start": a.start, "end": a.end, "approximate": a.approximate,
-                      "qualifier": a.qualifier, "high": float(a.high) if a.high is not None else None,
-                      "role": a.role, "cumulative": a.cumulative} for a in result.amounts],
+            amounts=[
+                {
+                    "value": float(a.value) if a.value % 1 else int(a.value),
+                    "currency": a.currency,
+                    "raw": a.raw,
+                    "start": a.start,
+                    "end": a.end,
+                    "approximate": a.approximate,
+                    "qualifier": a.qualifier,
+                    "high": float(a.high) if a.high is not None else None,
+                    "role": a.role,
+                    "cumulative": a.cumulative,
+                }
+                for a in result.amounts
+            ],
             organizations=_unique_orgs(result.organizations),
             regions=_unique_regions(result.regions),
         )
@@ -129,8 +144,10 @@ def _serve_samples(args: argparse.Namespace) -> int:
     from spiders.sample_server import serve_sample_sites
 
     with serve_sample_sites() as running:
-        print(f"sample sites served through proxy {running.proxy} "
-              f"({', '.join(s.homepage for s in running.sites)}); Ctrl-C stops")
+        print(
+            f"sample sites served through proxy {running.proxy} "
+            f"({', '.join(s.homepage for s in running.sites)}); Ctrl-C stops"
+        )
         print(f"try: curl -x {running.proxy} {running.sites[0].start_urls[0]}")
         try:
             while True:
@@ -157,8 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--jsonl", action="store_true", help="one JSON object per file")
     extract.add_argument("--locale", default="mainland", choices=["mainland", "hk", "mo", "tw"])
     extract.set_defaults(func=_extract)
-    sub.add_parser("serve-samples", help="serve the sample sites on 127.0.0.1").set_defaults(func=_serve_samples)
-    sub.add_parser("db-upgrade", help="migrate the warehouse to the latest schema").set_defaults(func=_db_upgrade)
+    sub.add_parser("serve-samples", help="serve the sample sites on 127.0.0.1").set_defaults(
+        func=_serve_samples
+    )
+    sub.add_parser("db-upgrade", help="migrate the warehouse to the latest schema").set_defaults(
+        func=_db_upgrade
+    )
     return parser
 
 

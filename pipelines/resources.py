@@ -1,6 +1,5 @@
 """Dagster resources: where data lives, which sites to crawl, and the warehouse."""
 
-
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,8 +52,17 @@ class SiteRegistryResource(dg.ConfigurableResource):
     @contextmanager
     def crawl_command(self, data_dir: Path, crawl_id: str) -> Iterator[list[str]]:
         """The crawler's command line, with the sample server running if samples are used."""
-        command = [sys.executable, "-m", "spiders.crawl", "--registry", str(self.registry_path()),
-                   "--data-dir", str(data_dir), "--crawl-id", crawl_id]
+        command = [
+            sys.executable,
+            "-m",
+            "spiders.crawl",
+            "--registry",
+            str(self.registry_path()),
+            "--data-dir",
+            str(data_dir),
+            "--crawl-id",
+            crawl_id,
+        ]
         if self.registry != SAMPLES:
             yield command
             return

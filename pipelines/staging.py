@@ -95,7 +95,9 @@ def parse_raw_pages(store: RawStore, sites: list[Site]) -> tuple[list[dict[str, 
     return articles, failures
 
 
-def extract_mentions(articles: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[PageFailure]]:
+def extract_mentions(
+    articles: Iterable[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[PageFailure]]:
     """Each article with its mentions (offsets into ``text``) and fingerprints."""
     extracted: list[dict[str, Any]] = []
     failures: list[PageFailure] = []

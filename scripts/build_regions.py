@@ -263,9 +263,7 @@ def read_sources(paths: list[Path]) -> dict[str, str]:
                 if not name:
                     raise SystemExit(f"{path}:{lineno}: empty name for {code}")
                 if names.get(code, name) != name:
-                    raise SystemExit(
-                        f"{path}:{lineno}: {code} is {name!r} here but {names[code]!r} earlier"
-                    )
+                    raise SystemExit(f"{path}:{lineno}: {code} is {name!r} here but {names[code]!r} earlier")
                 names[code] = name
     return names
 
@@ -338,9 +336,7 @@ def write_tsv(regions: list[Region], output: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Build transforms/data/regions.tsv from MCA division codes."
-    )
+    parser = argparse.ArgumentParser(description="Build transforms/data/regions.tsv from MCA division codes.")
     parser.add_argument("sources", nargs="+", type=Path, help="source file(s)")
     parser.add_argument(
         "-o",

@@ -84,8 +84,11 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m spiders.crawl", description=__doc__)
     parser.add_argument("--registry", type=Path, required=True, help="site registry (TOML)")
     parser.add_argument("--data-dir", type=Path, required=True, help="CHARITYNEWS_DATA_DIR")
-    parser.add_argument("--proxy", default=None,
-                        help="fetch every page through this HTTP proxy (the local sample server)")
+    parser.add_argument(
+        "--proxy",
+        default=None,
+        help="fetch every page through this HTTP proxy (the local sample server)",
+    )
     parser.add_argument("--site", action="append", default=[], help="crawl only these sites")
     parser.add_argument("--crawl-id", default=None)
     return parser.parse_args(argv)

@@ -48,7 +48,10 @@ class NewsSpider(scrapy.Spider):
     def _request(self, url: str, site: Site, kind: str) -> scrapy.Request:
         callback = self.parse_list if kind == "list" else self.parse_article
         return scrapy.Request(
-            url, callback=callback, errback=self.failed, cb_kwargs={"site": site.name},
+            url,
+            callback=callback,
+            errback=self.failed,
+            cb_kwargs={"site": site.name},
             meta={"site": site.name, "kind": kind},
         )
 

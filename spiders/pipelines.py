@@ -23,8 +23,13 @@ class RawStorePipeline:
     def process_item(self, item: Any) -> Any:
         if isinstance(item, FetchedPage):
             self.writer.write(
-                url=item.url, site=item.site, kind=item.kind, status=item.status,
-                headers=item.headers, body=item.body, error=item.error,
+                url=item.url,
+                site=item.site,
+                kind=item.kind,
+                status=item.status,
+                headers=item.headers,
+                body=item.body,
+                error=item.error,
             )
         return item
 

@@ -97,14 +97,28 @@ class RawStoreWriter:
         self._handle = path.open("a", encoding="utf-8")
 
     def write(
-        self, *, url: str, site: str, kind: str, status: int | None, headers: dict[str, str],
-        body: bytes | None, error: str | None = None,
+        self,
+        *,
+        url: str,
+        site: str,
+        kind: str,
+        status: int | None,
+        headers: dict[str, str],
+        body: bytes | None,
+        error: str | None = None,
     ) -> FetchRecord:
         sha = self.store.put_body(body) if body is not None else None
         record = FetchRecord(
-            url=url, site=site, kind=kind, status=status,
-            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"), crawl_id=self.crawl_id,
-            headers=headers, body_sha256=sha, body_length=len(body or b""), error=error,
+            url=url,
+            site=site,
+            kind=kind,
+            status=status,
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            crawl_id=self.crawl_id,
+            headers=headers,
+            body_sha256=sha,
+            body_length=len(body or b""),
+            error=error,
         )
         self._handle.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
         self._handle.flush()

@@ -14,8 +14,18 @@ from transforms.article import Selectors
 
 LOCALES = ("mainland", "hk", "mo", "tw")
 _SITE_KEYS = {
-    "name", "title", "homepage", "start_urls", "list_url_pattern", "article_url_pattern",
-    "locale", "region", "selectors", "allowed_domains", "download_delay", "sample",
+    "name",
+    "title",
+    "homepage",
+    "start_urls",
+    "list_url_pattern",
+    "article_url_pattern",
+    "locale",
+    "region",
+    "selectors",
+    "allowed_domains",
+    "download_delay",
+    "sample",
 }
 
 
@@ -33,7 +43,7 @@ class Site:
     article_url_pattern: re.Pattern[str]
     locale: str = "mainland"
     region: str | None = None  # home province, for short forms such as 省民政厅
-    selectors: Selectors = Selectors()
+    selectors: Selectors = field(default_factory=Selectors)
     allowed_domains: tuple[str, ...] = ()
     download_delay: float | None = None
     sample: Mapping[str, Any] = field(default_factory=dict)
@@ -43,7 +53,14 @@ def _site(raw: dict[str, Any], where: str) -> Site:
     unknown = set(raw) - _SITE_KEYS
     if unknown:
         raise RegistryError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_SITE_KEYS)}")
-    for key in ("name", "title", "homepage", "start_urls", "list_url_pattern", "article_url_pattern"):
+    for key in (
+        "name",
+        "title",
+        "homepage",
+        "start_urls",
+        "list_url_pattern",
+        "article_url_pattern",
+    ):
         if key not in raw:
             raise RegistryError(f"{where}: missing required key {key!r}")
     name = raw["name"]

@@ -101,7 +101,8 @@ class SampleSite:
             "published_zh": f"{y}年{m}月{d}日",
             "published_cn": f"{y}年{m:02d}月{d:02d}日 {published[11:16]}",
             "date_compact": published[:10].replace("-", ""),
-            "source": ("來源：" if self.options["template"] == "weekly" else "") + str(data.get("source", "")),
+            "source": ("來源：" if self.options["template"] == "weekly" else "")
+            + str(data.get("source", "")),
             "author": data.get("author", ""),
             "paragraphs": paragraphs,
             "lead": paragraphs[0][:60] if paragraphs else "",
@@ -129,7 +130,9 @@ class SampleSite:
 
     def render_article(self, a: SampleArticle) -> str:
         index = self.articles.index(a)
-        neighbours = [self.articles[i] for i in (index - 1, index + 1, index + 2) if 0 <= i < len(self.articles)]
+        neighbours = [
+            self.articles[i] for i in (index - 1, index + 1, index + 2) if 0 <= i < len(self.articles)
+        ]
         template = self.env.get_template(f"{self.options['template']}_article.html")
         return template.render(
             **self._context(), a=self._view(a), related=[self._view(r) for r in neighbours]
@@ -180,13 +183,18 @@ def _handler_for(samples: dict[str, SampleSite]) -> type[BaseHTTPRequestHandler]
             elif (full := path + (f"?{parsed.query}" if parsed.query else "")) in sample.by_path:
                 page = sample.render_article(sample.by_path[full])
                 self._send(200, sample.encode(page), sample.content_type())
-            elif (number := sample.list_page_number(
-                path if "page" not in query else f"{path}?page={query['page'][0]}"
-            )) is not None:
+            elif (
+                number := sample.list_page_number(
+                    path if "page" not in query else f"{path}?page={query['page'][0]}"
+                )
+            ) is not None:
                 self._send(200, sample.encode(sample.render_list(number)), sample.content_type())
             else:
-                self._send(404, "<html><body><h1>404 页面不存在</h1></body></html>".encode(),
-                           "text/html; charset=utf-8")
+                self._send(
+                    404,
+                    "<html><body><h1>404 页面不存在</h1></body></html>".encode(),
+                    "text/html; charset=utf-8",
+                )
 
     return Handler
 
@@ -203,7 +211,9 @@ class RunningSamples:
 def serve_sample_sites(root: Path = SAMPLE_ROOT) -> Iterator[RunningSamples]:
     """Serve every sample site from one free port of 127.0.0.1 until the block ends."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(root / "templates"), autoescape=True, keep_trailing_newline=True
+        loader=jinja2.FileSystemLoader(root / "templates"),
+        autoescape=True,
+        keep_trailing_newline=True,
     )
     registry_path = root / "sites.toml"
     sites = load_registry(registry_path)

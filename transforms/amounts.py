@@ -25,9 +25,7 @@ _PREFIX_CURRENCY = (
     r"RMB|HKD|HK\$|NT\$|US\$|USD|MOP\$?|¥|￥"
 )
 # Currency or unit after the number; longest alternatives first.
-_SUFFIX_CURRENCY = (
-    r"元人民币|港元|港币|澳门元|澳门币|新台币|台币|美元|美金|欧元|英镑|日元|元正|元"
-)
+_SUFFIX_CURRENCY = r"元人民币|港元|港币|澳门元|澳门币|新台币|台币|美元|美金|欧元|英镑|日元|元正|元"
 _BIG_UNIT = r"千万|百万|亿|万"
 _RANGE_JOIN = r"\s*(?:至|到|-|－|—|~|～)\s*"
 _APPROX_BEFORE = r"约合|折合|大约|约|近|将近|超过|超|逾|多达"
@@ -50,19 +48,43 @@ AMOUNT_PATTERN = re.compile(
     re.VERBOSE,
 )
 # Amounts without 元 count only right after a donation verb and with a 万/亿 unit.
-_DONATION_CONTEXT = re.compile(r"(?:捐款|捐赠|认捐|筹集|筹得|已筹|募集|募得|善款|捐资|捐出)(?:了|达|约|近|超)?$")
+_DONATION_CONTEXT = re.compile(
+    r"(?:捐款|捐赠|认捐|筹集|筹得|已筹|募集|募得|善款|捐资|捐出)(?:了|达|约|近|超)?$"
+)
 # A bare 万/亿 number followed by one of these is a count, not money.
 _COUNT_AFTER = re.compile(r"^(?:人|户|名|个|家|次|册|件|份|斤|吨|亩|平方|套|台|本|株|只|头|所|间|位|元)")
 
 _CURRENCY_CODES: dict[str, str] = {
-    "人民币": "CNY", "元人民币": "CNY", "RMB": "CNY", "¥": "CNY", "￥": "CNY",
-    "港币": "HKD", "港元": "HKD", "HKD": "HKD", "HK$": "HKD",
-    "澳门币": "MOP", "澳门元": "MOP", "MOP": "MOP", "MOP$": "MOP",
-    "新台币": "TWD", "台币": "TWD", "NT$": "TWD",
-    "美元": "USD", "美金": "USD", "US$": "USD", "USD": "USD",
-    "欧元": "EUR", "英镑": "GBP", "日元": "JPY",
+    "人民币": "CNY",
+    "元人民币": "CNY",
+    "RMB": "CNY",
+    "¥": "CNY",
+    "￥": "CNY",
+    "港币": "HKD",
+    "港元": "HKD",
+    "HKD": "HKD",
+    "HK$": "HKD",
+    "澳门币": "MOP",
+    "澳门元": "MOP",
+    "MOP": "MOP",
+    "MOP$": "MOP",
+    "新台币": "TWD",
+    "台币": "TWD",
+    "NT$": "TWD",
+    "美元": "USD",
+    "美金": "USD",
+    "US$": "USD",
+    "USD": "USD",
+    "欧元": "EUR",
+    "英镑": "GBP",
+    "日元": "JPY",
 }
-_UNIT_VALUES: dict[str, int] = {"万": 10_000, "亿": 100_000_000, "千万": 10_000_000, "百万": 1_000_000}
+_UNIT_VALUES: dict[str, int] = {
+    "万": 10_000,
+    "亿": 100_000_000,
+    "千万": 10_000_000,
+    "百万": 1_000_000,
+}
 _CONVERSION_BETWEEN = re.compile(r"^\s*[(（]\s*(?:约合|折合|合|约|即|相当于)?\s*$")
 
 # Role keywords, most specific first.  Why a list: several can share a clause and the nearest
@@ -136,12 +158,10 @@ def _is_plausible(text: str, m: re.Match[str]) -> bool:
     if not any(ch.isdigit() or ch in NUMERAL_CHARS for ch in num):
         return False
     # A numeral made only of unit characters (万, 亿) is a word, not a number.
-    if all(ch in "万亿千百十" for ch in num) and not m.group("unit") and num not in ("千万", "百万"):
-        if not m.group("suf"):
-            return False
+    only_units = all(ch in "万亿千百十" for ch in num) and num not in ("千万", "百万")
+    if only_units and not m.group("unit") and not m.group("suf"):
+        return False
     if _has_money_marker(m):
-        # Bare prefix without number context such as "¥" alone cannot happen; a prefix alone
-        # (e.g. 美元 before a count) still needs digits right after, which the regex requires.
         return True
     if not m.group("unit"):
         return False
@@ -157,7 +177,9 @@ def _scaled(number: str, unit: str | None) -> Decimal:
     return value
 
 
-def parse_amount(m: re.Match[str], default_currency: str = "CNY") -> tuple[Decimal, Decimal | None, str, Qualifier]:
+def parse_amount(
+    m: re.Match[str], default_currency: str = "CNY"
+) -> tuple[Decimal, Decimal | None, str, Qualifier]:
     """Value, range high, ISO currency and qualifier of one matched span."""
     num, unit = m.group("num"), m.group("unit")
     # 千万元 / 百万元 written as a bare unit: the "number" is the unit itself.
@@ -204,7 +226,7 @@ def _plain(value: Decimal) -> Decimal:
 
 def _role(text: str, start: int, end: int) -> tuple[str | None, bool]:
     c_start, c_end = clause_bounds(text, start)
-    s_start, s_end = sentence_bounds(text, start)
+    s_start, _ = sentence_bounds(text, start)
     before_clause = text[c_start:start]
     best: tuple[int, str] | None = None
     for role, pattern in _ROLE_PATTERNS:

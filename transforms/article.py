@@ -108,15 +108,40 @@ def _main_container(soup: BeautifulSoup) -> Tag | None:
     return best[1] if best else None
 
 
-def _title(soup: BeautifulSoup, selector: str | None) -> str:
-    if selector and (node := soup.select_one(selector)):
-        return _clean(node.get_text(" "))
+def _title_node(soup: BeautifulSoup, selector: str | None) -> Tag | None:
+    """The element holding the headline: the selector, an <h1>, or a heading the <title> repeats."""
+    if selector:
+        node = soup.select_one(selector)
+        return node if isinstance(node, Tag) else None
     h1 = soup.find("h1")
-    if h1 and _clean(h1.get_text(" ")):
-        return _clean(h1.get_text(" "))
+    if isinstance(h1, Tag) and _clean(h1.get_text(" ")):
+        return h1
+    page_title = _clean(soup.title.get_text(" ")) if soup.title else ""
+    for heading in soup.find_all(["h2", "h3", "div", "td"], limit=400):
+        text = _clean(heading.get_text(" "))
+        if len(text) >= 6 and page_title.startswith(text) and heading.name in ("h2", "h3"):
+            return heading
+    return None
+
+
+def _title(soup: BeautifulSoup, node: Tag | None) -> str:
+    if node is not None and _clean(node.get_text(" ")):
+        return _clean(node.get_text(" "))
     if soup.title and soup.title.string:
         return _TITLE_SPLIT.split(_clean(soup.title.string))[0]
     return ""
+
+
+def _text_after(node: Tag, limit: int = 400) -> str:
+    """Text right after the headline, where the date line of an article sits."""
+    pieces: list[str] = []
+    size = 0
+    for string in node.find_all_next(string=True):
+        pieces.append(str(string))
+        size += len(string)
+        if size >= limit:
+            break
+    return " ".join(pieces)
 
 
 def parse_article(
@@ -127,11 +152,15 @@ def parse_article(
     html, encoding = decode_html(body, content_type)
     soup = BeautifulSoup(html, "lxml")
     page_text = soup.get_text("\n")
-    title = _title(soup, sel.title)
+    title_node = _title_node(soup, sel.title)
+    title = _title(soup, title_node)
     published = None
     if sel.date and (node := soup.select_one(sel.date)):
         published = find_published(node.get_text(" "))
     source = _SOURCE_LINE.search(page_text)
+    # Headers often show today's date; the article's own date follows its headline.
+    if published is None and title_node is not None:
+        published = find_published(_text_after(title_node))
     if published is None:
         published = find_published(page_text)
     if published is None and (from_url := date_from_url(url)):

@@ -16,8 +16,9 @@ _URL_DATE = re.compile(r"/(20\d{2})-?(\d{2})/(\d{2})/|/(20\d{2})(\d{2})(\d{2})(?
 _PUBLISH_LABEL = re.compile(r"(?:发布时间|发布日期|發佈時間|發佈日期|發布日期|日期|时间|時間)[:：]?\s*")
 
 
-def _build(y: int, m: int, d: int, hh: str | None = None, mm: str | None = None,
-           ss: str | None = None) -> datetime | None:
+def _build(
+    y: int, m: int, d: int, hh: str | None = None, mm: str | None = None, ss: str | None = None
+) -> datetime | None:
     try:
         return datetime(y, m, d, int(hh or 0), int(mm or 0), int(ss or 0))
     except ValueError:

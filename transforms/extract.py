@@ -37,10 +37,8 @@ def _to_original(mention: _M, normalized: NormalizedText) -> _M:
     s_start, s_end = normalized.original_span(mention.sentence_start, mention.sentence_end)
     surface = normalized.original[start:end]
     if isinstance(mention, AmountMention):
-        return replace(mention, start=start, end=end, raw=surface,
-                       sentence_start=s_start, sentence_end=s_end)
-    return replace(mention, start=start, end=end, surface=surface,
-                   sentence_start=s_start, sentence_end=s_end)
+        return replace(mention, start=start, end=end, raw=surface, sentence_start=s_start, sentence_end=s_end)
+    return replace(mention, start=start, end=end, surface=surface, sentence_start=s_start, sentence_end=s_end)
 
 
 def extract_article(

@@ -108,9 +108,7 @@ def _fold_width(mapped: MappedText) -> MappedText:
     chars = []
     for ch in mapped.text:
         code = ord(ch)
-        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A:
-            chars.append(unicodedata.normalize("NFKC", ch))
-        elif ch in "．＄":
+        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A or ch in "．＄":
             chars.append(unicodedata.normalize("NFKC", ch))
         elif ch == "\u3000":
             chars.append(" ")

@@ -70,7 +70,40 @@ _PARTY_PATTERN = re.compile(r"中共[\u4e00-\u9fff]{1,12}?(?:省|市|县|区|州
 # others that occur in real names (发展 vn in 教育发展基金会, 第一 m in 第一人民医院).
 _NAME_FLAGS = ("n", "ns", "nt", "nz", "nr", "nrt", "nrfg", "j", "vn", "b", "an", "eng", "l", "ng")
 _STOP_WORDS = frozenset(
-    "向 和 与 及 以及 为 由 的 在 对 将 把 被 给 同 跟 并 等 从 经 据 是 了 也 还 均 各 该 其 本 这 那".split()
+    [
+        "向",
+        "和",
+        "与",
+        "及",
+        "以及",
+        "为",
+        "由",
+        "的",
+        "在",
+        "对",
+        "将",
+        "把",
+        "被",
+        "给",
+        "同",
+        "跟",
+        "并",
+        "等",
+        "从",
+        "经",
+        "据",
+        "是",
+        "了",
+        "也",
+        "还",
+        "均",
+        "各",
+        "该",
+        "其",
+        "本",
+        "这",
+        "那",
+    ]
 )
 # A short form begins with one of these and relies on the article's region.
 _SHORT_FORM_LEVEL = {"省": "province", "市": "city", "州": "city", "县": "county", "区": "county"}
@@ -129,10 +162,13 @@ def _left_boundary(text: str, suffix_start: int, lexicon: _Lexicon) -> int:
             if depth == 0:
                 break
             depth -= 1
-        elif depth == 0 and (word in _STOP_WORDS or not flag.startswith(_NAME_FLAGS)):
+        elif (
+            depth == 0
+            and (word in _STOP_WORDS or not flag.startswith(_NAME_FLAGS))
+            and not (flag == "m" and word.startswith("第"))  # 第一人民医院
+        ):
             # A bracketed seat like （上海） is kept; anything verbal or functional ends the name.
-            if not (flag == "m" and word.startswith("第")):
-                break
+            break
         start -= len(word)
     return start
 
@@ -175,9 +211,7 @@ def extract_organizations(
         elif len(name) - len(_suffix_of(name)) < 2 and kind != "party":
             return  # a bare suffix (基金会, 中心) is not a name
         s_start, s_end = sentence_bounds(text, start)
-        found.append(
-            OrganizationMention(start, end, surface, name, kind, s_start, s_end, expanded)
-        )
+        found.append(OrganizationMention(start, end, surface, name, kind, s_start, s_end, expanded))
         taken.append((start, end))
 
     for m in _PARTY_PATTERN.finditer(text):

@@ -53,17 +53,14 @@ def _candidates(text: str, gazetteer: Gazetteer) -> list[tuple[int, int, str, tu
     return chosen
 
 
-def _resolve(
-    codes: tuple[str, ...], surface: str, context: Counter[str], gazetteer: Gazetteer
-) -> str | None:
+def _resolve(codes: tuple[str, ...], surface: str, context: Counter[str], gazetteer: Gazetteer) -> str | None:
     if len(codes) == 1:
         code = codes[0]
         region = gazetteer.regions[code]
         is_short = surface != region.name
-        if is_short and region.level == "county":
-            # 长沙 alone is the city; a county short form needs its parent named nearby.
-            if not any(context[a] for a in gazetteer.ancestors(code)):
-                return None
+        # 长沙 alone is the city; a county short form needs its parent named nearby.
+        if is_short and region.level == "county" and not any(context[a] for a in gazetteer.ancestors(code)):
+            return None
         return code
     scored = []
     for code in codes:
@@ -114,8 +111,15 @@ def extract_regions(
         s_start, s_end = sentence_bounds(text, start)
         mentions.append(
             RegionMention(
-                start, end, surface, code, region.name, region.level,
-                _role(text, start, end, org_spans), s_start, s_end,
+                start,
+                end,
+                surface,
+                code,
+                region.name,
+                region.level,
+                _role(text, start, end, org_spans),
+                s_start,
+                s_end,
             )
         )
     return mentions
@@ -130,7 +134,5 @@ def region_context(mentions: Sequence[RegionMention], gazetteer: Gazetteer | Non
         for ancestor in gaz.ancestors(mention.code):
             votes[gaz.regions[ancestor].level][ancestor] += 1
     return {
-        level: gaz.regions[counter.most_common(1)[0][0]].name
-        for level, counter in votes.items()
-        if counter
+        level: gaz.regions[counter.most_common(1)[0][0]].name for level, counter in votes.items() if counter
     }

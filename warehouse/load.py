@@ -43,8 +43,15 @@ def ensure_regions(session: Session) -> int:
     added = 0
     for region in sorted(gazetteer.regions.values(), key=lambda r: (order[r.level], r.code)):
         if region.code not in existing:
-            session.add(m.Region(code=region.code, name=region.name, level=region.level,
-                                 short_names="|".join(region.short_names), parent_code=region.parent))
+            session.add(
+                m.Region(
+                    code=region.code,
+                    name=region.name,
+                    level=region.level,
+                    short_names="|".join(region.short_names),
+                    parent_code=region.parent,
+                )
+            )
             added += 1
     session.flush()
     return added
@@ -117,12 +124,20 @@ def load_article(session: Session, source_id: int, row: dict[str, Any]) -> int:
         value = Decimal(str(amount["value"]))
         session.add(
             m.AmountMention(
-                article_id=article.id, position=position, surface=amount["raw"][:300],
-                start=amount["start"], end=amount["end"], sentence=_sentence(text, amount),
-                extractor_version=version, value=value, currency=amount["currency"],
-                value_cny=to_cny(value, amount["currency"]), qualifier=amount["qualifier"],
+                article_id=article.id,
+                position=position,
+                surface=amount["raw"][:300],
+                start=amount["start"],
+                end=amount["end"],
+                sentence=_sentence(text, amount),
+                extractor_version=version,
+                value=value,
+                currency=amount["currency"],
+                value_cny=to_cny(value, amount["currency"]),
+                qualifier=amount["qualifier"],
                 high=Decimal(str(amount["high"])) if amount["high"] is not None else None,
-                role=amount["role"], cumulative=amount["cumulative"],
+                role=amount["role"],
+                cumulative=amount["cumulative"],
                 conversion_of_position=amount["conversion_of"],
             )
         )
@@ -130,17 +145,27 @@ def load_article(session: Session, source_id: int, row: dict[str, Any]) -> int:
         org_id = _organization_id(session, org["name"], org["type"], org["surface"])
         session.add(
             m.OrganizationMention(
-                article_id=article.id, organization_id=org_id, surface=org["surface"],
-                start=org["start"], end=org["end"], sentence=_sentence(text, org),
-                extractor_version=version, expanded_from_context=org["expanded_from_context"],
+                article_id=article.id,
+                organization_id=org_id,
+                surface=org["surface"],
+                start=org["start"],
+                end=org["end"],
+                sentence=_sentence(text, org),
+                extractor_version=version,
+                expanded_from_context=org["expanded_from_context"],
             )
         )
     for region in row["regions"]:
         session.add(
             m.RegionMention(
-                article_id=article.id, region_code=region["code"], surface=region["surface"],
-                start=region["start"], end=region["end"], sentence=_sentence(text, region),
-                extractor_version=version, role=region["role"],
+                article_id=article.id,
+                region_code=region["code"],
+                surface=region["surface"],
+                start=region["start"],
+                end=region["end"],
+                sentence=_sentence(text, region),
+                extractor_version=version,
+                role=region["role"],
             )
         )
     return article.id

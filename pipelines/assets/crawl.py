@@ -1,6 +1,5 @@
 """Crawl stage: fetch every registered site into the raw store."""
 
-
 import dagster as dg
 
 from pipelines.resources import SiteRegistryResource, StorageResource

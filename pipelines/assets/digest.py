@@ -1,6 +1,5 @@
 """Digest stage: the weekly digest for subscribers."""
 
-
 import dagster as dg
 from sqlalchemy.orm import Session
 
@@ -25,7 +24,8 @@ def weekly_digest(storage: StorageResource, warehouse: WarehouseResource) -> dg.
     rendered = render_digest(digest)
     html_path, text_path = write_digest(rendered, storage.digest_dir(), week)
     top = "\n".join(
-        f"| {format_amount(g.value, g.currency)} | {g.organization or ''} | {g.province or ''} | {g.article_title} |"
+        f"| {format_amount(g.value, g.currency)} | {g.organization or ''} | {g.province or ''} "
+        f"| {g.article_title} |"
         for g in digest.gifts[:5]
     )
     return dg.MaterializeResult(
@@ -36,6 +36,8 @@ def weekly_digest(storage: StorageResource, warehouse: WarehouseResource) -> dg.
             "new_organizations": len(digest.new_organizations),
             "html": dg.MetadataValue.path(str(html_path)),
             "text": dg.MetadataValue.path(str(text_path)),
-            "top_gifts": dg.MetadataValue.md("| amount | organization | province | article |\n|---|---|---|---|\n" + top),
+            "top_gifts": dg.MetadataValue.md(
+                "| amount | organization | province | article |\n|---|---|---|---|\n" + top
+            ),
         }
     )

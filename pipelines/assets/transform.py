@@ -1,6 +1,5 @@
 """Transform stage: raw pages → articles → extracted mentions."""
 
-
 import dagster as dg
 
 from pipelines.resources import SiteRegistryResource, StorageResource
@@ -24,7 +23,9 @@ def articles(storage: StorageResource, site_registry: SiteRegistryResource) -> d
     path = storage.staging("articles.jsonl")
     write_jsonl(path, parsed)
     dated = sum(1 for a in parsed if a["published"])
-    variants = {v: sum(1 for a in parsed if a["variant"] == v) for v in ("simplified", "traditional", "mixed")}
+    variants = {
+        v: sum(1 for a in parsed if a["variant"] == v) for v in ("simplified", "traditional", "mixed")
+    }
     return dg.MaterializeResult(
         metadata={
             "articles": len(parsed),

@@ -1,6 +1,5 @@
 """Warehouse stage: load extracted articles into the SQL warehouse."""
 
-
 import dagster as dg
 from sqlalchemy.orm import Session
 

@@ -11,12 +11,23 @@ import jinja2
 from warehouse.queries import WeekDigest
 
 CURRENCY_NAMES = {
-    "CNY": "元", "HKD": "港元", "MOP": "澳门元", "TWD": "新台币", "USD": "美元",
-    "EUR": "欧元", "GBP": "英镑", "JPY": "日元",
+    "CNY": "元",
+    "HKD": "港元",
+    "MOP": "澳门元",
+    "TWD": "新台币",
+    "USD": "美元",
+    "EUR": "欧元",
+    "GBP": "英镑",
+    "JPY": "日元",
 }
 ROLE_NAMES = {
-    "raised": "募集", "donated": "捐赠", "pledged": "认捐", "disbursed": "拨付/资助",
-    "fund_size": "基金规模", "in_kind": "款物价值", None: "金额",
+    "raised": "募集",
+    "donated": "捐赠",
+    "pledged": "认捐",
+    "disbursed": "拨付/资助",
+    "fund_size": "基金规模",
+    "in_kind": "款物价值",
+    None: "金额",
 }
 QUALIFIER_MARKS = {"exact": "", "approximate": "约", "lower_bound": "逾"}
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -25,10 +36,6 @@ _TEMPLATES = Path(__file__).resolve().parent / "templates"
 def format_amount(value: Decimal, currency: str = "CNY") -> str:
     """Chinese reading style: 6200000 → 620万元, 230000000 → 2.3亿元, 4500 → 4,500元."""
     unit = CURRENCY_NAMES.get(currency, currency)
-    if currency == "CNY":
-        unit = "元"
-    elif not unit.endswith("元"):
-        unit = unit  # 新台币 etc. read as a suffix after 万/亿 too
     if value >= 100_000_000:
         number = f"{value / 100_000_000:.2f}".rstrip("0").rstrip(".") + "亿"
     elif value >= 10_000:
@@ -60,8 +67,11 @@ def _environment() -> jinja2.Environment:
 def render_digest(digest: WeekDigest) -> RenderedDigest:
     env = _environment()
     subject = f"公益慈善周报 {digest.start:%Y年%-m月%-d日}—{digest.end:%-m月%-d日}"
-    context = {"d": digest, "subject": subject,
-               "max_total": max((t for _, t, _ in digest.province_totals), default=Decimal(1))}
+    context = {
+        "d": digest,
+        "subject": subject,
+        "max_total": max((t for _, t, _ in digest.province_totals), default=Decimal(1)),
+    }
     return RenderedDigest(
         subject=subject,
         html=env.get_template("digest.html.j2").render(context),

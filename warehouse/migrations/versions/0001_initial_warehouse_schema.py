@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.Column("level", sa.String(length=16), nullable=False),
         sa.Column("parent_code", sa.String(length=6), nullable=True),
         sa.CheckConstraint("level IN ('province', 'city', 'county')", name=op.f("ck_region_level")),
-        sa.ForeignKeyConstraint(
-            ["parent_code"], ["region.code"], name=op.f("fk_region_parent_code_region")
-        ),
+        sa.ForeignKeyConstraint(["parent_code"], ["region.code"], name=op.f("fk_region_parent_code_region")),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_region")),
     )
     with op.batch_alter_table("region", schema=None) as batch_op:
@@ -82,9 +80,7 @@ def upgrade() -> None:
             name=op.f("fk_article_cluster_id_syndication_cluster"),
             ondelete="SET NULL",
         ),
-        sa.ForeignKeyConstraint(
-            ["source_id"], ["source.id"], name=op.f("fk_article_source_id_source")
-        ),
+        sa.ForeignKeyConstraint(["source_id"], ["source.id"], name=op.f("fk_article_source_id_source")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_article")),
         sa.UniqueConstraint("url", name=op.f("uq_article_url")),
     )
@@ -151,9 +147,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("article_id", "position", name="uq_amount_mention_article_position"),
     )
     with op.batch_alter_table("amount_mention", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_amount_mention_article_id"), ["article_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_amount_mention_article_id"), ["article_id"], unique=False)
         batch_op.create_index("ix_amount_mention_value_cny", ["value_cny"], unique=False)
 
     op.create_table(
@@ -195,9 +189,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organization_mention")),
     )
     with op.batch_alter_table("organization_mention", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_organization_mention_article_id"), ["article_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_organization_mention_article_id"), ["article_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_organization_mention_organization_id"), ["organization_id"], unique=False
         )
@@ -213,9 +205,7 @@ def upgrade() -> None:
         sa.Column("end", sa.Integer(), nullable=False),
         sa.Column("sentence", sa.Text(), nullable=False),
         sa.Column("extractor_version", sa.String(length=32), nullable=False),
-        sa.CheckConstraint(
-            "role IN ('seat', 'beneficiary', 'mention')", name=op.f("ck_region_mention_role")
-        ),
+        sa.CheckConstraint("role IN ('seat', 'beneficiary', 'mention')", name=op.f("ck_region_mention_role")),
         sa.ForeignKeyConstraint(
             ["article_id"],
             ["article.id"],
@@ -228,12 +218,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_region_mention")),
     )
     with op.batch_alter_table("region_mention", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_region_mention_article_id"), ["article_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_region_mention_region_code"), ["region_code"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_region_mention_article_id"), ["article_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_region_mention_region_code"), ["region_code"], unique=False)
 
     # The cluster ↔ article references are circular: this one is added once both tables exist.
     with op.batch_alter_table("syndication_cluster", schema=None) as batch_op:
