@@ -163,7 +163,7 @@ def _is_plausible(text: str, m: re.Match[str]) -> bool:
         return False
     if _has_money_marker(m):
         return True
-    if not m.group("unit"):
+    if not m.group("unit") and not any(ch in "万亿萬億" for ch in num):
         return False
     before = text[max(0, m.start() - 6) : m.start()]
     after = text[m.end() : m.end() + 3]

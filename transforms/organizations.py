@@ -17,6 +17,7 @@ from functools import cache
 import jieba
 import jieba.posseg
 
+from transforms.chinese_numbers import NUMERAL_CHARS
 from transforms.sentences import clause_bounds, sentence_bounds
 
 # Suffix → organization type.  Longest suffixes are tried first (regex alternation order).
@@ -162,15 +163,22 @@ def _left_boundary(text: str, suffix_start: int, lexicon: _Lexicon) -> int:
             if depth == 0:
                 break
             depth -= 1
-        elif (
-            depth == 0
-            and (word in _STOP_WORDS or not flag.startswith(_NAME_FLAGS))
-            and not (flag == "m" and word.startswith("第"))  # 第一人民医院
-        ):
+        elif depth == 0 and (word in _STOP_WORDS or not _in_name(word, flag, start == suffix_start)):
             # A bracketed seat like （上海） is kept; anything verbal or functional ends the name.
             break
         start -= len(word)
     return start
+
+
+def _in_name(word: str, flag: str, next_to_suffix: bool) -> bool:
+    """Whether a token can be part of an organization name."""
+    if flag.startswith(_NAME_FLAGS):
+        return True
+    if flag == "m":
+        # 第一人民医院, 港九公益金: numerals inside names, but not a bare count such as 三家.
+        return word.startswith("第") or any(ch not in NUMERAL_CHARS for ch in word)
+    # An adjective right before the suffix is part of the name (乐善同善堂).
+    return flag == "a" and next_to_suffix
 
 
 def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:

@@ -1,0 +1,68 @@
+"""Organizations and regions, with context-dependent cases from FIELD-GUIDE.md."""
+
+from transforms.extract import extract_article
+from transforms.organizations import extract_organizations
+from transforms.regions import extract_regions
+
+
+def _orgs(text: str, context: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    return [(o.surface, o.name, o.type) for o in extract_organizations(text, context)]
+
+
+def test_full_names_types_and_bracketed_seat() -> None:
+    text = "近日，远山科技有限公司、青禾公益基金会与晨光(上海)科技有限公司向灾区捐款，中国农业银行长沙分行参与。"
+    assert _orgs(text) == [
+        ("远山科技有限公司", "远山科技有限公司", "company"),
+        ("青禾公益基金会", "青禾公益基金会", "foundation"),
+        ("晨光(上海)科技有限公司", "晨光（上海）科技有限公司", "company"),
+        ("中国农业银行长沙分行", "中国农业银行长沙分行", "bank"),
+    ]
+
+
+def test_short_forms_expand_from_the_article_region() -> None:
+    found = _orgs("市慈善总会和省民政厅联合发起活动。", {"city": "株洲市", "province": "湖南省"})
+    assert found == [
+        ("市慈善总会", "株洲市慈善总会", "charity_federation"),
+        ("省民政厅", "湖南省民政厅", "government"),
+    ]
+
+
+def test_party_committee_is_an_organization() -> None:
+    assert _orgs("中共怀化市委召开会议。") == [("中共怀化市委", "中共怀化市委", "party")]
+
+
+def test_same_district_name_resolved_by_city() -> None:
+    fuzhou = extract_regions("福州市鼓楼区慈善总会走访困难家庭。")
+    nanjing = extract_regions("南京市鼓楼区为老人送去棉衣。")
+    assert [r.code for r in fuzhou if r.name == "鼓楼区"] == ["350102"]
+    assert [r.code for r in nanjing if r.name == "鼓楼区"] == ["320106"]
+
+
+def test_district_without_context_is_left_unresolved() -> None:
+    assert [r for r in extract_regions("鼓楼区举行义卖。") if r.name == "鼓楼区"] == []
+
+
+def test_city_versus_county_of_the_same_name() -> None:
+    names = [r.name for r in extract_regions("长沙县与长沙市两地联合开展帮扶。")]
+    assert names == ["长沙县", "长沙市"]
+    assert [r.name for r in extract_regions("长沙举行慈善晚会。")] == ["长沙市"]
+
+
+def test_short_names_and_special_regions() -> None:
+    names = {r.name for r in extract_regions("延边、湘西两地与香港、澳门机构合作，台湾同胞也有参与。")}
+    assert {"延边朝鲜族自治州", "湘西土家族苗族自治州", "香港特别行政区", "澳门特别行政区", "台湾省"} <= names
+
+
+def test_region_roles_seat_beneficiary_mention() -> None:
+    result = extract_article("杭州市慈善总会向湘西土家族苗族自治州捐赠100万元。会议在长沙市举行。")
+    roles = {r.name: r.role for r in result.regions}
+    assert roles == {"杭州市": "seat", "湘西土家族苗族自治州": "beneficiary", "长沙市": "mention"}
+
+
+def test_traditional_article_offsets_point_at_original_characters() -> None:
+    text = "港九公益金向深水埗區長者捐贈港幣120萬元。"
+    result = extract_article(text, "hk")
+    [amount] = result.amounts
+    assert text[amount.start : amount.end] == "港幣120萬元"
+    assert amount.currency == "HKD"
+    assert [o.surface for o in result.organizations] == ["港九公益金"]
