@@ -63,7 +63,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from transforms.article import PageError, decode_html, parse_article
+    from transforms.article import PageError, parse_article
+    from transforms.encoding import decode_text
     from transforms.extract import extract_article
 
     failed = False
@@ -76,7 +77,7 @@ def _extract(args: argparse.Namespace) -> int:
                 article = parse_article(path.resolve().as_uri(), raw)
                 title, published, text = article.title, article.published, article.text
             else:
-                text, _ = decode_html(raw, None)
+                text, _ = decode_text(raw)
                 title, published = None, None
             result = extract_article(text, args.locale)
         except (OSError, PageError, ValueError) as exc:

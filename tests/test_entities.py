@@ -10,7 +10,9 @@ def _orgs(text: str, context: dict[str, str] | None = None) -> list[tuple[str, s
 
 
 def test_full_names_types_and_bracketed_seat() -> None:
-    text = "近日，远山科技有限公司、青禾公益基金会与晨光(上海)科技有限公司向灾区捐款，中国农业银行长沙分行参与。"
+    text = (
+        "近日，远山科技有限公司、青禾公益基金会与晨光(上海)科技有限公司向灾区捐款，中国农业银行长沙分行参与。"
+    )
     assert _orgs(text) == [
         ("远山科技有限公司", "远山科技有限公司", "company"),
         ("青禾公益基金会", "青禾公益基金会", "foundation"),

@@ -33,3 +33,16 @@ def test_width_and_entities_are_repaired() -> None:
 
 def test_taiwan_vocabulary_uses_the_phrase_config() -> None:
     assert normalize("這套軟體由基金會捐贈", "tw").simplified == "这套软件由基金会捐赠"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "gbk", "big5"])
+def test_undeclared_bytes_are_decoded_with_the_right_charset(encoding: str) -> None:
+    from transforms.encoding import decode_text
+
+    text = (
+        "港九公益金今年籌得善款，資助長者服務。"
+        if encoding == "big5"
+        else "杭州市慈善总会今年筹集善款，资助困难群众。"
+    )
+    decoded, _ = decode_text(text.encode(encoding))
+    assert decoded == text

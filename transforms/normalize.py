@@ -168,3 +168,7 @@ def normalize(text: str, locale: str | None = None) -> NormalizedText:
 def to_simplified(text: str) -> str:
     """Plain character conversion, for names and short strings."""
     return _converter("t2s").convert(text)
+
+
+def to_traditional(text: str) -> str:
+    return _converter("s2t").convert(text)

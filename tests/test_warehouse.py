@@ -1,0 +1,160 @@
+"""Migrations and loads on SQLite and the real PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from spiders.registry import Site
+from transforms.article import Selectors
+from warehouse import models as m
+from warehouse.db import alembic_config, make_engine, upgrade
+from warehouse.load import load_extracted
+
+
+def test_history_is_linear() -> None:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    heads = script.get_heads()
+    assert len(heads) == 1
+    for revision in script.walk_revisions():
+        assert not isinstance(revision.down_revision, tuple), revision.revision
+
+
+def test_upgrade_then_no_drift_then_downgrade(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        diff = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), m.Base.metadata
+        )
+    assert diff == []
+    command.downgrade(alembic_config(db_url), "base")
+    with engine.connect() as connection:
+        assert "article" not in set(engine.dialect.get_table_names(connection))
+    engine.dispose()
+
+
+SITE = Site(
+    name="demo",
+    title="示例站",
+    homepage="http://demo.example/",
+    start_urls=("http://demo.example/",),
+    list_url_pattern=re.compile("x"),
+    article_url_pattern=re.compile("y"),
+    selectors=Selectors(),
+)
+
+
+def _row(url: str, amount: str = "620000", version: str = "0.1.0") -> dict:
+    text = "青禾公益基金会向湘西土家族苗族自治州捐赠620万元。"
+    return {
+        "url": url,
+        "site": "demo",
+        "title": "标题",
+        "published": "2026-11-17T09:30:00",
+        "fetched_at": "2026-11-21T10:00:00+00:00",
+        "variant": "simplified",
+        "encoding": "utf-8",
+        "text": text,
+        "simplified": text,
+        "content_hash": "h",
+        "fingerprint": -123456789,
+        "source_line": None,
+        "extractor_version": version,
+        "amounts": [
+            {
+                "raw": "620万元",
+                "start": 18,
+                "end": 23,
+                "sentence_start": 0,
+                "sentence_end": len(text),
+                "value": amount,
+                "currency": "CNY",
+                "qualifier": "exact",
+                "high": None,
+                "role": "donated",
+                "cumulative": False,
+                "conversion_of": None,
+            }
+        ],
+        "organizations": [
+            {
+                "surface": "青禾公益基金会",
+                "name": "青禾公益基金会",
+                "type": "foundation",
+                "start": 0,
+                "end": 7,
+                "sentence_start": 0,
+                "sentence_end": len(text),
+                "expanded_from_context": False,
+            }
+        ],
+        "regions": [
+            {
+                "surface": "湘西土家族苗族自治州",
+                "code": "433100",
+                "start": 8,
+                "end": 18,
+                "sentence_start": 0,
+                "sentence_end": len(text),
+                "role": "beneficiary",
+            }
+        ],
+    }
+
+
+def _counts(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        return {
+            t.__tablename__: session.scalar(select(func.count()).select_from(t)) or 0
+            for t in (m.Article, m.AmountMention, m.OrganizationMention, m.RegionMention, m.Organization)
+        }
+
+
+def test_loads_are_idempotent_and_replace_mentions(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, [SITE], [_row("http://demo.example/a"), _row("http://demo.example/b")])
+    once = _counts(engine)
+    load_extracted(engine, [SITE], [_row("http://demo.example/a"), _row("http://demo.example/b")])
+    assert (
+        _counts(engine)
+        == once
+        == {
+            "article": 2,
+            "amount_mention": 2,
+            "organization_mention": 2,
+            "region_mention": 2,
+            "organization": 1,
+        }
+    )
+    load_extracted(engine, [SITE], [_row("http://demo.example/a", amount="630000", version="0.2.0")])
+    with Session(engine) as session:
+        values = session.execute(
+            select(m.AmountMention.value, m.AmountMention.extractor_version)
+            .join(m.Article)
+            .where(m.Article.url == "http://demo.example/a")
+        ).all()
+    assert [(int(v), ver) for v, ver in values] == [(630000, "0.2.0")]
+    engine.dispose()
+
+
+def test_a_failed_load_leaves_the_previous_state(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, [SITE], [_row("http://demo.example/a")])
+    before = _counts(engine)
+    bad = _row("http://demo.example/c")
+    bad["amounts"][0]["currency"] = "XXX"  # violates the currency check constraint
+    with pytest.raises(IntegrityError):
+        load_extracted(engine, [SITE], [_row("http://demo.example/b"), bad])
+    assert _counts(engine) == before
+    engine.dispose()
