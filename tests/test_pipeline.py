@@ -58,6 +58,7 @@ def two_runs(
     data_dir = tmp_path_factory.mktemp("data")
     db_url = f"sqlite:///{data_dir / 'warehouse.sqlite'}"
     first = _materialize(data_dir, db_url)
+    assert first.success
     first_counts = _counts(db_url)
     second = _materialize(data_dir, db_url)
     return second, first_counts, _counts(db_url), db_url, data_dir
