@@ -42,6 +42,7 @@ class SiteRegistryResource(dg.ConfigurableResource):
     """
 
     registry: str = SAMPLES
+    crawler_log_level: str = "INFO"
 
     def registry_path(self) -> Path:
         return SAMPLE_ROOT / "sites.toml" if self.registry == SAMPLES else Path(self.registry)
@@ -62,6 +63,8 @@ class SiteRegistryResource(dg.ConfigurableResource):
             str(data_dir),
             "--crawl-id",
             crawl_id,
+            "--log-level",
+            self.crawler_log_level,
         ]
         if self.registry != SAMPLES:
             yield command

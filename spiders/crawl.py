@@ -24,7 +24,7 @@ USER_AGENT = "charity-news/0.1 (+https://github.com/charity-news/charity-news; r
 
 
 def crawl_settings(
-    sites: list[Site], raw_dir: Path, crawl_id: str, proxy: str | None = None
+    sites: list[Site], raw_dir: Path, crawl_id: str, proxy: str | None = None, log_level: str = "INFO"
 ) -> dict[str, Any]:
     """Scrapy settings: the project template's polite defaults plus the raw-store pipeline."""
     return {
@@ -46,7 +46,8 @@ def crawl_settings(
         "CHARITYNEWS_FETCH_PROXY": proxy,
         "CHARITYNEWS_RAW_DIR": str(raw_dir),
         "CHARITYNEWS_CRAWL_ID": crawl_id,
-        "LOG_LEVEL": "INFO",
+        "LOG_LEVEL": log_level,
+        "LOG_INSTALL_ROOT_HANDLER": True,
         "TELNETCONSOLE_ENABLED": False,
     }
 
@@ -71,8 +72,11 @@ class CrawlResult:
         return int(self.stats.get("response_received_count", 0))
 
 
-def run_crawl(sites: list[Site], raw_dir: Path, crawl_id: str, proxy: str | None = None) -> CrawlResult:
-    process = CrawlerProcess(crawl_settings(sites, raw_dir, crawl_id, proxy), install_root_handler=True)
+def run_crawl(
+    sites: list[Site], raw_dir: Path, crawl_id: str, proxy: str | None = None, log_level: str = "INFO"
+) -> CrawlResult:
+    settings = crawl_settings(sites, raw_dir, crawl_id, proxy, log_level)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, sites=sites)
     process.start()
@@ -91,6 +95,7 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--site", action="append", default=[], help="crawl only these sites")
     parser.add_argument("--crawl-id", default=None)
+    parser.add_argument("--log-level", default="INFO", help="Scrapy's log level")
     return parser.parse_args(argv)
 
 
@@ -109,10 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         from dagster_pipes import open_dagster_pipes
 
         with open_dagster_pipes() as pipes:
-            result = run_crawl(sites, raw_dir, crawl_id, args.proxy)
+            result = run_crawl(sites, raw_dir, crawl_id, args.proxy, args.log_level)
             pipes.report_asset_materialization(metadata=_metadata(result, raw_dir))
     else:
-        result = run_crawl(sites, raw_dir, crawl_id, args.proxy)
+        result = run_crawl(sites, raw_dir, crawl_id, args.proxy, args.log_level)
         logging.getLogger(__name__).info("crawl %s: %s", crawl_id, result.per_site())
     return 0 if result.pages_fetched else 1
 

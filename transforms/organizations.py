@@ -8,6 +8,7 @@ keeping the surface form as written.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -134,6 +135,7 @@ class _Lexicon:
 
 @cache
 def _lexicon(region_names: tuple[str, ...]) -> _Lexicon:
+    jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter, not our dictionary
     base = jieba.Tokenizer()
     base.initialize()
     for suffix in SUFFIX_TYPES:
