@@ -224,29 +224,27 @@ def _plain(value: Decimal) -> Decimal:
     return Decimal(int(value)) if value == value.to_integral_value() else value
 
 
-def _role(text: str, start: int, end: int) -> tuple[str | None, bool]:
-    c_start, c_end = clause_bounds(text, start)
-    s_start, _ = sentence_bounds(text, start)
-    before_clause = text[c_start:start]
+def _nearest_role_before(segment: str) -> str | None:
+    """The role keyword ending closest to the end of ``segment`` (the amount follows it)."""
     best: tuple[int, str] | None = None
     for role, pattern in _ROLE_PATTERNS:
-        for match in pattern.finditer(before_clause):
+        for match in pattern.finditer(segment):
             if best is None or match.end() > best[0]:
                 best = (match.end(), role)
-    if best is None:
-        before_sentence = text[s_start:start]
-        for role, pattern in _ROLE_PATTERNS:
-            for match in pattern.finditer(before_sentence):
-                if best is None or match.end() > best[0]:
-                    best = (match.end(), role)
-    if best is None:
+    return best[1] if best else None
+
+
+def _role(text: str, start: int, end: int) -> tuple[str | None, bool]:
+    """Role from the nearest keyword before the amount in its clause, then its sentence, then
+    the first one after it in the clause (……的善款共300万元 vs 300万元用于捐赠)."""
+    c_start, c_end = clause_bounds(text, start)
+    s_start, _ = sentence_bounds(text, start)
+    role = _nearest_role_before(text[c_start:start]) or _nearest_role_before(text[s_start:start])
+    if role is None:
         after = text[end:c_end]
-        for role, pattern in _ROLE_PATTERNS:
-            if pattern.search(after):
-                best = (0, role)
-                break
+        role = next((r for r, pattern in _ROLE_PATTERNS if pattern.search(after)), None)
     cumulative = bool(_CUMULATIVE.search(text[s_start:end]))
-    return (best[1] if best else None), cumulative
+    return role, cumulative
 
 
 def extract_amounts(text: str, default_currency: str = "CNY") -> list[AmountMention]:
