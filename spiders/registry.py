@@ -13,20 +13,9 @@ from urllib.parse import urlparse
 from transforms.article import Selectors
 
 LOCALES = ("mainland", "hk", "mo", "tw")
-_SITE_KEYS = {
-    "name",
-    "title",
-    "homepage",
-    "start_urls",
-    "list_url_pattern",
-    "article_url_pattern",
-    "locale",
-    "region",
-    "selectors",
-    "allowed_domains",
-    "download_delay",
-    "sample",
-}
+_REQUIRED_KEYS = ("name", "title", "homepage", "start_urls", "list_url_pattern", "article_url_pattern")
+_OPTIONAL_KEYS = ("locale", "region", "selectors", "allowed_domains", "download_delay", "sample")
+_SITE_KEYS = {*_REQUIRED_KEYS, *_OPTIONAL_KEYS}
 
 
 class RegistryError(ValueError):
@@ -53,14 +42,7 @@ def _site(raw: dict[str, Any], where: str) -> Site:
     unknown = set(raw) - _SITE_KEYS
     if unknown:
         raise RegistryError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_SITE_KEYS)}")
-    for key in (
-        "name",
-        "title",
-        "homepage",
-        "start_urls",
-        "list_url_pattern",
-        "article_url_pattern",
-    ):
+    for key in _REQUIRED_KEYS:
         if key not in raw:
             raise RegistryError(f"{where}: missing required key {key!r}")
     name = raw["name"]

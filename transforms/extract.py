@@ -14,7 +14,7 @@ from transforms.currency import LOCAL_CURRENCY
 from transforms.gazetteer import load_gazetteer
 from transforms.normalize import NormalizedText, ScriptVariant, normalize
 from transforms.organizations import OrganizationMention, extract_organizations
-from transforms.regions import RegionMention, extract_regions, region_context
+from transforms.regions import RegionMention, extract_regions, region_context, with_roles
 
 # Bump when extraction output changes, so the warehouse knows which mentions to replace.
 EXTRACTOR_VERSION = "0.1.0"
@@ -57,7 +57,7 @@ def extract_article(
     context = {**(region_hint or {}), **region_context(first_pass, gazetteer)}
     organizations = extract_organizations(simplified, context, gazetteer.names())
     org_spans = [(o.start, o.end) for o in organizations]
-    regions = extract_regions(simplified, org_spans, gazetteer)
+    regions = with_roles(simplified, first_pass, org_spans)
     amounts = extract_amounts(simplified, LOCAL_CURRENCY.get(locale, "CNY"))
     return ArticleExtraction(
         variant=normalized.variant,

@@ -207,7 +207,7 @@ def extract_organizations(
     the tokenizer's dictionary so place names stay whole.
     """
     context = region_context or {}
-    lexicon = _lexicon(tuple(sorted(set(region_names))))
+    lexicon = _lexicon(tuple(region_names))
     found: list[OrganizationMention] = []
     taken: list[tuple[int, int]] = []
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from transforms.gazetteer import Gazetteer, Level, load_gazetteer
@@ -123,6 +123,13 @@ def extract_regions(
             )
         )
     return mentions
+
+
+def with_roles(
+    text: str, mentions: Sequence[RegionMention], org_spans: Sequence[tuple[int, int]]
+) -> list[RegionMention]:
+    """The same mentions with roles recomputed once organization spans are known (seats)."""
+    return [replace(m, role=_role(text, m.start, m.end, org_spans)) for m in mentions]
 
 
 def region_context(mentions: Sequence[RegionMention], gazetteer: Gazetteer | None = None) -> dict[str, str]:

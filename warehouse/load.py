@@ -88,8 +88,16 @@ def _organization_id(session: Session, name: str, kind: str, surface: str) -> in
     return org.id
 
 
-def _sentence(text: str, mention: dict[str, Any]) -> str:
-    return text[mention["sentence_start"] : mention["sentence_end"]].strip()
+def _provenance(article_id: int, text: str, mention: dict[str, Any], version: str) -> dict[str, Any]:
+    """The columns every mention table shares: where in which article, and by which extractor."""
+    return {
+        "article_id": article_id,
+        "surface": (mention.get("surface") or mention["raw"])[:300],
+        "start": mention["start"],
+        "end": mention["end"],
+        "sentence": text[mention["sentence_start"] : mention["sentence_end"]].strip(),
+        "extractor_version": version,
+    }
 
 
 def load_article(session: Session, source_id: int, row: dict[str, Any]) -> int:
@@ -124,13 +132,8 @@ def load_article(session: Session, source_id: int, row: dict[str, Any]) -> int:
         value = Decimal(str(amount["value"]))
         session.add(
             m.AmountMention(
-                article_id=article.id,
+                **_provenance(article.id, text, amount, version),
                 position=position,
-                surface=amount["raw"][:300],
-                start=amount["start"],
-                end=amount["end"],
-                sentence=_sentence(text, amount),
-                extractor_version=version,
                 value=value,
                 currency=amount["currency"],
                 value_cny=to_cny(value, amount["currency"]),
@@ -145,26 +148,16 @@ def load_article(session: Session, source_id: int, row: dict[str, Any]) -> int:
         org_id = _organization_id(session, org["name"], org["type"], org["surface"])
         session.add(
             m.OrganizationMention(
-                article_id=article.id,
+                **_provenance(article.id, text, org, version),
                 organization_id=org_id,
-                surface=org["surface"],
-                start=org["start"],
-                end=org["end"],
-                sentence=_sentence(text, org),
-                extractor_version=version,
                 expanded_from_context=org["expanded_from_context"],
             )
         )
     for region in row["regions"]:
         session.add(
             m.RegionMention(
-                article_id=article.id,
+                **_provenance(article.id, text, region, version),
                 region_code=region["code"],
-                surface=region["surface"],
-                start=region["start"],
-                end=region["end"],
-                sentence=_sentence(text, region),
-                extractor_version=version,
                 role=region["role"],
             )
         )
