@@ -4,7 +4,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint env dev clean
+.PHONY: demo test lint env dev clean eval bench
 
 # Create .venv with uv (installed from PyPI into the venv itself) and the locked dependencies.
 $(STAMP): pyproject.toml uv.lock
@@ -25,6 +25,19 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The peers (JioNLP, cpca) live in the `eval` extra: installed here, never at runtime.
+EVAL_STAMP := $(VENV)/.installed-eval
+$(EVAL_STAMP): $(STAMP)
+	$(UV) sync --frozen --inexact --extra eval --python $(VENV)/bin/python
+	touch $(EVAL_STAMP)
+
+eval: $(EVAL_STAMP)
+	$(VENV)/bin/python -m evaluation.validate
+	$(VENV)/bin/python -m evaluation
+
+bench: $(EVAL_STAMP)
+	$(VENV)/bin/python -m bench
 
 dev: $(STAMP)
 	$(VENV)/bin/dagster dev -w workspace.yaml

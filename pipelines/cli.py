@@ -9,7 +9,6 @@ import sys
 import time
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from pipelines.settings import load_settings
@@ -75,82 +74,50 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from transforms.article import PageError, parse_article
-    from transforms.encoding import decode_text
-    from transforms.extract import extract_article
+    from transforms.document import extract_file
 
-    failed = False
+    locale = None if args.locale == "auto" else args.locale
+    failed = 0
     for name in args.paths:
-        path = Path(name)
-        record: dict[str, Any] = {"source": name}
         try:
-            raw = path.read_bytes()
-            if b"<html" in raw[:2000].lower() or b"<body" in raw[:4000].lower():
-                article = parse_article(path.resolve().as_uri(), raw)
-                title, published, text = article.title, article.published, article.text
-            else:
-                text, _ = decode_text(raw)
-                title, published = None, None
-            result = extract_article(text, args.locale)
-        except (OSError, PageError, ValueError) as exc:
-            failed = True
-            record["error"] = f"{type(exc).__name__}: {exc}"
-            print(json.dumps(record, ensure_ascii=False)) if args.jsonl else print(
-                f"{name}: {record['error']}"
-            )
-            continue
-        record.update(
-            variant=result.variant if result.variant != "none" else "simplified",
-            title=title,
-            published=published.date().isoformat() if published else None,
-            amounts=[
-                {
-                    "value": float(a.value) if a.value % 1 else int(a.value),
-                    "currency": a.currency,
-                    "raw": a.raw,
-                    "start": a.start,
-                    "end": a.end,
-                    "approximate": a.approximate,
-                    "qualifier": a.qualifier,
-                    "high": float(a.high) if a.high is not None else None,
-                    "role": a.role,
-                    "cumulative": a.cumulative,
-                }
-                for a in result.amounts
-            ],
-            organizations=_unique_orgs(result.organizations),
-            regions=_unique_regions(result.regions),
-        )
+            record, _ = extract_file(name, locale)
+        except Exception as exc:  # a bug on one file must not lose the others' results
+            logging.getLogger("charitynews.extract").exception("extraction failed on %s", name)
+            record = {"source": name, "error": f"internal error: {type(exc).__name__}: {exc}"}
+        failed += "error" in record
         if args.jsonl:
-            print(json.dumps(record, ensure_ascii=False))
+            print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
-            print(f"== {name}  [{record['variant']}] {title or ''}")
-            for a in record["amounts"]:
-                print(f"  amount  {a['raw']:<24} {a['value']:>16,} {a['currency']}  {a['role'] or ''}")
-            for o in record["organizations"]:
-                print(f"  org     {o['name']}  ({o['type']})")
-            for r in record["regions"]:
-                print(f"  region  {r['code']} {r['name']}  ({r['level']}, {r['role']})")
+            _print_table(record)
+    if failed and not args.jsonl:
+        print(f"{failed} of {len(args.paths)} file(s) could not be read", file=sys.stderr)
     return 1 if failed else 0
 
 
-def _unique_orgs(orgs: Sequence[Any]) -> list[dict[str, Any]]:
-    merged: dict[str, dict[str, Any]] = {}
-    for o in orgs:
-        entry = merged.setdefault(o.name, {"name": o.name, "type": o.type, "surfaces": []})
-        if o.surface not in entry["surfaces"]:
-            entry["surfaces"].append(o.surface)
-    return list(merged.values())
-
-
-def _unique_regions(regions: Sequence[Any]) -> list[dict[str, Any]]:
-    merged: dict[str, dict[str, Any]] = {}
-    rank = {"seat": 0, "mention": 1, "beneficiary": 2}
-    for r in regions:
-        entry = merged.setdefault(r.code, {"code": r.code, "name": r.name, "level": r.level, "role": r.role})
-        if rank[r.role] > rank[entry["role"]]:
-            entry["role"] = r.role  # a region that is served anywhere in the article is a beneficiary
-    return list(merged.values())
+def _print_table(record: dict[str, Any]) -> None:
+    if "error" in record:
+        print(f"== {record['source']}: {record['error']}")
+        return
+    print(f"== {record['source']}  [{record['variant']}, {record['locale']}]  {record['title'] or ''}")
+    if record["published"]:
+        print(f"   published {record['published']}")
+    for a in record["amounts"]:
+        value = f"{a['value']:,}" + (f"–{a['high']:,}" if a["high"] is not None else "")
+        flags = " ".join(
+            f
+            for f in (
+                a["qualifier"] if a["approximate"] else "",
+                "cumulative" if a["cumulative"] else "",
+                f"restates #{a['conversion_of']}" if a["conversion_of"] is not None else "",
+            )
+            if f
+        )
+        print(f"   amount  {a['raw']:<22} {value:>20} {a['currency']}  {a['role'] or '-':<10} {flags}")
+    for o in record["organizations"]:
+        surfaces = "、".join(s for s in o["surfaces"] if s != o["name"])
+        print(f"   org     {o['name']}  ({o['type']})" + (f"  written {surfaces}" if surfaces else ""))
+    for r in record["regions"]:
+        print(f"   region  {r['code']} {r['name']}  ({r['level']}, {r['role']})")
 
 
 def _serve_samples(args: argparse.Namespace) -> int:
@@ -185,7 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     extract = sub.add_parser("extract", help="extract amounts, organizations and regions from files")
     extract.add_argument("paths", nargs="+", metavar="PATH")
     extract.add_argument("--jsonl", action="store_true", help="one JSON object per file")
-    extract.add_argument("--locale", default="mainland", choices=["mainland", "hk", "mo", "tw"])
+    extract.add_argument(
+        "--locale",
+        default="auto",
+        choices=["auto", "mainland", "hk", "mo", "tw"],
+        help="the source's place, which decides what a plain 元 means (default: read from the text)",
+    )
     extract.set_defaults(func=_extract)
     sub.add_parser("serve-samples", help="serve the sample sites on 127.0.0.1").set_defaults(
         func=_serve_samples

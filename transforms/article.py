@@ -13,19 +13,13 @@ from bs4 import BeautifulSoup, Tag
 from w3lib.encoding import html_to_unicode
 
 from transforms.dates import date_from_url, find_published, parse_date
+from transforms.furniture import furniture_flags
 
 # Elements and class/id words that are page furniture, never article text.
 _FURNITURE_TAGS = ("script", "style", "nav", "header", "footer", "aside", "form", "noscript")
 _FURNITURE_WORDS = re.compile(
     r"nav|menu|footer|breadcrumb|crumb|share|related|copyright|sidebar|side-|toolbar|banner"
     r"|comment|pager|pagination|links|recommend|hot|rank",
-    re.I,
-)
-# Whole lines inside a body that are furniture: image file names, counters, widgets.
-_FURNITURE_LINE = re.compile(
-    r"^(?:\S+\.(?:jpe?g|png|gif|bmp|webp)|\S*_fororder_\S*|[【\[]?(?:字体|字號|字号|打印|关闭|"
-    r"纠错|分享到|收藏)[^】\]]{0,12}[】\]]?|(?:浏览|瀏覽|阅读|閱讀|点击)[:：]?\s*\d+\s*次?|"
-    r"(?:当前位置|當前位置|您的位置)[:：].*|下转[A-Z]?\d+版?)$",
     re.I,
 )
 _SOURCE_LINE = re.compile(r"(?:来源|來源|稿源)[:：]\s*([^\s|丨/　]+)")
@@ -86,13 +80,9 @@ def _drop_furniture(soup: BeautifulSoup) -> None:
 
 def _paragraphs(container: Tag) -> list[str]:
     blocks = container.find_all(["p", "h2", "h3", "li"]) or [container]
-    lines = []
-    for block in blocks:
-        for line in block.get_text("\n").split("\n"):
-            line = _clean(line)
-            if line and not _FURNITURE_LINE.match(line):
-                lines.append(line)
-    return lines
+    lines = [_clean(line) for block in blocks for line in block.get_text("\n").split("\n")]
+    lines = [line for line in lines if line]
+    return [line for line, furniture in zip(lines, furniture_flags(lines), strict=True) if not furniture]
 
 
 def _main_container(soup: BeautifulSoup) -> Tag | None:

@@ -12,7 +12,8 @@ from typing import TypeVar
 from transforms.amounts import AmountMention, extract_amounts
 from transforms.currency import LOCAL_CURRENCY
 from transforms.gazetteer import load_gazetteer
-from transforms.normalize import NormalizedText, ScriptVariant, normalize
+from transforms.locale_guess import guess_locale
+from transforms.normalize import NormalizedText, ScriptVariant, detect_script, normalize
 from transforms.organizations import OrganizationMention, extract_organizations
 from transforms.regions import RegionMention, extract_regions, region_context, with_roles
 
@@ -25,6 +26,7 @@ _M = TypeVar("_M", AmountMention, OrganizationMention, RegionMention)
 @dataclass(frozen=True, slots=True)
 class ArticleExtraction:
     variant: ScriptVariant
+    locale: str
     simplified: str
     amounts: tuple[AmountMention, ...]
     organizations: tuple[OrganizationMention, ...]
@@ -42,15 +44,21 @@ def _to_original(mention: _M, normalized: NormalizedText) -> _M:
 
 
 def extract_article(
-    text: str, locale: str = "mainland", region_hint: dict[str, str] | None = None
+    text: str,
+    locale: str | None = "mainland",
+    region_hint: dict[str, str] | None = None,
+    plain_text: bool = False,
 ) -> ArticleExtraction:
     """Normalize ``text`` and extract its mentions.
 
-    ``locale`` (mainland, hk, mo, tw) decides what a plain 元 means and which OpenCC phrase
-    config applies; ``region_hint`` is the source's home region, used for short forms such as
-    省民政厅 when the article itself names no province.
+    ``locale`` (mainland, hk, mo, tw; None: read it from the text) decides what a plain 元 means
+    and which OpenCC phrase config applies; ``region_hint`` is the source's home region, used for
+    short forms such as 省民政厅 when the article itself names no province; ``plain_text`` says
+    the text is a whole page as plain text, whose furniture lines are skipped.
     """
-    normalized = normalize(text, locale)
+    if locale is None:
+        locale = guess_locale(text, detect_script(text))
+    normalized = normalize(text, locale, plain_text=plain_text)
     simplified = normalized.simplified
     gazetteer = load_gazetteer()
     first_pass = extract_regions(simplified, gazetteer=gazetteer)
@@ -61,6 +69,7 @@ def extract_article(
     amounts = extract_amounts(simplified, LOCAL_CURRENCY.get(locale, "CNY"))
     return ArticleExtraction(
         variant=normalized.variant,
+        locale=locale,
         simplified=simplified,
         amounts=tuple(_to_original(a, normalized) for a in amounts),
         organizations=tuple(_to_original(o, normalized) for o in organizations),

@@ -16,6 +16,8 @@ from typing import Literal
 
 import opencc
 
+from transforms.furniture import blank_furniture
+
 ScriptVariant = Literal["simplified", "traditional", "mixed", "none"]
 
 # A parenthesised pinyin syllable (with tone marks) injected after a Han character by some
@@ -26,6 +28,13 @@ _INJECTED_PINYIN = re.compile(
 # Leftover HTML entities that survive a bad export, e.g. &rdquo;
 _ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6});")
 _ENTITY_TEXT = {"&rdquo;": "”", "&ldquo;": "“", "&nbsp;": " ", "&amp;": "&", "&quot;": '"'}
+# Markup fragments left in exported text.
+_LEFTOVER_MARKUP = re.compile(r"\]\]>|<!\[CDATA\[|</?(?:p|br|span|div|strong|b|font)\s*/?>", re.I)
+# Mojibake where a quotation mark stood: a run of ?, ! or ; (a broken multi-byte quote).  It is
+# read as one neutral quote so it neither ends a sentence nor glues to a number.
+_MOJIBAKE_QUOTE = re.compile(r"[?？]{2,}[!！;；?？]*|[!！;；][?？]{2,}[!！;；?？]*")
+# Doubled or clashing punctuation from careless editing: ,, ,。 ,、
+_DOUBLED_COMMA = re.compile(r"[,，]+(?=[,，。、；])|(?<=[，,])[,，]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,11 +162,20 @@ def opencc_config(variant: ScriptVariant, locale: str | None) -> str:
     return "t2s"
 
 
-def normalize(text: str, locale: str | None = None) -> NormalizedText:
-    """Repair noise and convert ``text`` to simplified script, keeping offsets to ``text``."""
+def normalize(text: str, locale: str | None = None, plain_text: bool = False) -> NormalizedText:
+    """Repair noise and convert ``text`` to simplified script, keeping offsets to ``text``.
+
+    ``plain_text``: the text is a whole page as plain text, so furniture lines (menus, footers,
+    related headlines) are blanked first; blanking keeps the length, so offsets still hold.
+    """
     mapped = MappedText.identity(text)
+    if plain_text:
+        mapped = MappedText(blank_furniture(text), mapped.origin, len(text))
     mapped = mapped.replace(_INJECTED_PINYIN, "")
     mapped = mapped.replace(_ENTITY, _ENTITY_TEXT)
+    mapped = mapped.replace(_LEFTOVER_MARKUP, "")
+    mapped = mapped.replace(_MOJIBAKE_QUOTE, '"')
+    mapped = mapped.replace(_DOUBLED_COMMA, "")
     mapped = _fold_width(mapped)
     variant = detect_script(text)
     if variant in ("traditional", "mixed"):

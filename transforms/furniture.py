@@ -1,0 +1,98 @@
+"""Site furniture inside article text: lines that belong to the page, not to the report.
+
+Works line by line on plain text (a copied page, an e-paper dump) and on the paragraphs taken from
+HTML.  ``furniture_spans`` returns character spans so callers can blank them and keep offsets.
+"""
+
+from __future__ import annotations
+
+import re
+
+# One line that is furniture wherever it stands.
+_FURNITURE_LINE = re.compile(
+    r"""^(?:
+      \S+\.(?:jpe?g|png|gif|bmp|webp)                       # image file names: 3.jpg, IMG_2041.JPG
+    | \S*_fororder_\S*                                       # xxx_fororder_图片1
+    | [【\[]?(?:字体|字體|字号|字號|打印|列印|关闭|關閉|纠错|糾錯|分享到|收藏|返回顶部|返回頂部)
+      [^】\]]{0,16}[】\]]?.{0,24}                           # 【字体大小:大 中 小】【打印】【关闭】
+    | (?:浏览|瀏覽|阅读|閱讀|点击|點擊|访问量|訪問量)(?:量|次数|次數)?[:：]?\s*\d+\s*次?
+    | (?:当前位置|當前位置|您的位置|您现在的位置|您現在的位置|所在位置)[:：].*
+    | 首页\s*[>＞›»].*|首頁\s*[>＞›»].*                    # breadcrumbs without a label
+    | (?:下转|下轉|上接|接上)[A-Z]?\d{1,3}版?               # print jump markers
+    | 第\s?[A-Z]?\d{1,3}\s?版\s*[:：]?\s*\S{0,12}            # e-paper page menus: 第05版:新闻
+    | [A-Z]?\d{1,3}版[:：]\S{0,12}
+    | .*(?:ICP备|ICP證|ICP证|公网安备|公網安備|版权所有|版權所有|Copyright|©|\(c\)\s?\d{4}).*
+    | (?:联系电话|聯繫電話|聯絡電話|电话|電話|传真|傳真|举报电话|舉報電話|地址|郵箱|邮箱|E-?mail)[:：].{0,80}
+    | (?:责任编辑|責任編輯|编辑|編輯|审核|審核|校对|校對)[:：]\s?\S{1,12}
+    | (?:分享|分享到|转发|轉發)[:：]?(?:\s*(?:微信|微博|QQ|QQ空间|朋友圈|Facebook
+      |WhatsApp|Line|複製連結|复制链接))+
+    | [A-Za-z0-9_\-]{24,}                                    # tracking strings
+    | (?:上一篇|下一篇|上一則|下一則)[:：].*
+    )$""",
+    re.I | re.X,
+)
+# A heading that opens a list of other stories: every short line after it is furniture.
+_RELATED_HEADING = re.compile(
+    r"^[【\[]?(?:相关新闻|相關新聞|相关阅读|相關閱讀|延伸阅读|延伸閱讀|推荐阅读|推薦閱讀|相关报道|相關報導|"
+    r"相關報道|热点新闻|熱點新聞|更多新闻|更多新聞|猜你喜欢|猜你喜歡|热门文章|熱門文章)[】\]]?[:：]?$"
+)
+# Navigation menus: several very short items in one line, nothing like a sentence.
+_MENU_SEPARATORS = re.compile(r"^(?:[^\s|｜/·•>＞]{1,6}(?:\s*[|｜/·•>＞]\s*|\s+)){3,}[^\s|｜/·•>＞]{1,6}$")
+_SENTENCE_END = re.compile(r"[。！？!?；;”」』）)]$")
+_DATE_LINE = re.compile(r"\d{4}[-/年.]\d{1,2}[-/月.]\d{1,2}")
+
+
+def is_furniture_line(line: str) -> bool:
+    """Whether one stripped line is page furniture on its own."""
+    line = line.strip()
+    if not line:
+        return False
+    if _FURNITURE_LINE.match(line):
+        return True
+    return bool(_MENU_SEPARATORS.match(line)) and not _SENTENCE_END.search(line)
+
+
+def _looks_like_headline(line: str) -> bool:
+    """A line in a related-stories list: short, no sentence end."""
+    return 0 < len(line) <= 60 and not _SENTENCE_END.search(line)
+
+
+def furniture_flags(lines: list[str]) -> list[bool]:
+    """For each line, whether it is furniture; a related-stories heading takes the short lines
+    after it, up to the first blank line or real paragraph."""
+    flags: list[bool] = []
+    in_related = False
+    for raw_line in lines:
+        line = raw_line.strip()
+        if not line:
+            in_related = False
+            flags.append(False)
+        elif _RELATED_HEADING.match(line):
+            in_related = True
+            flags.append(True)
+        elif in_related and (_looks_like_headline(line) or bool(_DATE_LINE.search(line))):
+            flags.append(True)
+        else:
+            in_related = False
+            flags.append(is_furniture_line(line))
+    return flags
+
+
+def furniture_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of furniture lines in ``text`` (line breaks excluded), in order."""
+    lines = text.splitlines(keepends=True)
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for raw_line, flag in zip(lines, furniture_flags(lines), strict=True):
+        if flag:
+            spans.append((position, position + len(raw_line.rstrip("\r\n"))))
+        position += len(raw_line)
+    return spans
+
+
+def blank_furniture(text: str) -> str:
+    """``text`` with furniture lines replaced by spaces: same length, so offsets still hold."""
+    chars = list(text)
+    for start, end in furniture_spans(text):
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)

@@ -1,0 +1,56 @@
+"""Which kind of source wrote a text: mainland, Hong Kong, Macau or Taiwan.
+
+It decides what a plain 元 means and which OpenCC phrase config applies.  A crawl knows its
+source's locale from the site registry; a loose file does not, so we read the text's own signals.
+Simplified text is mainland: Hong Kong, Macau and Taiwan papers write traditional script, and a
+mainland report republished in traditional script keeps mainland signals (人民币, provinces).
+"""
+
+from __future__ import annotations
+
+import re
+
+from transforms.normalize import ScriptVariant
+
+# Words that only a local paper writes about itself, weighted 3; plain place names weighted 1.
+_SIGNALS: dict[str, tuple[tuple[str, int], ...]] = {
+    "hk": (
+        (r"本港|全港|港府|特區政府|特区政府|立法會|立法会|區議會|区议会|社署|社會福利署|公益金", 3),
+        (r"港元|港幣|港币|HK\$", 2),
+        (r"香港|九龍|九龙|新界|港島|港岛", 1),
+    ),
+    "mo": (
+        (r"本澳|全澳|澳門特區|澳门特区|澳府|社會工作局|社会工作局|同善堂", 3),
+        (r"澳門幣|澳门币|澳門元|澳门元|MOP", 2),
+        (r"澳門|澳门|氹仔|路環|路环", 1),
+    ),
+    "tw": (
+        (r"民國|民国|縣府|县府|市府|立委|衛福部|卫福部|內政部|内政部", 3),
+        (r"新臺幣|新台幣|新台币|NT\$|台幣|台币", 2),
+        (r"臺灣|台灣|台湾|臺北|台北|高雄|臺中|台中|臺南|台南|新北|桃園|花蓮|屏東|宜蘭", 1),
+    ),
+    "mainland": (
+        (r"人民币|人民幣|中共|乡村振兴|鄉村振興|驻村|駐村|省委|市委|县委|縣委", 3),
+        (r"[\u4e00-\u9fff]{2,4}(?:省|自治区|自治區)", 1),
+    ),
+}
+_PATTERNS = {
+    locale: tuple((re.compile(words), weight) for words, weight in signals)
+    for locale, signals in _SIGNALS.items()
+}
+
+
+def locale_scores(text: str) -> dict[str, int]:
+    return {
+        locale: sum(weight * len(pattern.findall(text)) for pattern, weight in patterns)
+        for locale, patterns in _PATTERNS.items()
+    }
+
+
+def guess_locale(text: str, variant: ScriptVariant) -> str:
+    """mainland, hk, mo or tw: the strongest signal, for traditional or mixed text only."""
+    if variant not in ("traditional", "mixed"):
+        return "mainland"
+    scores = locale_scores(text)
+    best = max(scores, key=lambda locale: scores[locale])
+    return best if scores[best] > 0 else "mainland"
