@@ -122,7 +122,7 @@ def jionlp_regions(text: str) -> set[str]:
     found = _jionlp().recognize_location(simplified)
     gazetteer = load_gazetteer()
     codes: set[str] = set()
-    for place, _count in found.get("domestic", []):
+    for place, _count in found.get("domestic") or []:
         path = [place.get("province"), place.get("city"), place.get("county")]
         codes.update(c for c in _code_for_path(gazetteer, path) if _written(gazetteer, c, simplified))
     return codes

@@ -1,0 +1,107 @@
+"""``make bench``: throughput and memory of normalization plus all extraction, against JioNLP.
+
+    python -m bench [--rounds N]
+
+The texts are the evaluation corpus and the bundled sample articles, as ``charitynews extract``
+reads them.  Every system is warmed up first (dictionaries and patterns load once), then each
+runs over all texts ``--rounds`` times; peak memory is the peak resident set of a fresh process
+that loads one system and runs it once over all texts (untimed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+import time
+import tomllib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from evaluation.corpus import load_corpus
+from transforms.document import read_document
+from transforms.extract import extract_article
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def corpus_texts() -> list[tuple[str, bool]]:
+    """(text, is_plain_text) for every corpus article and sample-site article."""
+    texts = []
+    for article in load_corpus():
+        document = read_document(article.encoded(), article.id + article.suffix)
+        texts.append((document.text, not document.is_html))
+    for path in sorted((ROOT / "sample_sites").glob("*/articles/*.toml")):
+        data = tomllib.loads(path.read_text("utf-8"))
+        texts.append((f"{data['title']}\n{data['body']}", False))
+    return texts
+
+
+def ours(text: str, plain: bool) -> None:
+    extract_article(text, None, plain_text=plain)
+
+
+def jionlp(text: str, plain: bool) -> None:
+    from evaluation.peers import jionlp_amounts, jionlp_regions
+
+    jionlp_amounts(text)
+    jionlp_regions(text)
+
+
+def _time(system: Callable[[str, bool], None], texts: list[tuple[str, bool]], rounds: int) -> float:
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for text, plain in texts:
+            system(text, plain)
+    return time.perf_counter() - started
+
+
+def _peak_in_fresh_process(name: str) -> float:
+    """Peak resident memory (MiB) of a new interpreter that loads one system and runs it once
+    over all texts: dictionaries, patterns and working memory together."""
+    import resource
+
+    texts = corpus_texts()
+    system = SYSTEMS[name]
+    if name != "charity-news":
+        from evaluation.peers import warm_up
+
+        warm_up()
+    for text, plain in texts:
+        system(text, plain)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _peak_mib(name: str) -> float:
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return float(pool.apply(_peak_in_fresh_process, (name,)))
+
+
+SYSTEMS: dict[str, Callable[[str, bool], None]] = {"charity-news": ours, "JioNLP money+location": jionlp}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="passes over all texts per system")
+    args = parser.parse_args(argv)
+    texts = corpus_texts()
+    megabytes = sum(len(t.encode("utf-8")) for t, _ in texts) / 1e6
+    print(f"{len(texts)} articles, {megabytes * 1000:.0f} kB of UTF-8 text, {args.rounds} rounds each")
+    from evaluation.peers import warm_up
+
+    warm_up()
+    ours(*texts[0])
+    rows = []
+    for name, system in SYSTEMS.items():
+        seconds = _time(system, texts, args.rounds)
+        n = len(texts) * args.rounds
+        rows.append((name, n / seconds, megabytes * args.rounds / seconds, _peak_mib(name)))
+    print(f"{'system':<24} {'articles/s':>11} {'MB/s':>8} {'peak MiB':>9}")
+    for name, per_s, mb_s, peak in rows:
+        print(f"{name:<24} {per_s:11.1f} {mb_s:8.3f} {peak:9.1f}")
+    print(f"speed-up of charity-news over JioNLP: {rows[0][1] / rows[1][1]:.1f}x (target >= 15x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
