@@ -13,6 +13,7 @@ from typing import Literal
 
 from transforms.chinese_numbers import NUMERAL_CHARS, parse_number
 from transforms.sentences import clause_bounds, sentence_bounds
+from transforms.tables import table_amounts
 
 Qualifier = Literal["exact", "approximate", "lower_bound"]
 
@@ -34,11 +35,15 @@ AMOUNT_PATTERN = re.compile(
     rf"""
     (?P<qual>{_APPROX_BEFORE})?
     (?:(?P<pre>{_PREFIX_CURRENCY})\s?)?
-    (?:(?P<low>{_ARABIC}|{_CHINESE})(?P<low_unit>{_BIG_UNIT})?(?:元)?{_RANGE_JOIN})?
+    (?P<qual2>{_APPROX_BEFORE})?
+    (?:(?P<low>{_ARABIC}|{_CHINESE})(?P<low_unit>{_BIG_UNIT})?(?P<low_yuan>元)?{_RANGE_JOIN}
+       (?:{_PREFIX_CURRENCY})?\s?)?
     (?P<num>{_ARABIC}|{_CHINESE})
     (?P<more>余|多)?
     (?P<unit>{_BIG_UNIT})?
-    (?:(?P<tail>\d+|[{NUMERAL_CHARS}]+?)(?P<tail_unit>千|百)?(?=元|$|[^\d{NUMERAL_CHARS}]))?
+    (?:(?<=亿)(?P<wan>{_ARABIC}|[{NUMERAL_CHARS}]+?)万)?
+    (?:(?P<tail>\d+(?:,\d{{3}})*)(?P<tail_unit>千|百)?(?=元|港|澳门|新台币|台币|美元)
+      |(?P<ctail>[{NUMERAL_CHARS}]+?)(?P<ctail_unit>千|百)?(?=元|$|[^\d{NUMERAL_CHARS}]))?
     (?P<more2>余|多)?
     (?P<suf>{_SUFFIX_CURRENCY})?
     (?:(?P<jiao>[\d零一二两三四五六七八九壹贰叁肆伍陆柒捌玖])角)?
@@ -52,7 +57,17 @@ _DONATION_CONTEXT = re.compile(
     r"(?:捐款|捐赠|认捐|筹集|筹得|已筹|募集|募得|善款|捐资|捐出)(?:了|达|约|近|超)?$"
 )
 # A bare 万/亿 number followed by one of these is a count, not money.
-_COUNT_AFTER = re.compile(r"^(?:人|户|名|个|家|次|册|件|份|斤|吨|亩|平方|套|台|本|株|只|头|所|间|位|元)")
+_COUNT_AFTER = re.compile(
+    r"^(?:人|户|名|个|家|次|册|件|份|斤|吨|亩|平方|套|台|本|株|只|头|所|间|位|元|笔|宗|单|批|项|场|支|队|双|箱|"
+    r"袋|包|张|条|辆|棵|公里|千米|米|字|册|盒|瓶|粒|剂|餐|份|部|座|栋|床|岁|年|天|小时|分钟|页|篇|幅)"
+)
+# Spoken sums: a Chinese numeral, 万, one more digit (四万五 = 45,000) or 千二万 (12,000,000).
+_COLLOQUIAL = re.compile(
+    r"(?:[一二两三四五六七八九十]万[一二三四五六七八九]|千[一二三四五六七八九]万|[一二两三四五六七八九十百千]+[余多]?万)[余多]?"
+)
+_MONEY_WORDS = re.compile(
+    r"捐|筹|款|资金|善款|金额|元|港币|港元|澳门币|台币|经费|补助|奖金|收入|扶持金|救助金|援助金"
+)
 
 _CURRENCY_CODES: dict[str, str] = {
     "人民币": "CNY",
@@ -158,6 +173,8 @@ def _is_plausible(text: str, m: re.Match[str]) -> bool:
     if not any(ch.isdigit() or ch in NUMERAL_CHARS for ch in num):
         return False
     # A numeral made only of unit characters (万, 亿) is a word, not a number.
+    if all(ch in "万亿" for ch in num):
+        return False
     only_units = all(ch in "万亿千百十" for ch in num) and num not in ("千万", "百万")
     if only_units and not m.group("unit") and not m.group("suf"):
         return False
@@ -167,7 +184,14 @@ def _is_plausible(text: str, m: re.Match[str]) -> bool:
         return False
     before = text[max(0, m.start() - 6) : m.start()]
     after = text[m.end() : m.end() + 3]
-    return bool(_DONATION_CONTEXT.search(before)) and not _COUNT_AFTER.match(after)
+    if _COUNT_AFTER.match(after):
+        return False
+    if _DONATION_CONTEXT.search(before):
+        return True
+    # Spoken sums (四万五, 千二万, 六万八) in a sentence about money.
+    colloquial = _COLLOQUIAL.fullmatch(m.group(0))
+    s_start, s_end = sentence_bounds(text, m.start())
+    return bool(colloquial) and bool(_MONEY_WORDS.search(text[s_start:s_end]))
 
 
 def _scaled(number: str, unit: str | None) -> Decimal:
@@ -189,10 +213,12 @@ def parse_amount(
         value = parse_number(num)
     else:
         value = _scaled(num, unit)
-    tail = m.group("tail")
+    if m.group("wan"):
+        value += parse_number(m.group("wan").replace(",", "")) * 10_000
+    tail = m.group("tail") or m.group("ctail")
     if tail:
-        tail_value = parse_number(tail)
-        tail_unit = m.group("tail_unit")
+        tail_value = parse_number(tail.replace(",", ""))
+        tail_unit = m.group("tail_unit") or m.group("ctail_unit")
         if tail_unit:
             tail_value *= 1000 if tail_unit == "千" else 100
         value += tail_value
@@ -202,7 +228,7 @@ def parse_amount(
         value += parse_number(m.group("fen")) / 100
     high: Decimal | None = None
     if m.group("low"):
-        low_unit = m.group("low_unit") or unit
+        low_unit = m.group("low_unit") or (None if m.group("low_yuan") else unit)
         high = value
         value = _scaled(m.group("low"), low_unit)
     marker = m.group("pre") or m.group("suf") or ""
@@ -212,10 +238,13 @@ def parse_amount(
     qualifier: Qualifier = "exact"
     if m.group("more") or m.group("more2") or m.group("after") in ("以上", "有余"):
         qualifier = "lower_bound"
-    if m.group("qual") in ("超过", "超", "逾", "多达"):
+    qual = m.group("qual") or m.group("qual2")
+    if qual in ("超过", "超", "逾", "多达"):
         qualifier = "lower_bound"
-    elif m.group("qual") in ("约", "大约", "近", "将近", "约合", "折合") or m.group("after") == "左右":
+    elif qual in ("约", "大约", "近", "将近", "约合", "折合") or m.group("after") == "左右":
         qualifier = "approximate"
+    if high is not None and qualifier == "exact":
+        qualifier = "approximate"  # a range (1000元至3000元不等) gives no single sum
     return _plain(value), _plain(high) if high is not None else None, currency, qualifier
 
 
@@ -253,22 +282,27 @@ def extract_amounts(text: str, default_currency: str = "CNY") -> list[AmountMent
     ``default_currency`` is what a plain 元 means: CNY on the mainland, the local currency for
     Hong Kong (HKD), Macau (MOP) and Taiwan (TWD) sources.
     """
-    mentions: list[AmountMention] = []
+    found: list[tuple[int, int, Decimal, Decimal | None, str, Qualifier]] = []
     for span in find_amount_spans(text):
         try:
             value, high, currency, qualifier = parse_amount(span.match, default_currency)
         except (ValueError, ArithmeticError):
             continue  # a malformed numeral is not an amount; the caller counts what was found
-        role, cumulative = _role(text, span.start, span.end)
+        found.append((span.start, span.end, value, high, currency, qualifier))
+    for cell in table_amounts(text, default_currency):
+        found.append((cell.start, cell.end, _plain(cell.value), None, cell.currency, "exact"))
+    mentions: list[AmountMention] = []
+    for start, end, value, high, currency, qualifier in sorted(found, key=lambda f: f[0]):
+        role, cumulative = _role(text, start, end)
         conversion_of = None
-        if mentions and _CONVERSION_BETWEEN.match(text[mentions[-1].end : span.start]):
+        if mentions and _CONVERSION_BETWEEN.match(text[mentions[-1].end : start]):
             conversion_of = len(mentions) - 1
-        s_start, s_end = sentence_bounds(text, span.start)
+        s_start, s_end = sentence_bounds(text, start)
         mentions.append(
             AmountMention(
-                start=span.start,
-                end=span.end,
-                raw=text[span.start : span.end],
+                start=start,
+                end=end,
+                raw=text[start:end],
                 value=value,
                 currency=currency,
                 qualifier=qualifier,

@@ -114,18 +114,36 @@ def detect_script(text: str) -> ScriptVariant:
     return "mixed"
 
 
+def _has_traditional(text: str) -> bool:
+    han = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return _converter("t2s").convert(han) != han
+
+
 def _fold_width(mapped: MappedText) -> MappedText:
     """Full-width digits, Latin letters and money signs to half width (same length)."""
     chars = []
-    for ch in mapped.text:
+    text = mapped.text
+    for i, ch in enumerate(text):
         code = ord(ch)
-        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A or ch in "．＄":
+        if ch in "，," and _digit_before(text, i) and _digits_after(text, i):
+            chars.append(",")  # a thousands separator typed full width: ５０，０００
+        elif 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A or ch in "．＄":
             chars.append(unicodedata.normalize("NFKC", ch))
         elif ch == "\u3000":
             chars.append(" ")
         else:
             chars.append(ch)
     return MappedText("".join(chars), mapped.origin, mapped.original_length)
+
+
+def _digit_before(text: str, i: int) -> bool:
+    return i > 0 and ((text[i - 1].isascii() and text[i - 1].isdigit()) or "０" <= text[i - 1] <= "９")
+
+
+def _digits_after(text: str, i: int) -> bool:
+    group = text[i + 1 : i + 5]
+    digits = [(c.isascii() and c.isdigit()) or "０" <= c <= "９" for c in group]
+    return len(digits) >= 3 and all(digits[:3]) and (len(digits) == 3 or not digits[3])
 
 
 def _convert_script(mapped: MappedText, config: str) -> MappedText:
@@ -178,7 +196,9 @@ def normalize(text: str, locale: str | None = None, plain_text: bool = False) ->
     mapped = mapped.replace(_DOUBLED_COMMA, "")
     mapped = _fold_width(mapped)
     variant = detect_script(text)
-    if variant in ("traditional", "mixed"):
+    # Simplified text with traditional leaks (萬, 億, 約 in a pasted quote) is converted too:
+    # t2s leaves simplified characters alone.
+    if variant in ("traditional", "mixed") or (variant == "simplified" and _has_traditional(text)):
         mapped = _convert_script(mapped, opencc_config(variant, locale))
     return NormalizedText(original=text, simplified=mapped.text, variant=variant, mapped=mapped)
 
