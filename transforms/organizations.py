@@ -12,13 +12,12 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import jieba
 import jieba.posseg
 
-from transforms.chinese_numbers import NUMERAL_CHARS
 from transforms.sentences import clause_bounds, sentence_bounds
 
 # Suffix → organization type.  Longest suffixes are tried first (regex alternation order).
@@ -30,17 +29,18 @@ SUFFIX_TYPES: dict[str, str] = {
     "慈善会": "charity_federation",
     "红十字会": "red_cross",
     "基金会": "foundation",
-    "公益金": "charity",
-    "同善堂": "charity",
-    "民政部": "government",
-    "民政厅": "government",
-    "民政局": "government",
-    "社会组织管理局": "government",
-    "乡村振兴局": "government",
+    "公益金": "other",
+    "同善堂": "other",
     "人民政府": "government",
+    "政府": "government",
     "领导小组办公室": "government",
     "领导小组": "government",
     "工作队": "government",
+    "指挥部": "government",
+    "人民法院": "government",
+    "地方法院": "government",
+    "法院": "government",
+    "检察院": "government",
     "有限责任公司": "company",
     "股份有限公司": "company",
     "有限公司": "company",
@@ -52,26 +52,64 @@ SUFFIX_TYPES: dict[str, str] = {
     "学院": "school",
     "中学": "school",
     "小学": "school",
+    "中小学": "school",
     "学校": "school",
+    "幼儿园": "school",
     "医院": "hospital",
     "卫生院": "hospital",
     "日报社": "media",
+    "日报": "media",
+    "晚报": "media",
     "电视台": "media",
+    "广播电视台": "media",
+    "融媒体中心": "media",
+    "新闻网": "media",
     "联合会": "other",
     "工商联": "other",
+    "工商联会": "other",
     "商会": "other",
     "促进会": "other",
     "协会": "other",
+    "联会": "other",
+    "联谊会": "other",
+    "同乡会": "other",
+    "妇女会": "other",
+    "互助会": "other",
+    "福利会": "other",
+    "助学会": "other",
+    "研究会": "other",
+    "学会": "other",
+    "联盟": "other",
+    "服务社": "other",
+    "服务队": "other",
+    "福利院": "other",
+    "敬老院": "other",
     "服务中心": "other",
     "中心": "other",
 }
-_SUFFIX_PATTERN = re.compile("|".join(sorted(map(re.escape, SUFFIX_TYPES), key=len, reverse=True)))
-# 中共某某市委 / 县委 / 省委: party committees.
-_PARTY_PATTERN = re.compile(r"中共[\u4e00-\u9fff]{1,12}?(?:省|市|县|区|州|盟|旗)委(?:员会)?")
-# Tokens allowed inside a name: nouns, place and organization names, abbreviations, and a few
-# others that occur in real names (发展 vn in 教育发展基金会, 第一 m in 第一人民医院).
-_NAME_FLAGS = ("n", "ns", "nt", "nz", "nr", "nrt", "nrfg", "j", "vn", "b", "an", "eng", "l", "ng")
-_STOP_WORDS = frozenset(
+# Government departments: a field (民政, 教育…) and a rank (部, 厅, 局…), in either script's
+# simplified form.  A bare 局 or 部 is too common a word to mark a name on its own.
+_DEPARTMENT = (
+    r"(?:民政|教育(?:体育|及青年发展)?|教体|财政|卫生(?:健康|福利)?|卫健|人力资源和社会保障|人社|农业农村|"
+    r"乡村振兴|社会组织管理|社会(?:福利|工作|救助及社工)?|统战|宣传|组织|文化和旅游|文旅|应急管理|"
+    r"住房和城乡建设|住建|商务|公安|审计|税务|统计|医疗保障|医保|国民及学前教育|发展和改革|发改|"
+    r"残疾人联合|妇女联合|退役军人事务|水利|交通运输|生态环境|自然资源|市场监督管理|侨务|外事|台湾事务|"
+    r"港澳事务|信访|扶贫开发|扶贫)(?:部|厅|局|署|委员会|委|司|处|办公室|办)"
+)
+_SUFFIX_ALTERNATION = (
+    _DEPARTMENT + "(?!门)|" + "|".join(sorted(map(re.escape, SUFFIX_TYPES), key=len, reverse=True))
+)
+_SUFFIX_PATTERN = re.compile(_SUFFIX_ALTERNATION)
+# Suffixes run together (集团有限公司, 银行股份有限公司) end one name.
+_SUFFIX_CHAIN = re.compile(f"(?:{_SUFFIX_ALTERNATION})+")
+# 中共某某市委 / 县委 / 省委 and their departments: party committees.
+_PARTY_PATTERN = re.compile(
+    r"中共[\u4e00-\u9fff]{1,12}?(?:省|市|县|区|州|盟|旗)委(?:员会)?(?:统战部|宣传部|组织部|政法委|办公室)?"
+)
+# Tokens that end a name when met walking leftwards from its suffix: verbs and function words
+# that stand before organization names in news sentences.  Invented names are often tagged as
+# verbs by jieba (启衡, 澄心), so the list is explicit rather than "every verb".
+_BOUNDARY_WORDS = frozenset(
     [
         "向",
         "和",
@@ -105,12 +143,303 @@ _STOP_WORDS = frozenset(
         "本",
         "这",
         "那",
+        "已",
+        "曾",
+        "又",
+        "再",
+        "都",
+        "就",
+        "仅",
+        "只",
+        "让",
+        "请",
+        "帮",
+        "替",
+        "朝",
+        "于",
+        "至",
+        "到",
+        "即",
+        "共",
+        "每",
+        "或",
+        "而",
+        "以",
+        "按",
+        "后",
+        "前",
+        "时",
+        "向着",
+        "针对",
+        "按照",
+        "根据",
+        "依照",
+        "经过",
+        "随着",
+        "获得",
+        "联合",
+        "携手",
+        "会同",
+        "捐赠",
+        "捐款",
+        "捐资",
+        "捐出",
+        "捐建",
+        "收到",
+        "发起",
+        "主办",
+        "承办",
+        "协办",
+        "指导",
+        "支持",
+        "委托",
+        "通过",
+        "依托",
+        "来自",
+        "包括",
+        "其中",
+        "邀请",
+        "组织",
+        "成立",
+        "设立",
+        "设有",
+        "举办",
+        "牵头",
+        "联手",
+        "共同",
+        "感谢",
+        "致谢",
+        "表彰",
+        "授予",
+        "荣获",
+        "获评",
+        "当选",
+        "成为",
+        "作为",
+        "加入",
+        "参与",
+        "参加",
+        "代表",
+        "出席",
+        "发布",
+        "公布",
+        "公示",
+        "显示",
+        "介绍",
+        "表示",
+        "透露",
+        "称",
+        "说",
+        "资助",
+        "援助",
+        "帮扶",
+        "对接",
+        "结对",
+        "落户",
+        "入驻",
+        "位于",
+        "隶属",
+        "旗下",
+        "下属",
+        "所属",
+        "或者",
+        "并且",
+        "同时",
+        "此外",
+        "另外",
+        "日前",
+        "近日",
+        "昨日",
+        "今天",
+        "今日",
+        "目前",
+        "此次",
+        "本次",
+        "这次",
+        "记者",
+        "日电",
+        "讯",
+        "报道",
+        "消息",
+        "获悉",
+        "获",
+        "受",
+        "得到",
+        "接受",
+        "接收",
+        "拨付",
+        "下拨",
+        "划拨",
+        "发放",
+        "投入",
+        "筹集",
+        "募集",
+        "筹得",
+        "募得",
+        "认捐",
+        "承诺",
+        "签约",
+        "签署",
+        "启动",
+        "开展",
+        "实施",
+        "推出",
+        "建立",
+        "新建",
+        "援建",
+        "共建",
+        "创办",
+        "运营",
+        "负责",
+        "会长",
+        "理事长",
+        "秘书长",
+        "主任",
+        "局长",
+        "书记",
+        "院长",
+        "校长",
+        "董事长",
+        "总经理",
+        "负责人",
+        "工作人员",
+        "志愿者",
+        "员工",
+        "职工",
+        "党员",
+        "干部",
+        "联同",
+        "夥同",
+        "伙同",
+        "携",
+        "偕",
+        "连同",
+        "以及其",
+        "已向",
+        "还向",
+        "分别",
+        "分别向",
+        "先后",
+        "陆续",
+        "再次",
+        "首次",
+        "正式",
+        "积极",
+        "踊跃",
+        "纷纷",
+        "专门",
+        "特别",
+        "一起",
+        "一道",
+        "率先",
+        "捐给",
+        "交给",
+        "报",
+        "捐",
+        "交",
+        "送",
+        "个",
+        "家",
+        "所",
+        "间",
+        "名",
+        "位",
+        "批",
+        "些",
+        "项",
+        "支",
+        "座",
+        "条",
+        "户",
+        "往",
+        "来",
+        "去",
+        "用",
+        "设",
+        "找",
+        "说",
+        "问",
+        "拿",
+        "做",
+        "办",
+        "全部",
+        "可",
+        "有",
     ]
+)
+# Flags of tokens that never stand inside a name: prepositions, conjunctions, particles, adverbs,
+# pronouns, classifiers, modal and interjection words.
+_BOUNDARY_FLAGS = frozenset(
+    {"p", "c", "u", "uj", "ul", "ud", "uz", "ug", "uv", "d", "r", "q", "y", "e", "o", "w", "f"}
+)
+# Generic words before a suffix make a description, not a name (乡村学校, 三甲医院, 社区服务中心).
+_GENERIC_WORDS = (
+    "山区|乡村|农村|寄宿制|寄宿|薄弱|三甲|乡镇|社区|村级|村小|村|当地|困难|贫困|留守|偏远|边远|基层|定点|对口|"
+    "公立|民办|重点|周边|附近|全市|全县|全省|全区|各地|两地|三地|多地|各级|各类|多所|多家|一间|一所|一家|"
+    "这所|这家|那所|该所|该|其|相关|有关|所在|定点|爱心|合作|伙伴|慈善|公益|大型|中小|小型|知名|本地|外地|"
+    "附属|综合|专科|普通|示范|省级|市级|县级|区级|国家级|全州|村寨|家庭|临时|行政|护理|资金|保管|托管|结算|开户|"
+    "受益|受助|帮扶|结对|援建|新建|捐建|中心"
+)
+_GENERIC_BEFORE_SUFFIX = re.compile(rf"^(?:{_GENERIC_WORDS})+$")
+# Common abbreviations, written out in the canonical name.
+_ABBREVIATIONS = (
+    (re.compile(r"^工行"), "中国工商银行"),
+    (re.compile(r"^农行"), "中国农业银行"),
+    (re.compile(r"^中行"), "中国银行"),
+    (re.compile(r"^建行"), "中国建设银行"),
+    (re.compile(r"^交行"), "交通银行"),
+    (re.compile(r"^招行"), "招商银行"),
+    (re.compile(r"工商联$"), "工商业联合会"),
+    (re.compile(r"红会$"), "红十字会"),
 )
 # A short form begins with one of these and relies on the article's region.
 _SHORT_FORM_LEVEL = {"省": "province", "市": "city", "州": "city", "县": "county", "区": "county"}
-_MAX_NAME = 28
+_MAX_NAME = 32
+# Places that GB/T 2260 does not list (Taiwan's cities, Hong Kong's and Macau's districts) but
+# that begin organization names there: kept whole by the tokenizer.
+_PLACES_OUTSIDE_GAZETTEER = tuple(
+    [
+        "台北",
+        "新北",
+        "桃园",
+        "台中",
+        "台南",
+        "高雄",
+        "基隆",
+        "新竹",
+        "嘉义",
+        "苗栗",
+        "彰化",
+        "南投",
+        "云林",
+        "屏东",
+        "宜兰",
+        "花莲",
+        "台东",
+        "澎湖",
+        "金门",
+        "湾仔",
+        "九龙",
+        "新界",
+        "沙田",
+        "油尖旺",
+        "深水埗",
+        "观塘",
+        "荃湾",
+        "屯门",
+        "元朗",
+        "葵青",
+        "离岛",
+        "氹仔",
+        "路环",
+        "花地玛",
+        "望德堂",
+    ]
+)
 _BRACKETS = str.maketrans({"(": "（", ")": "）"})
+_ENUMERATION_JOIN = re.compile(r"[、和及与]$")
+# 市场监督管理局, 区域…: a level character that begins an ordinary word, not a short form.
+_NOT_SHORT_FORM = frozenset({"场监", "域", "长", "委", "政"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +469,35 @@ def _lexicon(region_names: tuple[str, ...]) -> _Lexicon:
     base.initialize()
     for suffix in SUFFIX_TYPES:
         base.add_word(suffix, freq=2000, tag="n")
-    for name in region_names:
+    for name in (*region_names, *_PLACES_OUTSIDE_GAZETTEER):
         base.add_word(name, freq=3000, tag="ns")
     return _Lexicon(jieba.posseg.POSTokenizer(base))
 
 
 def canonical_name(name: str) -> str:
-    return name.translate(_BRACKETS).strip()
+    """Full-width brackets and written-out abbreviations (工行 → 中国工商银行)."""
+    name = name.translate(_BRACKETS).strip()
+    for pattern, full in _ABBREVIATIONS:
+        name = pattern.sub(full, name)
+    return name
+
+
+def _is_boundary(word: str, flag: str, frequency: int) -> bool:
+    if word in _BOUNDARY_WORDS:
+        return True
+    # Common function words and verbs end a name; rare ones are more likely parts of an invented
+    # name that jieba happens to know as a verb (启衡, 澄心) or a classifier (泓).
+    if len(word) > 1 and flag in _BOUNDARY_FLAGS and frequency >= 500:
+        return True
+    if len(word) > 1 and flag in ("v", "vd", "vi") and frequency >= 200:
+        return True
+    if any(ch.isdigit() for ch in word):
+        return True  # dates and counts: 2023年苏州市慈善总会, 14个乡镇中心
+    if flag in ("m", "mq") and not word.startswith("第"):
+        return True
+    if flag == "t" and any(ch in "年月日时" for ch in word):
+        return True
+    return not any("\u4e00" <= ch <= "\u9fff" or ch.isalpha() for ch in word)
 
 
 def _left_boundary(text: str, suffix_start: int, lexicon: _Lexicon) -> int:
@@ -155,7 +506,8 @@ def _left_boundary(text: str, suffix_start: int, lexicon: _Lexicon) -> int:
     window_start = max(clause_start, suffix_start - _MAX_NAME)
     window = text[window_start:suffix_start]
     with lexicon.lock:
-        tokens = [(w.word, w.flag) for w in lexicon.tokenizer.cut(window)]
+        tokens = [(w.word, w.flag) for w in lexicon.tokenizer.cut(window, HMM=False)]
+    frequency = lexicon.tokenizer.tokenizer.FREQ
     start = suffix_start
     depth = 0
     for word, flag in reversed(tokens):
@@ -165,34 +517,62 @@ def _left_boundary(text: str, suffix_start: int, lexicon: _Lexicon) -> int:
             if depth == 0:
                 break
             depth -= 1
-        elif depth == 0 and (word in _STOP_WORDS or not _in_name(word, flag, start == suffix_start)):
+        elif depth == 0 and _is_boundary(word, flag, frequency.get(word, 0)):
             # A bracketed seat like （上海） is kept; anything verbal or functional ends the name.
             break
         start -= len(word)
     return start
 
 
-def _in_name(word: str, flag: str, next_to_suffix: bool) -> bool:
-    """Whether a token can be part of an organization name."""
-    if flag.startswith(_NAME_FLAGS):
-        return True
-    if flag == "m":
-        # 第一人民医院, 港九公益金: numerals inside names, but not a bare count such as 三家.
-        return word.startswith("第") or any(ch not in NUMERAL_CHARS for ch in word)
-    # An adjective right before the suffix is part of the name (乐善同善堂).
-    return flag == "a" and next_to_suffix
-
-
 def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:
     level = _SHORT_FORM_LEVEL.get(name[0])
-    if level is None or name[1:] not in SUFFIX_TYPES:
+    if level is None or len(name) < 3:
+        return None
+    rest = name[1:]
+    if not _suffix_of(rest) or rest[:2] in _NOT_SHORT_FORM:
         return None
     region = regions.get(level)
     if region is None:
         return None
     if name[0] == "州" and not region.endswith("州"):
         return None
-    return region + name[1:]
+    if name[0] == "区":
+        if not region.endswith("区"):
+            return None
+        return regions.get("city", "") + region + rest  # district names repeat across cities
+    return region + rest
+
+
+def _is_generic(stem: str, places: frozenset[str]) -> bool:
+    """A stem (name without its suffix) that only describes: 乡村, 宁德山区, 两地."""
+    if _GENERIC_BEFORE_SUFFIX.match(stem):
+        return True
+    rest = _strip_places(stem + "·", places)[:-1]  # the marker keeps a whole-place stem whole
+    return bool(rest) and bool(_GENERIC_BEFORE_SUFFIX.match(rest))
+
+
+def _enumerated(text: str, start: int, lexicon_regions: frozenset[str]) -> list[tuple[int, str]]:
+    """Places listed before a name that shares their suffix: 宁波市、台州市慈善总会 → 宁波市.
+
+    Returns (start, place) for each earlier member, nearest last.
+    """
+    members: list[tuple[int, str]] = []
+    position = start
+    while position > 0 and _ENUMERATION_JOIN.match(text[position - 1]):
+        for length in range(min(position - 1, 12), 1, -1):
+            candidate = text[position - 1 - length : position - 1]
+            if candidate in lexicon_regions:
+                members.append((position - 1 - length, candidate))
+                position = position - 1 - length
+                break
+        else:
+            break
+    return members
+
+
+_ENUMERATION_MARKER = re.compile(
+    r"^(?P<place>[\u4e00-\u9fff]{2,12}?)(?:两地|三地|四地|多地|等地|各)(?P<rest>.+)$"
+)
 
 
 def extract_organizations(
@@ -207,43 +587,67 @@ def extract_organizations(
     the tokenizer's dictionary so place names stay whole.
     """
     context = region_context or {}
-    lexicon = _lexicon(tuple(region_names))
+    names = tuple(region_names)
+    lexicon = _lexicon(names)
+    places = frozenset(names)
     found: list[OrganizationMention] = []
     taken: list[tuple[int, int]] = []
 
-    def add(start: int, end: int, kind: str) -> None:
+    def add(start: int, end: int, kind: str, name: str | None = None) -> None:
         surface = text[start:end]
-        name = canonical_name(surface)
+        name = canonical_name(name or surface)
         expanded = False
         full = _expand_short_form(name, context)
         if full is not None:
             name, expanded = full, True
-        elif len(name) - len(_suffix_of(name)) < 2 and kind != "party":
-            return  # a bare suffix (基金会, 中心) is not a name
+        else:
+            suffix = _suffix_of(name)
+            stem = name[: len(name) - len(suffix)]
+            if len(stem) < 2 and kind != "party":
+                return  # a bare suffix (基金会, 中心) is not a name
+            if kind != "party" and _is_generic(stem, places):
+                return
         s_start, s_end = sentence_bounds(text, start)
         found.append(OrganizationMention(start, end, surface, name, kind, s_start, s_end, expanded))
         taken.append((start, end))
 
     for m in _PARTY_PATTERN.finditer(text):
         add(m.start(), m.end(), "party")
-    for m in _SUFFIX_PATTERN.finditer(text):
+    for m in _SUFFIX_CHAIN.finditer(text):
         end = m.end()
         # Prefer the longest suffix chain: 慈善总会 inside 慈善联合总会 is matched as the latter.
         if any(s <= m.start() < e for s, e in taken):
             continue
+        first = _SUFFIX_PATTERN.match(m.group(0))
+        kind = SUFFIX_TYPES.get(first.group(0) if first else "", "government")
         start = _left_boundary(text, m.start(), lexicon)
         if start == m.start() and text[max(0, start - 1) : start] in _SHORT_FORM_LEVEL:
             start -= 1
         if start == m.start():
             continue
-        add(start, end, SUFFIX_TYPES[m.group(0)])
+        surface = text[start:end]
+        marked = _ENUMERATION_MARKER.match(surface)
+        if marked and marked.group("place") in places:
+            # 宁波、台州两地慈善总会: one organization per place.
+            rest = marked.group("rest")
+            for member_start, place in _enumerated(text, start, places):
+                add(member_start, member_start + len(place), kind, place + rest)
+            add(start, end, kind, marked.group("place") + rest)
+            continue
+        for member_start, place in _enumerated(text, start, places):
+            leading = next((p for p in sorted(places, key=len, reverse=True) if surface.startswith(p)), None)
+            if leading is None:
+                break
+            add(member_start, member_start + len(place), kind, place + surface[len(leading) :])
+        add(start, end, kind)
     found.sort(key=lambda o: o.start)
-    return _drop_nested(found)
+    return _merge_aliases(_drop_nested(found), places)
 
 
 def _suffix_of(name: str) -> str:
-    m = _SUFFIX_PATTERN.search(name)
-    return m.group(0) if m else ""
+    """The suffix that ends ``name`` (基金会 in 青禾基金会), or ""."""
+    ending = [m.group(0) for m in _SUFFIX_PATTERN.finditer(name) if m.end() == len(name)]
+    return ending[0] if ending else ""
 
 
 def _drop_nested(mentions: list[OrganizationMention]) -> list[OrganizationMention]:
@@ -256,3 +660,43 @@ def _drop_nested(mentions: list[OrganizationMention]) -> list[OrganizationMentio
             continue
         kept.append(mention)
     return kept
+
+
+def _merge_aliases(mentions: list[OrganizationMention], places: frozenset[str]) -> list[OrganizationMention]:
+    """A shortened name takes the canonical name of the full one in the same article: same
+    suffix and the short stem inside the long one (芳华基金会 → 财团法人芳华社会福利慈善事业基金会),
+    or the same name but for how its seat is written (深圳岭云… → 深圳市岭云…)."""
+    names = {m.name for m in mentions}
+    canonical: dict[str, str] = {}
+    for short in names:
+        suffix = _suffix_of(short)
+        stem = short[: len(short) - len(suffix)]
+        if len(stem) < 2 or not suffix:
+            continue
+        key = _strip_places(short, places)
+        longer = [
+            n
+            for n in names
+            if n != short
+            and len(n) > len(short)
+            and n.endswith(suffix)
+            and (
+                stem in n[: len(n) - len(suffix)]
+                or (len(key) > len(suffix) + 1 and _strip_places(n, places) == key)
+            )
+        ]
+        if len(longer) == 1:
+            canonical[short] = longer[0]
+    return [replace(m, name=canonical.get(m.name, m.name)) for m in mentions]
+
+
+def _strip_places(name: str, places: frozenset[str]) -> str:
+    """``name`` without the place names it starts with."""
+    for _ in range(4):
+        for length in range(min(len(name) - 1, 10), 1, -1):
+            if name[:length] in places:
+                name = name[length:]
+                break
+        else:
+            break
+    return name
