@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from transforms.amounts import AmountMention, extract_amounts
 from transforms.currency import LOCAL_CURRENCY
-from transforms.gazetteer import load_gazetteer
+from transforms.gazetteer import Gazetteer, load_gazetteer
 from transforms.locale_guess import guess_locale
 from transforms.normalize import NormalizedText, ScriptVariant, detect_script, normalize
 from transforms.organizations import OrganizationMention, extract_organizations
@@ -43,6 +43,70 @@ def _to_original(mention: _M, normalized: NormalizedText) -> _M:
     return replace(mention, start=start, end=end, surface=surface, sentence_start=s_start, sentence_end=s_end)
 
 
+_PUBLIC_BODIES = frozenset({"government", "party", "charity_federation", "red_cross"})
+_OUTSIDE_MAINLAND = ("71", "81", "82")
+
+
+def _leading_places(name: str, gazetteer: Gazetteer, known: set[str]) -> tuple[list[str], int]:
+    """The places a name starts with (湖南省长沙市长沙县民政局 → 3 codes) and where they end.
+
+    Each place must lie inside the one before it; among same-named places the article's own
+    regions (``known``) win.  A short name with 州 (凉山州) is the autonomous prefecture.
+    """
+    codes: list[str] = []
+    position = 0
+    while position < len(name):
+        for length in range(min(len(name) - position, 12), 1, -1):
+            surface = name[position : position + length]
+            candidates = gazetteer.by_surface.get(surface)
+            if not candidates:
+                continue
+            if codes:
+                candidates = tuple(c for c in candidates if codes[-1] in gazetteer.ancestors(c))
+            # Only places the article itself is about: 新北 in 新北市政府 is not Changzhou's 新北区.
+            candidates = tuple(c for c in candidates if c in known)
+            if not candidates:
+                continue
+            chosen = next((c for c in candidates if c in known), candidates[0])
+            end = position + length
+            region = gazetteer.regions[chosen]
+            if surface != region.name and region.name.endswith("州") and name[end : end + 1] == "州":
+                end += 1
+            codes.append(chosen)
+            position = end
+            break
+        else:
+            break
+    return codes, position
+
+
+def seat_qualified_name(name: str, kind: str, gazetteer: Gazetteer, known: set[str]) -> str:
+    """One canonical name for public bodies named after their seat: the seat written in full
+    (凉山州民政局 → 凉山彝族自治州民政局), only the lowest level kept (湖南省长沙县民政局 →
+    长沙县民政局) except that a district keeps its city (福州市鼓楼区民政局), and a mainland
+    县政府 is its 人民政府."""
+    codes, end = _leading_places(name, gazetteer, known)
+    if not codes or end >= len(name) or codes[-1].startswith(_OUTSIDE_MAINLAND):
+        return name
+    seat = gazetteer.regions[codes[-1]]
+    parent = gazetteer.regions.get(seat.parent or "")
+    district = (
+        seat.level == "county"
+        and seat.name.endswith("区")
+        and parent is not None
+        and kind not in ("media", "company", "bank", "foundation")
+    )
+    if kind not in _PUBLIC_BODIES and len(codes) < 2 and not district:
+        return name
+    prefix = seat.name
+    if district and parent is not None:
+        prefix = parent.name + seat.name  # district names repeat across cities
+    rest = name[end:]
+    if rest == "政府" and not seat.code.startswith(_OUTSIDE_MAINLAND):
+        rest = "人民政府"
+    return prefix + rest
+
+
 def extract_article(
     text: str,
     locale: str | None = "mainland",
@@ -63,7 +127,10 @@ def extract_article(
     gazetteer = load_gazetteer()
     first_pass = extract_regions(simplified, gazetteer=gazetteer)
     context = {**(region_hint or {}), **region_context(first_pass, gazetteer)}
-    organizations = extract_organizations(simplified, context, gazetteer.names())
+    organizations = [
+        replace(o, name=seat_qualified_name(o.name, o.type, gazetteer, {m.code for m in first_pass}))
+        for o in extract_organizations(simplified, context, gazetteer.names())
+    ]
     org_spans = [(o.start, o.end) for o in organizations]
     regions = with_roles(simplified, first_pass, org_spans)
     amounts = extract_amounts(simplified, LOCAL_CURRENCY.get(locale, "CNY"))

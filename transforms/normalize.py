@@ -25,6 +25,9 @@ ScriptVariant = Literal["simplified", "traditional", "mixed", "none"]
 _INJECTED_PINYIN = re.compile(
     r"(?<=[\u4e00-\u9fff])[(（]\s*[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}\s*[)）]"
 )
+# Variant characters that OpenCC leaves alone but that make a name differ: 褔 for 福.
+_VARIANTS = re.compile("[褔衞峯羣眞]")
+_VARIANT_TEXT = {"褔": "福", "衞": "卫", "峯": "峰", "羣": "群", "眞": "真"}
 # Leftover HTML entities that survive a bad export, e.g. &rdquo;
 _ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6});")
 _ENTITY_TEXT = {"&rdquo;": "”", "&ldquo;": "“", "&nbsp;": " ", "&amp;": "&", "&quot;": '"'}
@@ -192,6 +195,7 @@ def normalize(text: str, locale: str | None = None, plain_text: bool = False) ->
     mapped = mapped.replace(_INJECTED_PINYIN, "")
     mapped = mapped.replace(_ENTITY, _ENTITY_TEXT)
     mapped = mapped.replace(_LEFTOVER_MARKUP, "")
+    mapped = mapped.replace(_VARIANTS, _VARIANT_TEXT)
     mapped = mapped.replace(_MOJIBAKE_QUOTE, '"')
     mapped = mapped.replace(_DOUBLED_COMMA, "")
     mapped = _fold_width(mapped)
