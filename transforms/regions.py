@@ -11,12 +11,28 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 from typing import Literal
+
+import jieba
 
 from transforms.gazetteer import Gazetteer, Level, load_gazetteer
 from transforms.sentences import clause_bounds, sentence_bounds
 
 RegionRole = Literal["seat", "beneficiary", "mention"]
+
+# A street or road named after a place: 北京路, 中山东路, 广东道.
+_ROAD_AFTER = re.compile(r"[东西南北中]?(?:路|道|街|大道|大街|巷|里|弄)")
+# Characters that stand right before or after a place written on its own (在会理, 会理、), so
+# that a bare short name glued inside other words (理事会理事长) is not read as a place.
+_BEFORE_PLACE = frozenset("在赴往到向为于和、与及了对是从由自至的给援助帮扶支和及等")
+_AFTER_PLACE = frozenset("、和及与的等地人籍乡镇村县市区州两三各全")
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
 
 # Words in the clause before a region that make it the place an aid project serves.
 _BENEFICIARY_CUE = re.compile(
@@ -53,17 +69,72 @@ def _candidates(text: str, gazetteer: Gazetteer) -> list[tuple[int, int, str, tu
     return chosen
 
 
-def _resolve(codes: tuple[str, ...], surface: str, context: Counter[str], gazetteer: Gazetteer) -> str | None:
-    if len(codes) == 1:
-        code = codes[0]
-        region = gazetteer.regions[code]
-        is_short = surface != region.name
-        # 长沙 alone is the city; a county short form needs its parent named nearby.
-        if is_short and region.level == "county" and not any(context[a] for a in gazetteer.ancestors(code)):
-            return None
-        return code
-    scored = []
+@cache
+def _ordinary_words() -> frozenset[str]:
+    """Short place names that jieba's own dictionary knows as ordinary words rather than names
+    (合作 vn, 振兴 v, 资源 n, 和平 nz with a high count): read once from its dictionary file."""
+    short = {s for r in load_gazetteer().regions.values() for s in r.short_names}
+    words = set()
+    path = Path(jieba.__file__).parent / "dict.txt"
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            word, frequency, tag = line.rstrip("\n").split(" ")
+            if word in short and _is_ordinary(tag, int(frequency)):
+                words.add(word)
+    return frozenset(words)
+
+
+def _is_ordinary(tag: str, frequency: int) -> bool:
+    if tag in ("ns", "nrt", "nrfg"):
+        return False
+    if tag in ("nr", "nz"):
+        return frequency >= 300
+    if tag == "n":
+        return frequency >= 100
+    return True
+
+
+def _resolve(
+    codes: tuple[str, ...],
+    surface: str,
+    context: Counter[str],
+    gazetteer: Gazetteer,
+    previous: str | None,
+    standalone: bool = True,
+) -> str | None:
+    """The code a surface stands for here, or None when it is not a place mention.
+
+    ``previous`` is the code of a place written right before this one (湖南省长沙县): a
+    candidate inside it wins outright.
+    """
+    if previous is not None:
+        inside = [c for c in codes if previous in gazetteer.ancestors(c)]
+        if len(inside) == 1:
+            return inside[0]
+    candidates = []
     for code in codes:
+        region = gazetteer.regions[code]
+        supported = any(context[a] for a in gazetteer.ancestors(code))
+        is_short = surface != region.name
+        # 合作, 会同, 振兴: a county's short name is an ordinary word far more often than a place;
+        # it counts right after its parent, or standing alone when jieba does not know the word.
+        if (
+            is_short
+            and region.level == "county"
+            and (surface in _ordinary_words() or not supported or not standalone)
+        ):
+            continue
+        if is_short and region.level == "city" and surface in _ordinary_words() and not supported:
+            continue  # 保定 (v), 大同 (d) as words
+        if not is_short and region.level == "county" and len(region.name) <= 2 and not supported:
+            continue  # 东区, 城区: names too plain to stand alone
+        candidates.append(code)
+    if not candidates:
+        return None
+    if len(candidates) == 1:
+        return candidates[0]
+    scored = []
+    for code in candidates:
         ancestors = gazetteer.ancestors(code)
         support = sum(context[a] for a in ancestors)
         level_rank = {"province": 0, "city": 1, "county": 2}[gazetteer.regions[code].level]
@@ -103,11 +174,27 @@ def extract_regions(
             for ancestor in gaz.ancestors(codes[0]):
                 context[ancestor] += 1
     mentions = []
+    previous: tuple[int, str] | None = None  # (end, code) of the last place found
     for start, end, surface, codes in hits:
-        code = _resolve(codes, surface, context, gaz)
+        if _ROAD_AFTER.match(text, end):
+            continue  # 北京路, 中山道: a street named after a place
+        adjacent = previous[1] if previous is not None and previous[0] == start else None
+        if text[end : end + 1] == "州":
+            prefectures = tuple(
+                c for c in codes if gaz.regions[c].level == "city" and gaz.regions[c].name.endswith("州")
+            )
+            codes = prefectures or codes
+        standalone = (start == 0 or text[start - 1] in _BEFORE_PLACE or not _is_han(text[start - 1])) and (
+            end == len(text) or text[end] in _AFTER_PLACE or not _is_han(text[end])
+        )
+        code = _resolve(codes, surface, context, gaz, adjacent, standalone)
         if code is None:
             continue
         region = gaz.regions[code]
+        if surface != region.name and region.name.endswith("州") and text[end : end + 1] == "州":
+            end += 1  # 阿坝州: the short name with 州 is the autonomous prefecture
+            surface = text[start:end]
+        previous = (end, code)
         s_start, s_end = sentence_bounds(text, start)
         mentions.append(
             RegionMention(
