@@ -156,6 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     scores = evaluate(articles, with_peers=not args.no_peers)
     print(_report(scores, articles, args.peer_errors))
+    if not args.no_peers:
+        from evaluation.peers import PEER_FAILURES
+
+        for peer, count in PEER_FAILURES.items():
+            print(f"note: {peer} raised on {count} text(s); those count as finding nothing")
     if args.json:
         args.json.write_text(json.dumps(_as_json(scores), indent=2), encoding="utf-8")
     return 0

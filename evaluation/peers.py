@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -42,6 +43,10 @@ _JIONLP_CURRENCY = {
     "英镑": "GBP",
     "日元": "JPY",
 }
+
+
+# Texts on which a peer raised instead of answering; scored as finding nothing.
+PEER_FAILURES: Counter[str] = Counter()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +134,11 @@ def jionlp_regions(text: str) -> set[str]:
 
 
 def cpca_regions(text: str) -> set[str]:
-    frame = _cpca().transform_text_with_addrs(peer_text(text), pos_sensitive=True)
+    try:
+        frame = _cpca().transform_text_with_addrs(peer_text(text), pos_sensitive=True)
+    except (KeyError, IndexError, ValueError):
+        PEER_FAILURES["cpca"] += 1  # cpca 0.5.5 raises on a text in which it finds no address
+        return set()
     gazetteer = load_gazetteer()
     codes: set[str] = set()
     for row in frame.to_dict("records"):
