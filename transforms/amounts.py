@@ -161,7 +161,9 @@ def find_amount_spans(text: str) -> list[_Span]:
             pos = m.start() + 1
             continue
         if not _is_plausible(text, m):
-            pos = m.start() + 1
+            # Skip the whole implausible run (a year, a count, a long numeral string): starting
+            # again one character later would re-read the run at every position.
+            pos = m.end() if m.group("num") and m.start("num") == m.start() else m.start() + 1
             continue
         spans.append(_Span(m.start(), m.end(), m))
         pos = m.end()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -418,6 +419,8 @@ _PLACES_OUTSIDE_GAZETTEER = tuple(
         "台东",
         "澎湖",
         "金门",
+        "港九",
+        "港澳",
         "湾仔",
         "九龙",
         "新界",
@@ -495,8 +498,8 @@ def _is_boundary(word: str, flag: str, frequency: int) -> bool:
         return True  # dates and counts: 2023年苏州市慈善总会, 14个乡镇中心
     if flag in ("m", "mq") and not word.startswith("第"):
         return True
-    if flag == "t" and any(ch in "年月日时" for ch in word):
-        return True
+    if any(ch in "年月日时" for ch in word) and flag in ("t", "i", "l", "m", "f"):
+        return True  # 今年以来, 五月份: time expressions
     return not any("\u4e00" <= ch <= "\u9fff" or ch.isalpha() for ch in word)
 
 
@@ -613,10 +616,11 @@ def extract_organizations(
 
     for m in _PARTY_PATTERN.finditer(text):
         add(m.start(), m.end(), "party")
+    party_spans = sorted(taken)
     for m in _SUFFIX_CHAIN.finditer(text):
         end = m.end()
-        # Prefer the longest suffix chain: 慈善总会 inside 慈善联合总会 is matched as the latter.
-        if any(s <= m.start() < e for s, e in taken):
+        # Suffixes inside a party name already taken (中共…委员会) are part of it.
+        if _inside(party_spans, m.start()):
             continue
         first = _SUFFIX_PATTERN.match(m.group(0))
         kind = SUFFIX_TYPES.get(first.group(0) if first else "", "government")
@@ -642,6 +646,12 @@ def extract_organizations(
         add(start, end, kind)
     found.sort(key=lambda o: o.start)
     return _merge_aliases(_drop_nested(found), places)
+
+
+def _inside(spans: list[tuple[int, int]], position: int) -> bool:
+    """Whether ``position`` falls in one of the sorted, non-overlapping ``spans``."""
+    index = bisect_right(spans, (position, 1 << 62)) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
 
 
 def _suffix_of(name: str) -> str:
@@ -674,6 +684,8 @@ def _merge_aliases(mentions: list[OrganizationMention], places: frozenset[str]) 
         if len(stem) < 2 or not suffix:
             continue
         key = _strip_places(short, places)
+        if key == suffix:
+            continue  # 杭州市慈善总会 is its own name, not a shortening of a longer one
         longer = [
             n
             for n in names

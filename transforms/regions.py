@@ -8,6 +8,7 @@ only when its city or province is named too; otherwise the short form is read as
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -150,7 +151,9 @@ def _resolve(
 
 
 def _role(text: str, start: int, end: int, org_spans: Sequence[tuple[int, int]]) -> RegionRole:
-    if any(s <= start and end <= e for s, e in org_spans):
+    """``org_spans`` sorted by start and not overlapping (as organizations are found)."""
+    index = bisect_right(org_spans, (start, 1 << 62)) - 1
+    if index >= 0 and org_spans[index][0] <= start and end <= org_spans[index][1]:
         return "seat"
     clause_start, _ = clause_bounds(text, start)
     if _BENEFICIARY_CUE.search(text[clause_start:start]):

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from functools import lru_cache
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _CLAUSE_END = re.compile(r"[。！？!?；;\n，,、：:]")
 
 
+@lru_cache(maxsize=16)
+def _stops(text: str, pattern: re.Pattern[str]) -> tuple[int, ...]:
+    """End offsets of every stop in ``text``: found once per text, then looked up by bisection,
+    so asking for the bounds of every mention stays linear in the text's length."""
+    return tuple(match.end() for match in pattern.finditer(text))
+
+
 def _bounds(text: str, pos: int, pattern: re.Pattern[str]) -> tuple[int, int]:
-    start = 0
-    for match in pattern.finditer(text, 0, pos):
-        start = match.end()
-    end_match = pattern.search(text, pos)
-    end = end_match.end() if end_match else len(text)
+    stops = _stops(text, pattern)
+    # The stop characters are single characters: one ending at or before ``pos`` opens the span.
+    before = bisect_right(stops, pos)
+    start = stops[before - 1] if before else 0
+    after = bisect_left(stops, pos + 1)
+    end = stops[after] if after < len(stops) else len(text)
     return start, end
 
 
