@@ -113,6 +113,7 @@ ROLE_KEYWORDS: tuple[tuple[str, str], ...] = (
     ("donated", r"捐赠|捐款|捐出|捐献|捐助|捐资|捐建|捐"),
 )
 _ROLE_PATTERNS = tuple((role, re.compile(words)) for role, words in ROLE_KEYWORDS)
+_CONTEXT = 160  # characters of context read on each side of an amount
 _CUMULATIVE = re.compile(r"累计|共计|总计|合计|总额|累积|历年")
 
 
@@ -192,8 +193,11 @@ def _is_plausible(text: str, m: re.Match[str]) -> bool:
         return True
     # Spoken sums (四万五, 千二万, 六万八) in a sentence about money.
     colloquial = _COLLOQUIAL.fullmatch(m.group(0))
+    if not colloquial:
+        return False
     s_start, s_end = sentence_bounds(text, m.start())
-    return bool(colloquial) and bool(_MONEY_WORDS.search(text[s_start:s_end]))
+    window = text[max(s_start, m.start() - _CONTEXT) : min(s_end, m.end() + _CONTEXT)]
+    return bool(_MONEY_WORDS.search(window))
 
 
 def _scaled(number: str, unit: str | None) -> Decimal:
@@ -270,6 +274,13 @@ def _role(text: str, start: int, end: int) -> tuple[str | None, bool]:
     the first one after it in the clause (……的善款共300万元 vs 300万元用于捐赠)."""
     c_start, c_end = clause_bounds(text, start)
     s_start, _ = sentence_bounds(text, start)
+    # Context is read within a bounded window: a run-on "sentence" of thousands of characters
+    # must not make every amount re-read all of it.
+    c_start, c_end, s_start = (
+        max(c_start, start - _CONTEXT),
+        min(c_end, end + _CONTEXT),
+        max(s_start, start - _CONTEXT),
+    )
     role = _nearest_role_before(text[c_start:start]) or _nearest_role_before(text[s_start:start])
     if role is None:
         after = text[end:c_end]

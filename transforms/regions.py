@@ -156,7 +156,7 @@ def _role(text: str, start: int, end: int, org_spans: Sequence[tuple[int, int]])
     if index >= 0 and org_spans[index][0] <= start and end <= org_spans[index][1]:
         return "seat"
     clause_start, _ = clause_bounds(text, start)
-    if _BENEFICIARY_CUE.search(text[clause_start:start]):
+    if _BENEFICIARY_CUE.search(text[max(clause_start, start - 80) : start]):
         return "beneficiary"
     return "mention"
 
