@@ -12,27 +12,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from transforms.currency import CURRENCIES
+from transforms.organizations import ORGANIZATION_TYPES
+
 CORPUS_DIR = Path(__file__).parent / "corpus"
 SPLITS = ("dev", "heldout")
 
 LOCALES = ("mainland", "hk", "mo", "tw")
 ENCODINGS = ("utf-8", "gbk", "gb18030", "big5", "big5hkscs")
 FORMATS = ("text", "html")
-CURRENCIES = ("CNY", "HKD", "MOP", "TWD", "USD", "EUR", "GBP", "JPY")
 AMOUNT_ROLES = ("raised", "donated", "pledged", "disbursed", "fund_size", "in_kind", "threshold")
-ORG_TYPES = (
-    "foundation",
-    "charity_federation",
-    "red_cross",
-    "government",
-    "party",
-    "company",
-    "bank",
-    "school",
-    "hospital",
-    "media",
-    "other",
-)
 REGION_ROLES = ("seat", "beneficiary", "mention")
 PHENOMENA = frozenset(
     re.findall(
@@ -161,7 +150,7 @@ def load_article(path: Path, split: Literal["dev", "heldout"]) -> GoldArticle:
     for i, o in enumerate(gold.get("organizations", [])):
         _unknown(set(o), _ORG_KEYS, path, f"gold.organizations[{i}]")
         _check("name" in o and "type" in o, path, f"gold.organizations[{i}] needs name and type")
-        _check(o["type"] in ORG_TYPES, path, f"gold.organizations[{i}] type {o['type']!r}")
+        _check(o["type"] in ORGANIZATION_TYPES, path, f"gold.organizations[{i}] type {o['type']!r}")
         organizations.append(GoldOrganization(o["name"], o["type"], tuple(o.get("surfaces", []))))
     regions = []
     for i, r in enumerate(gold.get("regions", [])):

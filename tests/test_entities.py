@@ -68,3 +68,9 @@ def test_traditional_article_offsets_point_at_original_characters() -> None:
     assert text[amount.start : amount.end] == "港幣120萬元"
     assert amount.currency == "HKD"
     assert [o.surface for o in result.organizations] == ["港九公益金"]
+
+
+def test_every_suffix_maps_to_a_contract_type() -> None:
+    from transforms.organizations import ORGANIZATION_TYPES, SUFFIX_TYPES
+
+    assert set(SUFFIX_TYPES.values()) <= set(ORGANIZATION_TYPES)

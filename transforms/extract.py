@@ -127,8 +127,9 @@ def extract_article(
     gazetteer = load_gazetteer()
     first_pass = extract_regions(simplified, gazetteer=gazetteer)
     context = {**(region_hint or {}), **region_context(first_pass, gazetteer)}
+    known = {m.code for m in first_pass}
     organizations = [
-        replace(o, name=seat_qualified_name(o.name, o.type, gazetteer, {m.code for m in first_pass}))
+        replace(o, name=seat_qualified_name(o.name, o.type, gazetteer, known))
         for o in extract_organizations(simplified, context, gazetteer.names())
     ]
     org_spans = [(o.start, o.end) for o in organizations]

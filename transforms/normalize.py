@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 import opencc
@@ -92,19 +92,29 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+@lru_cache(maxsize=8)
+def _script_counts(text: str) -> tuple[int, int]:
+    """Han characters that change under t2s (traditional-only) and under s2t (simplified-only).
+
+    Cached for the last few texts: locale guessing and normalization both ask about the same one.
+    """
+    han = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
+    to_simp = _converter("t2s").convert(han)
+    to_trad = _converter("s2t").convert(han)
+    traditional_only = sum(1 for a, b in zip(han, to_simp, strict=False) if a != b)
+    simplified_only = sum(1 for a, b in zip(han, to_trad, strict=False) if a != b)
+    return traditional_only, simplified_only
+
+
 def detect_script(text: str) -> ScriptVariant:
     """Classify text by the Han characters that differ between the two scripts.
 
     Counting characters that change under t2s (traditional-only) and under s2t (simplified-only)
     is robust to the leaks real pages have (用于 inside traditional text).
     """
-    han = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
-    if not han:
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
         return "none"
-    to_simp = _converter("t2s").convert(han)
-    to_trad = _converter("s2t").convert(han)
-    traditional_only = sum(1 for a, b in zip(han, to_simp, strict=False) if a != b)
-    simplified_only = sum(1 for a, b in zip(han, to_trad, strict=False) if a != b)
+    traditional_only, simplified_only = _script_counts(text)
     if traditional_only == 0 and simplified_only == 0:
         return "simplified"
     share = traditional_only / (traditional_only + simplified_only)
@@ -118,8 +128,7 @@ def detect_script(text: str) -> ScriptVariant:
 
 
 def _has_traditional(text: str) -> bool:
-    han = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
-    return _converter("t2s").convert(han) != han
+    return _script_counts(text)[0] > 0
 
 
 def _fold_width(mapped: MappedText) -> MappedText:

@@ -21,6 +21,20 @@ import jieba.posseg
 
 from transforms.sentences import clause_bounds, sentence_bounds
 
+# The organization types of the extraction contract.
+ORGANIZATION_TYPES = (
+    "foundation",
+    "charity_federation",
+    "red_cross",
+    "government",
+    "party",
+    "company",
+    "bank",
+    "school",
+    "hospital",
+    "media",
+    "other",
+)
 # Suffix → organization type.  Longest suffixes are tried first (regex alternation order).
 SUFFIX_TYPES: dict[str, str] = {
     "慈善联合总会": "charity_federation",
