@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bs4 import BeautifulSoup, Tag
-from w3lib.encoding import html_to_unicode
 
 from transforms.dates import date_from_url, find_published, parse_date
+from transforms.encoding import decode_page
 from transforms.furniture import furniture_flags
 
 # Elements and class/id words that are page furniture, never article text.
@@ -36,6 +36,7 @@ class Selectors:
     title: str | None = None
     date: str | None = None
     body: str | None = None
+    source: str | None = None  # the source/author line (来源：… 作者：…)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +60,8 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
 
     GB2312/GBK are read as GB18030 and Big5 as Big5-HKSCS (their supersets), as browsers do.
     """
-    encoding, text = html_to_unicode(content_type, body)
-    return text, encoding
+    page = decode_page(body, content_type)
+    return page.text, page.encoding
 
 
 def _clean(text: str) -> str:
@@ -139,7 +140,8 @@ def parse_article(
 ) -> Article:
     """Parse one article page; raises ``PageError`` when no title or main text is found."""
     sel = selectors or Selectors()
-    html, encoding = decode_html(body, content_type)
+    decoded = decode_page(body, content_type)
+    html, encoding = decoded.text, decoded.encoding
     soup = BeautifulSoup(html, "lxml")
     page_text = soup.get_text("\n")
     title_node = _title_node(soup, sel.title)
@@ -175,7 +177,7 @@ def parse_article(
         body="\n".join(paragraphs),
         source_line=source.group(1) if source else None,
         encoding=encoding,
-        replacement_chars=html.count("\ufffd"),
+        replacement_chars=decoded.bad_bytes,
     )
 
 
