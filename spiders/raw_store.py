@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 class FetchRecord:
     url: str
     site: str
-    kind: str  # "list" or "article"
+    kind: str  # "list", "sitemap", "feed" or "article"
     status: int | None
     fetched_at: str
     crawl_id: str
@@ -35,6 +36,17 @@ class FetchRecord:
     body_sha256: str | None = None
     body_length: int = 0
     error: str | None = None
+    # Added with the crawl issue; absent (default) in older fetch logs.
+    requested_url: str | None = None  # when redirected: the URL asked for (``url`` is where it ended)
+    redirects: tuple[str, ...] = ()  # every URL of the redirect chain before ``url``
+    canonical_url: str | None = None  # <link rel="canonical"> of the page
+    encoding: str | None = None  # codec the page decoded with
+    encoding_source: str | None = None  # header, bom, meta or detected
+    bad_bytes: int = 0  # undecodable bytes: the page is flagged, never silently mangled
+    skipped: str | None = None  # why the body was not kept (not HTML, binary…)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "redirects", tuple(self.redirects))
 
     @property
     def content_type(self) -> str | None:
@@ -80,6 +92,27 @@ class RawStore:
                     except (json.JSONDecodeError, TypeError) as exc:
                         log.warning("%s line %d unreadable (%s); skipped", log_file, number, exc)
 
+    def crawl_memory(self, site_names: set[str] | None = None) -> CrawlMemory:
+        """What earlier crawls learnt: article URLs settled, and list pages' validators."""
+        memory = CrawlMemory()
+        for record in self.records():
+            if site_names is not None and record.site not in site_names:
+                continue
+            if record.kind == "article":
+                # Stored, or gone for good: neither is fetched again unless asked.
+                if record.status in SETTLED_STATUSES and record.skipped is None:
+                    memory.settled_articles.add(record.url)
+                    if record.requested_url:
+                        memory.settled_articles.add(record.requested_url)
+            elif record.status == 200 and record.body_sha256:
+                memory.listings[record.requested_url or record.url] = ListingValidators(
+                    etag=record.headers.get("etag"),
+                    last_modified=record.headers.get("last-modified"),
+                    body_sha256=record.body_sha256,
+                    content_type=record.content_type,
+                )
+        return memory
+
     def latest_articles(self) -> dict[str, FetchRecord]:
         """For each article URL, its most recent successful fetch."""
         latest: dict[str, FetchRecord] = {}
@@ -87,6 +120,25 @@ class RawStore:
             if record.kind == "article" and record.status == 200 and record.body_sha256:
                 latest[record.url] = record
         return latest
+
+
+SETTLED_STATUSES = frozenset({200, 404, 410})
+
+
+@dataclass(frozen=True)
+class ListingValidators:
+    """A list page's last 200 response: what a conditional GET sends, and the body it kept."""
+
+    etag: str | None
+    last_modified: str | None
+    body_sha256: str
+    content_type: str | None
+
+
+@dataclass
+class CrawlMemory:
+    settled_articles: set[str] = field(default_factory=set)
+    listings: dict[str, ListingValidators] = field(default_factory=dict)
 
 
 class RawStoreWriter:
@@ -106,7 +158,9 @@ class RawStoreWriter:
         headers: dict[str, str],
         body: bytes | None,
         error: str | None = None,
+        **details: Any,
     ) -> FetchRecord:
+        """Append one fetch; ``details`` are the optional ``FetchRecord`` fields."""
         sha = self.store.put_body(body) if body is not None else None
         record = FetchRecord(
             url=url,
@@ -119,6 +173,7 @@ class RawStoreWriter:
             body_sha256=sha,
             body_length=len(body or b""),
             error=error,
+            **details,
         )
         self._handle.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
         self._handle.flush()

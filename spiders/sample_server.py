@@ -9,6 +9,7 @@ declared only in a ``<meta>`` tag, as gb2312).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import tomllib
@@ -162,6 +163,21 @@ def _handler_for(samples: dict[str, SampleSite]) -> type[BaseHTTPRequestHandler]
             self.end_headers()
             self.wfile.write(body)
 
+        def _send_validated(self, body: bytes, content_type: str) -> None:
+            """A list page with an ETag, answering a matching conditional GET with 304."""
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", etag)
+            self.end_headers()
+            self.wfile.write(body)
+
         def do_GET(self) -> None:
             # A proxy request carries the absolute URL; a direct one only the Host header.
             parsed = urlparse(self.path)
@@ -188,7 +204,7 @@ def _handler_for(samples: dict[str, SampleSite]) -> type[BaseHTTPRequestHandler]
                     path if "page" not in query else f"{path}?page={query['page'][0]}"
                 )
             ) is not None:
-                self._send(200, sample.encode(sample.render_list(number)), sample.content_type())
+                self._send_validated(sample.encode(sample.render_list(number)), sample.content_type())
             else:
                 self._send(
                     404,
