@@ -9,7 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,14 +147,52 @@ def test_loads_are_idempotent_and_replace_mentions(db_url: str) -> None:
     engine.dispose()
 
 
-def test_a_failed_load_leaves_the_previous_state(db_url: str) -> None:
+def test_a_bad_article_is_rejected_and_the_others_load(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, [SITE], [_row("http://demo.example/a")])
+    bad = _row("http://demo.example/c")
+    bad["amounts"][0]["currency"] = "XXX"
+    report = load_extracted(engine, [SITE], [_row("http://demo.example/b"), bad])
+    assert [r.url for r in report.rejected] == ["http://demo.example/c"]
+    assert "unknown currency 'XXX'" in report.rejected[0].reason
+    with Session(engine) as session:
+        urls = set(session.scalars(select(m.Article.url)))
+    assert urls == {"http://demo.example/a", "http://demo.example/b"}
+    engine.dispose()
+
+
+def test_the_database_refuses_what_validation_would_catch(db_url: str) -> None:
+    """The check constraints hold even for writes that bypass the loader."""
     upgrade(db_url)
     engine = make_engine(db_url)
     load_extracted(engine, [SITE], [_row("http://demo.example/a")])
     before = _counts(engine)
-    bad = _row("http://demo.example/c")
-    bad["amounts"][0]["currency"] = "XXX"  # violates the currency check constraint
-    with pytest.raises(IntegrityError):
-        load_extracted(engine, [SITE], [_row("http://demo.example/b"), bad])
+    with pytest.raises(IntegrityError), Session(engine) as session, session.begin():
+        session.execute(update(m.AmountMention).values(currency="XXX"))
+    with pytest.raises(IntegrityError), Session(engine) as session, session.begin():
+        session.execute(update(m.AmountMention).values(value=-1))
+    with pytest.raises(IntegrityError), Session(engine) as session, session.begin():
+        session.add(m.Article(**{c: getattr(_first_article(session), c) for c in _ARTICLE_COPY}))
+        session.flush()
     assert _counts(engine) == before
     engine.dispose()
+
+
+_ARTICLE_COPY = (
+    "url",
+    "source_id",
+    "title",
+    "fetched_at",
+    "script_variant",
+    "encoding",
+    "original_text",
+    "simplified_text",
+    "content_hash",
+    "fingerprint",
+    "extractor_version",
+)
+
+
+def _first_article(session: Session) -> m.Article:
+    return session.scalars(select(m.Article)).first()  # type: ignore[return-value]

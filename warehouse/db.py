@@ -11,20 +11,33 @@ from sqlalchemy import Engine, create_engine, event
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> Engine:
+    """An engine for ``url``.  On SQLite, transactions and savepoints behave as on PostgreSQL.
+
+    ``enforce_foreign_keys=False`` is for migrations only: SQLite rebuilds a table to alter it,
+    and dropping the old copy must not cascade into the rows that reference it.
+    """
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = url.split("///", 1)[-1].split("?", 1)[0]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            # SQLite enforces foreign keys only when asked, per connection.
+            # pysqlite opens transactions lazily and behind our back, which breaks savepoints and
+            # lets a read see another writer's commit mid-transaction: we issue BEGIN ourselves.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
+            # SQLite enforces foreign keys only when asked, per connection.
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}")
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
+            connection.exec_driver_sql("BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

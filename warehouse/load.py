@@ -1,28 +1,64 @@
 """Idempotent, transactional loads into the warehouse.
 
-Articles are keyed by URL; loading one replaces its mentions in the same transaction, so a
-re-run leaves identical rows and a load that dies half-way leaves the previous state.
+A load is one transaction: a process killed half-way leaves the previous state.  Inside it each
+article is written under a savepoint, so one bad article is rejected (logged, counted, named in
+the report) without stopping the others.  Articles are keyed by URL: an article whose staging
+record is unchanged is not written again, so re-running a partition leaves identical rows (ids
+included); a changed record, e.g. from a new extractor version, replaces the article's mentions
+in the same savepoint.  Syndication clusters are then brought up to date for the whole warehouse.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from spiders.registry import Site
-from transforms.currency import to_cny
-from transforms.fingerprint import NEAR_DUPLICATE_DISTANCE, hamming
+from transforms.currency import CURRENCIES, to_cny
 from transforms.gazetteer import load_gazetteer
 from warehouse import models as m
+from warehouse.syndication import ClusterMember, clusters, minhash
 
 log = logging.getLogger(__name__)
+
+_REQUIRED = (
+    "url",
+    "site",
+    "title",
+    "fetched_at",
+    "variant",
+    "encoding",
+    "text",
+    "simplified",
+    "content_hash",
+    "fingerprint",
+    "extractor_version",
+    "amounts",
+    "organizations",
+    "regions",
+)
+_CHUNK = 500  # ids per IN (...) list
+
+
+class BadArticle(ValueError):
+    """A staging record the warehouse cannot take; the message names the article and the fault."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    url: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -33,15 +69,29 @@ class LoadReport:
     region_mentions: int
     clusters: int
     multi_article_clusters: int
+    written: int = 0  # articles inserted or replaced by this load
+    unchanged: int = 0  # articles whose record was already loaded as is
+    rejected: tuple[Rejected, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class _LoadContext:
+    source_ids: dict[str, int]
+    province_of: dict[str, str]  # region code → province-level code
+    organization_ids: dict[str, int] = field(default_factory=dict)
+    aliases: set[tuple[int, str]] = field(default_factory=set)
 
 
 def ensure_regions(session: Session) -> int:
     """Fill the GB/T 2260 reference table (parents before children); returns rows added."""
-    existing = set(session.scalars(select(m.Region.code)))
+    existing = dict(session.execute(select(m.Region.code, m.Region.province_code)).all())
     gazetteer = load_gazetteer()
     order = {"province": 0, "city": 1, "county": 2}
     added = 0
     for region in sorted(gazetteer.regions.values(), key=lambda r: (order[r.level], r.code)):
+        top = region
+        while top.parent:
+            top = gazetteer.regions[top.parent]
         if region.code not in existing:
             session.add(
                 m.Region(
@@ -50,10 +100,15 @@ def ensure_regions(session: Session) -> int:
                     level=region.level,
                     short_names="|".join(region.short_names),
                     parent_code=region.parent,
+                    province_code=top.code,
                 )
             )
             added += 1
-    session.flush()
+            session.flush()  # a child's parent must exist before the child
+        elif existing[region.code] != top.code:
+            session.execute(
+                update(m.Region).where(m.Region.code == region.code).values(province_code=top.code)
+            )
     return added
 
 
@@ -71,21 +126,47 @@ def ensure_sources(session: Session, sites: Sequence[Site]) -> dict[str, int]:
     return ids
 
 
-def _organization_id(session: Session, name: str, kind: str, surface: str) -> int:
-    org = session.scalar(select(m.Organization).where(m.Organization.name == name))
-    if org is None:
-        org = m.Organization(name=name, type=kind)
-        session.add(org)
-        session.flush()
-    if surface != name:
-        exists = session.scalar(
-            select(m.OrganizationAlias.id).where(
-                m.OrganizationAlias.organization_id == org.id, m.OrganizationAlias.alias == surface
-            )
-        )
-        if exists is None:
-            session.add(m.OrganizationAlias(organization_id=org.id, alias=surface))
-    return org.id
+def _decimal(value: Any, what: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise BadArticle(f"{what} is not a number: {value!r}") from None
+    if not number.is_finite():
+        raise BadArticle(f"{what} is not a finite number: {value!r}")
+    return number
+
+
+def validate(row: dict[str, Any], context: _LoadContext) -> None:
+    """Raise BadArticle naming what is wrong with a staging record (before anything is written)."""
+    missing = [key for key in _REQUIRED if key not in row]
+    if missing:
+        raise BadArticle(f"missing field(s) {', '.join(missing)}")
+    if not row["url"]:
+        raise BadArticle("empty url")
+    if row["site"] not in context.source_ids:
+        raise BadArticle(f"unknown site {row['site']!r}")
+    length = len(row["text"])
+    for kind in ("amounts", "organizations", "regions"):
+        for i, mention in enumerate(row[kind]):
+            if not 0 <= mention["start"] <= mention["end"] <= length:
+                raise BadArticle(f"{kind}[{i}] offsets {mention['start']}–{mention['end']} outside the text")
+    for i, amount in enumerate(row["amounts"]):
+        if amount["currency"] not in CURRENCIES:
+            raise BadArticle(f"amounts[{i}] has unknown currency {amount['currency']!r}")
+        value = _decimal(amount["value"], f"amounts[{i}].value")
+        if value < 0:
+            raise BadArticle(f"amounts[{i}] is negative: {value}")
+        if amount["high"] is not None and _decimal(amount["high"], f"amounts[{i}].high") < value:
+            raise BadArticle(f"amounts[{i}] range ends below its start")
+    for i, region in enumerate(row["regions"]):
+        if region["code"] not in context.province_of:
+            raise BadArticle(f"regions[{i}] code {region['code']!r} is not in the GB/T 2260 table")
+
+
+def _digest(row: dict[str, Any]) -> str:
+    return hashlib.sha256(
+        json.dumps(row, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
 
 
 def _provenance(article_id: int, text: str, mention: dict[str, Any], version: str) -> dict[str, Any]:
@@ -100,14 +181,80 @@ def _provenance(article_id: int, text: str, mention: dict[str, Any], version: st
     }
 
 
-def load_article(session: Session, source_id: int, row: dict[str, Any]) -> int:
-    """Upsert one article and replace its mentions; returns the article id."""
+def _organization_id(session: Session, context: _LoadContext, name: str, kind: str, surface: str) -> int:
+    org_id = context.organization_ids.get(name)
+    if org_id is None:
+        org_id = session.scalar(select(m.Organization.id).where(m.Organization.name == name))
+        if org_id is None:
+            org = m.Organization(name=name, type=kind)
+            session.add(org)
+            session.flush()
+            org_id = org.id
+        context.organization_ids[name] = org_id
+    if surface != name and (org_id, surface) not in context.aliases:
+        exists = session.scalar(
+            select(m.OrganizationAlias.id).where(
+                m.OrganizationAlias.organization_id == org_id, m.OrganizationAlias.alias == surface
+            )
+        )
+        if exists is None:
+            session.add(m.OrganizationAlias(organization_id=org_id, alias=surface))
+            session.flush()
+        context.aliases.add((org_id, surface))
+    return org_id
+
+
+def _sentence(mention: dict[str, Any]) -> tuple[int, int]:
+    return mention["sentence_start"], mention["sentence_end"]
+
+
+def _amount_links(
+    row: dict[str, Any], org_ids: list[int], province_of: dict[str, str]
+) -> list[tuple[int | None, str | None, str | None]]:
+    """For each amount: (organization id, region code, basis) as its sentence links them.
+
+    The organization is the first one named before the amount in its sentence (the giver, in
+    「X基金会向Y县捐赠…」).  The region is a beneficiary in the sentence, else a place mentioned
+    there, else the article's most mentioned province.
+    """
+    provinces = Counter(province_of[r["code"]] for r in row["regions"])
+    article_province = provinces.most_common(1)[0][0] if provinces else None
+    links = []
+    for amount in row["amounts"]:
+        orgs = sorted(
+            (o["start"], org_id)
+            for o, org_id in zip(row["organizations"], org_ids, strict=True)
+            if _sentence(o) == _sentence(amount) and o["start"] < amount["start"]
+        )
+        places = sorted(
+            (r["role"] != "beneficiary", r["start"], r["code"])
+            for r in row["regions"]
+            if _sentence(r) == _sentence(amount) and r["role"] != "seat"
+        )
+        if places:
+            region, basis = places[0][2], "sentence"
+        elif article_province:
+            region, basis = article_province, "article"
+        else:
+            region, basis = None, None
+        links.append((orgs[0][1] if orgs else None, region, basis))
+    return links
+
+
+def load_article(session: Session, context: _LoadContext, row: dict[str, Any]) -> tuple[int, bool]:
+    """Upsert one article and replace its mentions; returns (article id, whether anything was written)."""
+    digest = _digest(row)
+    existing = session.execute(
+        select(m.Article.id, m.Article.load_digest).where(m.Article.url == row["url"])
+    ).first()
+    if existing is not None and existing.load_digest == digest:
+        return existing.id, False
     text = row["text"]
-    article = session.scalar(select(m.Article).where(m.Article.url == row["url"]))
+    published = datetime.fromisoformat(row["published"]) if row.get("published") else None
     values = {
-        "source_id": source_id,
+        "source_id": context.source_ids[row["site"]],
         "title": row["title"],
-        "published_at": datetime.fromisoformat(row["published"]) if row["published"] else None,
+        "published_at": published,
         "fetched_at": datetime.fromisoformat(row["fetched_at"]).replace(tzinfo=None),
         "script_variant": row["variant"],
         "encoding": row["encoding"],
@@ -115,102 +262,183 @@ def load_article(session: Session, source_id: int, row: dict[str, Any]) -> int:
         "simplified_text": row["simplified"],
         "content_hash": row["content_hash"],
         "fingerprint": row["fingerprint"],
-        "source_line": row["source_line"],
+        "minhash": minhash(row["simplified"]),
+        "source_line": row.get("source_line"),
         "extractor_version": row["extractor_version"],
+        "load_digest": digest,
     }
-    if article is None:
-        article = m.Article(url=row["url"], **values)
-        session.add(article)
-        session.flush()
+    if existing is None:
+        article_id = session.execute(
+            insert(m.Article).values(url=row["url"], **values).returning(m.Article.id)
+        ).scalar_one()
+        representative = False  # clusters are settled after the load; counted is set then
     else:
-        for key, value in values.items():
-            setattr(article, key, value)
+        article_id = existing.id
+        session.execute(update(m.Article).where(m.Article.id == article_id).values(**values))
         for table in (m.AmountMention, m.OrganizationMention, m.RegionMention):
-            session.execute(delete(table).where(table.article_id == article.id))
+            session.execute(delete(table).where(table.article_id == article_id))
+        cluster_id = session.scalar(select(m.Article.cluster_id).where(m.Article.id == article_id))
+        representative = cluster_id == article_id
     version = row["extractor_version"]
-    for position, amount in enumerate(row["amounts"]):
+    month = published.strftime("%Y-%m") if published else None
+    org_ids = [
+        _organization_id(session, context, o["name"], o["type"], o.get("surface") or o["name"])
+        for o in row["organizations"]
+    ]
+    links = _amount_links(row, org_ids, context.province_of)
+    amounts = []
+    for position, (amount, (org_id, region, basis)) in enumerate(zip(row["amounts"], links, strict=True)):
         value = Decimal(str(amount["value"]))
-        session.add(
-            m.AmountMention(
-                **_provenance(article.id, text, amount, version),
-                position=position,
-                value=value,
-                currency=amount["currency"],
-                value_cny=to_cny(value, amount["currency"]),
-                qualifier=amount["qualifier"],
-                high=Decimal(str(amount["high"])) if amount["high"] is not None else None,
-                role=amount["role"],
-                cumulative=amount["cumulative"],
-                conversion_of_position=amount["conversion_of"],
-            )
+        value_cny = to_cny(value, amount["currency"])
+        amounts.append(
+            {
+                **_provenance(article_id, text, amount, version),
+                "position": position,
+                "value": value,
+                "currency": amount["currency"],
+                "value_cny": value_cny,
+                "qualifier": amount["qualifier"],
+                "high": Decimal(str(amount["high"])) if amount["high"] is not None else None,
+                "role": amount["role"],
+                "cumulative": amount["cumulative"],
+                "conversion_of_position": amount["conversion_of"],
+                "organization_id": org_id,
+                "region_code": region,
+                "region_basis": basis,
+                "province_code": context.province_of[region] if region else None,
+                "published_at": published,
+                "published_month": month,
+                "counted": representative and amount["conversion_of"] is None and value_cny is not None,
+            }
         )
-    for org in row["organizations"]:
-        org_id = _organization_id(session, org["name"], org["type"], org["surface"])
-        session.add(
-            m.OrganizationMention(
-                **_provenance(article.id, text, org, version),
-                organization_id=org_id,
-                expanded_from_context=org["expanded_from_context"],
-            )
-        )
-    for region in row["regions"]:
-        session.add(
-            m.RegionMention(
-                **_provenance(article.id, text, region, version),
-                region_code=region["code"],
-                role=region["role"],
-            )
-        )
-    return article.id
+    if amounts:
+        session.execute(insert(m.AmountMention), amounts)
+    organizations = [
+        {
+            **_provenance(article_id, text, o, version),
+            "organization_id": org_id,
+            "expanded_from_context": o.get("expanded_from_context", False),
+            "published_at": published,
+        }
+        for o, org_id in zip(row["organizations"], org_ids, strict=True)
+    ]
+    if organizations:
+        session.execute(insert(m.OrganizationMention), organizations)
+    regions = [
+        {**_provenance(article_id, text, r, version), "region_code": r["code"], "role": r["role"]}
+        for r in row["regions"]
+    ]
+    if regions:
+        session.execute(insert(m.RegionMention), regions)
+    return article_id, True
 
 
-def assign_syndication_clusters(session: Session) -> tuple[int, int]:
-    """Group near-duplicate articles; the earliest-published copy represents its cluster.
+def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), _CHUNK):
+        yield ordered[i : i + _CHUNK]
 
-    Rebuilt from all fingerprints each time, so the result depends only on the articles.
-    Pairwise comparison is fine at sample scale; LSH banding replaces it for large warehouses.
+
+def refresh_counted(session: Session, article_ids: Iterable[int]) -> None:
+    """Recompute amount_mention.counted for these articles from their current clusters.
+
+    Only rows whose flag changes are written.
     """
-    rows = session.execute(
-        select(m.Article.id, m.Article.fingerprint, m.Article.published_at).order_by(m.Article.id)
-    ).all()
-    parent = {row.id: row.id for row in rows}
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i, a in enumerate(rows):
-        for b in rows[i + 1 :]:
-            if hamming(a.fingerprint, b.fingerprint) <= NEAR_DUPLICATE_DISTANCE:
-                parent[find(b.id)] = find(a.id)
-    groups: dict[int, list[Any]] = {}
-    for row in rows:
-        groups.setdefault(find(row.id), []).append(row)
-    session.execute(update(m.Article).values(cluster_id=None))
-    session.execute(delete(m.SyndicationCluster))
-    session.flush()
-    for members in sorted(groups.values(), key=lambda g: g[0].id):
-        first = min(members, key=lambda r: (r.published_at or datetime.max, r.id))
-        cluster = m.SyndicationCluster(representative_article_id=first.id, size=len(members))
-        session.add(cluster)
-        session.flush()
-        session.execute(
-            update(m.Article).where(m.Article.id.in_([r.id for r in members])).values(cluster_id=cluster.id)
+    a = m.AmountMention
+    countable = and_(a.conversion_of_position.is_(None), a.value_cny.is_not(None))
+    for chunk in _chunks(article_ids):
+        representatives = list(
+            session.scalars(
+                select(m.Article.id).where(m.Article.id.in_(chunk), m.Article.cluster_id == m.Article.id)
+            )
         )
-    return len(groups), sum(1 for g in groups.values() if len(g) > 1)
+        counts = and_(a.article_id.in_(representatives), countable)
+        session.execute(update(a).where(counts, a.counted.is_(False)).values(counted=True))
+        session.execute(
+            update(a).where(a.article_id.in_(chunk), a.counted.is_(True), ~counts).values(counted=False)
+        )
 
 
-def load_extracted(engine: Engine, sites: Sequence[Site], rows: Iterable[dict[str, Any]]) -> LoadReport:
-    """Load every extracted article in one transaction and rebuild syndication clusters."""
+def assign_syndication_clusters(session: Session, written: Iterable[int] = ()) -> tuple[int, int]:
+    """Bring clusters up to date for the whole warehouse; returns (clusters, clusters with copies).
+
+    The result depends only on the articles (cluster id = representative's article id), and only
+    rows that differ are written, so a re-run over the same articles changes nothing.
+    """
+    missing = session.execute(
+        select(m.Article.id, m.Article.simplified_text).where(m.Article.minhash.is_(None))
+    )
+    for article_id, simplified in missing.all():  # rows loaded before signatures existed
+        session.execute(
+            update(m.Article).where(m.Article.id == article_id).values(minhash=minhash(simplified))
+        )
+    rows = session.execute(
+        select(m.Article.id, m.Article.minhash, m.Article.published_at, m.Article.cluster_id)
+    ).all()
+    representative_of = clusters(ClusterMember(r.id, r.minhash, r.published_at) for r in rows)
+    sizes = Counter(representative_of.values())
+    existing = {c.id: c for c in session.scalars(select(m.SyndicationCluster))}
+    for rep, size in sorted(sizes.items()):
+        cluster = existing.get(rep)
+        if cluster is None:
+            session.add(m.SyndicationCluster(id=rep, representative_article_id=rep, size=size))
+        elif (cluster.representative_article_id, cluster.size) != (rep, size):
+            cluster.representative_article_id, cluster.size = rep, size
+    session.flush()
+    moved = [r.id for r in rows if r.cluster_id != representative_of[r.id]]
+    for article_id in moved:
+        session.execute(
+            update(m.Article)
+            .where(m.Article.id == article_id)
+            .values(cluster_id=representative_of[article_id])
+        )
+    stale = [cluster_id for cluster_id in existing if cluster_id not in sizes]
+    for chunk in _chunks(stale):
+        session.execute(delete(m.SyndicationCluster).where(m.SyndicationCluster.id.in_(chunk)))
+    refresh_counted(session, set(moved) | set(written))
+    return len(sizes), sum(1 for size in sizes.values() if size > 1)
+
+
+def load_extracted(
+    engine: Engine,
+    sites: Sequence[Site],
+    rows: Iterable[dict[str, Any]],
+    progress: Callable[[int], None] | None = None,
+) -> LoadReport:
+    """Load extracted articles in one transaction (one savepoint each) and update clusters.
+
+    ``progress`` is called with the number of records handled so far, after each one.
+    """
+    rejected: list[Rejected] = []
+    written: list[int] = []
+    unchanged = 0
     with Session(engine) as session, session.begin():
         ensure_regions(session)
-        source_ids = ensure_sources(session, sites)
-        for row in rows:
-            load_article(session, source_ids[row["site"]], row)
-        session.flush()
-        clusters, multi = assign_syndication_clusters(session)
+        context = _LoadContext(
+            source_ids=ensure_sources(session, sites),
+            province_of=dict(session.execute(select(m.Region.code, m.Region.province_code)).all()),
+        )
+        for handled, row in enumerate(rows, start=1):
+            url = str(row.get("url", "?"))
+            try:
+                validate(row, context)
+                with session.begin_nested():
+                    article_id, changed = load_article(session, context, row)
+            except (BadArticle, IntegrityError, DataError, KeyError, TypeError, ValueError) as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                log.warning("article rejected: %s: %s", url, reason)
+                rejected.append(Rejected(url, f"{type(exc).__name__}: {reason}"))
+                # The savepoint rolled back what the article wrote; forget cached ids made inside it.
+                context.organization_ids.clear()
+                context.aliases.clear()
+            else:
+                if changed:
+                    written.append(article_id)
+                else:
+                    unchanged += 1
+            if progress is not None:
+                progress(handled)
+        clusters_total, multi = assign_syndication_clusters(session, written)
 
         def count(model: type[m.Base]) -> int:
             return int(session.scalar(select(func.count()).select_from(model)) or 0)
@@ -220,6 +448,9 @@ def load_extracted(engine: Engine, sites: Sequence[Site], rows: Iterable[dict[st
             amount_mentions=count(m.AmountMention),
             organization_mentions=count(m.OrganizationMention),
             region_mentions=count(m.RegionMention),
-            clusters=clusters,
+            clusters=clusters_total,
             multi_article_clusters=multi,
+            written=len(written),
+            unchanged=unchanged,
+            rejected=tuple(rejected),
         )

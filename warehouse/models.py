@@ -1,4 +1,8 @@
-"""Warehouse schema (SQLAlchemy 2.x).  docs/warehouse.md describes it for researchers."""
+"""Warehouse schema (SQLAlchemy 2.x).
+
+Every table and column carries a ``doc`` string: ``python -m warehouse.dictionary`` turns them
+into the data dictionary in docs/warehouse.md (a test keeps the two in step).
+"""
 
 from __future__ import annotations
 
@@ -14,11 +18,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -36,64 +43,119 @@ _CURRENCY_CHECK = "currency IN (" + ", ".join(f"'{c}'" for c in CURRENCIES) + ")
 Money = Numeric(20, 2)
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 
+# The amounts the researcher views add up: one copy per syndication cluster, single gifts only
+# (a running total restates earlier gifts).  Partial indexes repeat this predicate verbatim so
+# both planners can match it.
+COUNTED_GIFT = "counted AND role IS NOT NULL AND NOT cumulative"
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Source(Base):
-    """One row per crawled site."""
+    """One row per crawled site (from the site registry)."""
 
     __tablename__ = "source"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    title: Mapped[str] = mapped_column(String(200))
-    homepage: Mapped[str] = mapped_column(String(500))
-    locale: Mapped[str] = mapped_column(String(16))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, doc="Surrogate key.")
+    name: Mapped[str] = mapped_column(String(64), unique=True, doc="Registry name of the site (stable key).")
+    title: Mapped[str] = mapped_column(String(200), doc="The site's own name, as shown to readers.")
+    homepage: Mapped[str] = mapped_column(String(500), doc="Home page URL.")
+    locale: Mapped[str] = mapped_column(
+        String(16), doc="Where the site publishes: mainland, hk, mo or tw (decides what a plain 元 means)."
+    )
 
 
 class Region(Base):
-    """GB/T 2260 reference table (transforms/data/regions.tsv)."""
+    """GB/T 2260 administrative divisions (reference table, filled from transforms/data/regions.tsv)."""
 
     __tablename__ = "region"
-    code: Mapped[str] = mapped_column(String(6), primary_key=True)
-    name: Mapped[str] = mapped_column(String(64))
-    short_names: Mapped[str] = mapped_column(String(200), default="")
-    level: Mapped[str] = mapped_column(String(16))
-    parent_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    code: Mapped[str] = mapped_column(String(6), primary_key=True, doc="Six-digit GB/T 2260 code.")
+    name: Mapped[str] = mapped_column(String(64), doc="Full official name, e.g. 湘西土家族苗族自治州.")
+    short_names: Mapped[str] = mapped_column(
+        String(200), default="", doc="Short forms the extractor recognises, separated by |."
+    )
+    level: Mapped[str] = mapped_column(String(16), doc="province, city (prefecture level) or county.")
+    parent_code: Mapped[str | None] = mapped_column(
+        ForeignKey("region.code"), index=True, doc="The division one level up; null for provinces."
+    )
+    province_code: Mapped[str | None] = mapped_column(
+        ForeignKey("region.code"),
+        index=True,
+        doc="The province-level division containing this one (itself for a province).",
+    )
     __table_args__ = (CheckConstraint("level IN ('province', 'city', 'county')", name="level"),)
 
 
 class SyndicationCluster(Base):
-    """Articles that are copies of one report; amounts count once per cluster."""
+    """Articles that are copies of one report; amounts count once per cluster.
+
+    Rebuilt after every load from MinHash signatures (warehouse/syndication.py).  The cluster's id
+    is its representative's article id, so a rebuild over the same articles gives the same rows.
+    """
 
     __tablename__ = "syndication_cluster"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    representative_article_id: Mapped[int | None] = mapped_column(
-        ForeignKey("article.id", use_alter=True, ondelete="SET NULL")
+    id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False, doc="Equal to representative_article_id."
     )
-    size: Mapped[int] = mapped_column(Integer, default=1)
+    representative_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("article.id", use_alter=True, ondelete="SET NULL"),
+        doc="The earliest-published copy (lowest id on a tie): the one whose amounts are counted.",
+    )
+    size: Mapped[int] = mapped_column(Integer, default=1, doc="Number of articles in the cluster.")
+    __table_args__ = (CheckConstraint("size >= 1", name="size_positive"),)
 
 
 class Article(Base):
+    """One published article (the newest fetch of its URL)."""
+
     __tablename__ = "article"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    url: Mapped[str] = mapped_column(String(1000), unique=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
-    title: Mapped[str] = mapped_column(Text)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
-    fetched_at: Mapped[datetime] = mapped_column(DateTime)
-    script_variant: Mapped[str] = mapped_column(String(16))
-    encoding: Mapped[str] = mapped_column(String(32))
-    original_text: Mapped[str] = mapped_column(Text)
-    simplified_text: Mapped[str] = mapped_column(Text)
-    content_hash: Mapped[str] = mapped_column(String(64), index=True)
-    fingerprint: Mapped[int] = mapped_column(BigInteger)
-    cluster_id: Mapped[int | None] = mapped_column(
-        ForeignKey("syndication_cluster.id", ondelete="SET NULL"), index=True
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, doc="Surrogate key.")
+    url: Mapped[str] = mapped_column(String(1000), unique=True, doc="Article URL as crawled (unique).")
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("source.id"), index=True, doc="The site that published it."
     )
-    source_line: Mapped[str | None] = mapped_column(String(200))
-    extractor_version: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text, doc="Headline as published.")
+    published_at: Mapped[datetime | None] = mapped_column(
+        DateTime, index=True, doc="Publication time read from the page (site-local time); null if none."
+    )
+    fetched_at: Mapped[datetime] = mapped_column(DateTime, doc="When the page was fetched (UTC).")
+    script_variant: Mapped[str] = mapped_column(
+        String(16), doc="simplified, traditional, mixed or none (no Han text)."
+    )
+    encoding: Mapped[str] = mapped_column(String(32), doc="Character encoding the page was decoded with.")
+    original_text: Mapped[str] = mapped_column(
+        Text, doc="Main text as published; every mention's offsets point into it."
+    )
+    simplified_text: Mapped[str] = mapped_column(
+        Text, doc="Normalized simplified-script text (OpenCC), used for syndication."
+    )
+    content_hash: Mapped[str] = mapped_column(
+        String(64), index=True, doc="SHA-256 of the simplified text without punctuation (exact copies)."
+    )
+    fingerprint: Mapped[int] = mapped_column(
+        BigInteger, doc="64-bit SimHash of the simplified text (kept for compatibility)."
+    )
+    minhash: Mapped[bytes | None] = mapped_column(
+        LargeBinary,
+        doc="MinHash signature (64 × uint32) of the simplified text's 4-grams; null for rows loaded "
+        "before schema 0002 until they are loaded again.",
+    )
+    cluster_id: Mapped[int | None] = mapped_column(
+        ForeignKey("syndication_cluster.id", ondelete="SET NULL"),
+        index=True,
+        doc="Its syndication cluster; an article with no copies is a cluster of one.",
+    )
+    source_line: Mapped[str | None] = mapped_column(
+        String(200), doc="Declared origin line (来源：…) when the page shows one."
+    )
+    extractor_version: Mapped[str] = mapped_column(
+        String(32), doc="Version of the extractor that produced its mentions."
+    )
+    load_digest: Mapped[str | None] = mapped_column(
+        String(64),
+        doc="SHA-256 of the staging record last loaded; an identical record is not written again.",
+    )
     __table_args__ = (
         CheckConstraint("script_variant IN ('simplified', 'traditional', 'mixed', 'none')", name="variant"),
     )
@@ -101,67 +163,185 @@ class Article(Base):
 
 
 class Organization(Base):
+    """An organization named in the news, by its canonical simplified full name."""
+
     __tablename__ = "organization"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)  # canonical simplified full name
-    type: Mapped[str] = mapped_column(String(32))
-    seat_region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, doc="Surrogate key.")
+    name: Mapped[str] = mapped_column(
+        String(200), unique=True, doc="Canonical simplified full name (short forms expanded)."
+    )
+    type: Mapped[str] = mapped_column(
+        String(32), doc="Kind of body as the extractor classifies it (foundation, government, company, …)."
+    )
+    seat_region_code: Mapped[str | None] = mapped_column(
+        ForeignKey("region.code"), doc="Region of its seat when known; not filled by the loader yet."
+    )
 
 
 class OrganizationAlias(Base):
+    """Other written forms of an organization seen in articles (short forms, traditional script)."""
+
     __tablename__ = "organization_alias"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
-    alias: Mapped[str] = mapped_column(String(200))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, doc="Surrogate key.")
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), doc="The organization."
+    )
+    alias: Mapped[str] = mapped_column(String(200), doc="The form as written in an article.")
     __table_args__ = (UniqueConstraint("organization_id", "alias", name="uq_organization_alias_pair"),)
 
 
 class _Provenance:
     """Where a mention was read: article, surface text, offsets into original_text, sentence."""
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    surface: Mapped[str] = mapped_column(String(300))
-    start: Mapped[int] = mapped_column(Integer)
-    end: Mapped[int] = mapped_column(Integer)
-    sentence: Mapped[str] = mapped_column(Text)
-    extractor_version: Mapped[str] = mapped_column(String(32))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, doc="Surrogate key.")
+    surface: Mapped[str] = mapped_column(String(300), doc="The text as written (original script).")
+    start: Mapped[int] = mapped_column(Integer, doc="Start offset in article.original_text (characters).")
+    end: Mapped[int] = mapped_column(Integer, doc="End offset (exclusive) in article.original_text.")
+    sentence: Mapped[str] = mapped_column(Text, doc="The sentence it was read in (original script).")
+    extractor_version: Mapped[str] = mapped_column(String(32), doc="Extractor version that produced it.")
 
 
 class AmountMention(_Provenance, Base):
+    """A money amount read in an article, with its provenance."""
+
     __tablename__ = "amount_mention"
-    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)  # order within the article
-    value: Mapped[Decimal] = mapped_column(Money)
-    currency: Mapped[str] = mapped_column(String(3))
-    value_cny: Mapped[Decimal | None] = mapped_column(Money)
-    qualifier: Mapped[str] = mapped_column(String(16))
-    high: Mapped[Decimal | None] = mapped_column(Money)
-    role: Mapped[str | None] = mapped_column(String(32))
-    cumulative: Mapped[bool] = mapped_column(Boolean, default=False)
-    conversion_of_position: Mapped[int | None] = mapped_column(Integer)
-    details: Mapped[dict | None] = mapped_column(JsonType)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True, doc="The article."
+    )
+    position: Mapped[int] = mapped_column(Integer, doc="Order of the amount within the article (0, 1, …).")
+    value: Mapped[Decimal] = mapped_column(Money, doc="The amount in its own currency (low end of a range).")
+    currency: Mapped[str] = mapped_column(String(3), doc="ISO 4217 code.")
+    value_cny: Mapped[Decimal | None] = mapped_column(
+        Money, doc="value in CNY at the fixed reference rates of transforms/currency.py."
+    )
+    qualifier: Mapped[str] = mapped_column(
+        String(16), doc="exact, approximate (约/近) or lower_bound (超/逾/余/以上)."
+    )
+    high: Mapped[Decimal | None] = mapped_column(Money, doc="Upper end of a range; null otherwise.")
+    role: Mapped[str | None] = mapped_column(
+        String(32),
+        doc="What the money did: donated, raised, pledged, disbursed, fund_size, in_kind; null if unclear.",
+    )
+    cumulative: Mapped[bool] = mapped_column(
+        Boolean, default=False, doc="A running total (累计/共计), which restates earlier gifts."
+    )
+    conversion_of_position: Mapped[int | None] = mapped_column(
+        Integer, doc="position of the amount this one restates in another currency (约合…); else null."
+    )
+    details: Mapped[dict | None] = mapped_column(JsonType, doc="Reserved for extractor details; unused.")
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id"),
+        doc="The organization the sentence links to the amount: the first one named before it in "
+        "the same sentence; null if none.",
+    )
+    region_code: Mapped[str | None] = mapped_column(
+        ForeignKey("region.code"),
+        doc="The region the amount serves: a beneficiary region in its sentence, else a region "
+        "mentioned there, else the article's most mentioned province (see region_basis).",
+    )
+    region_basis: Mapped[str | None] = mapped_column(
+        String(16), doc="sentence or article: where region_code was read; null when no region."
+    )
+    province_code: Mapped[str | None] = mapped_column(
+        ForeignKey("region.code"), doc="Province-level division of region_code."
+    )
+    published_at: Mapped[datetime | None] = mapped_column(
+        DateTime, doc="Copy of article.published_at, so the views read one table."
+    )
+    published_month: Mapped[str | None] = mapped_column(String(7), doc="published_at as YYYY-MM.")
+    counted: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        doc="True when the views add this amount: it is in its cluster's representative article, "
+        "is not a restatement in another currency, and has a CNY value.",
+    )
     __table_args__ = (
         CheckConstraint(_CURRENCY_CHECK, name="currency"),
         CheckConstraint("value >= 0", name="value_non_negative"),
+        CheckConstraint("value_cny IS NULL OR value_cny >= 0", name="value_cny_non_negative"),
         CheckConstraint("high IS NULL OR high >= value", name="range"),
         CheckConstraint("qualifier IN ('exact', 'approximate', 'lower_bound')", name="qualifier"),
+        CheckConstraint("region_basis IS NULL OR region_basis IN ('sentence', 'article')", name="basis"),
+        CheckConstraint('"end" >= start AND start >= 0', name="offsets"),
         UniqueConstraint("article_id", "position", name="uq_amount_mention_article_position"),
     )
 
 
 class OrganizationMention(_Provenance, Base):
+    """An organization named in an article, with its provenance."""
+
     __tablename__ = "organization_mention"
-    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"), index=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    expanded_from_context: Mapped[bool] = mapped_column(Boolean, default=False)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True, doc="The article."
+    )
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id"), index=True, doc="The organization (canonical)."
+    )
+    expanded_from_context: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        doc="A short form (市慈善会) expanded from the article's own region context.",
+    )
+    published_at: Mapped[datetime | None] = mapped_column(
+        DateTime, doc="Copy of article.published_at (for first-seen questions)."
+    )
+    __table_args__ = (CheckConstraint('"end" >= start AND start >= 0', name="offsets"),)
 
 
 class RegionMention(_Provenance, Base):
+    """A GB/T 2260 region named in an article, with its provenance and role."""
+
     __tablename__ = "region_mention"
-    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"), index=True)
-    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
-    role: Mapped[str] = mapped_column(String(16))
-    __table_args__ = (CheckConstraint("role IN ('seat', 'beneficiary', 'mention')", name="role"),)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True, doc="The article."
+    )
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True, doc="The region.")
+    role: Mapped[str] = mapped_column(
+        String(16),
+        doc="seat (inside an organization's name), beneficiary (served by the aid) or mention.",
+    )
+    __table_args__ = (
+        CheckConstraint("role IN ('seat', 'beneficiary', 'mention')", name="role"),
+        CheckConstraint('"end" >= start AND start >= 0', name="offsets"),
+    )
 
 
 Index("ix_amount_mention_value_cny", AmountMention.value_cny)
+# Indexes behind the researcher views (docs/warehouse.md says which view uses which).
+_GIFT = text(COUNTED_GIFT)
+Index(
+    "ix_amount_mention_gift_province_month",
+    AmountMention.province_code,
+    AmountMention.published_month,
+    AmountMention.value_cny,
+    postgresql_where=_GIFT,
+    sqlite_where=_GIFT,
+)
+Index(
+    "ix_amount_mention_gift_organization",
+    AmountMention.organization_id,
+    AmountMention.value_cny,
+    postgresql_where=_GIFT,
+    sqlite_where=_GIFT,
+)
+Index(
+    "ix_amount_mention_gift_published",
+    AmountMention.published_at,
+    AmountMention.value_cny,
+    postgresql_where=_GIFT,
+    sqlite_where=_GIFT,
+)
+Index(
+    "ix_amount_mention_counted_role",
+    AmountMention.role,
+    AmountMention.cumulative,
+    AmountMention.value_cny,
+    postgresql_where=text("counted"),
+    sqlite_where=text("counted"),
+)
+Index(
+    "ix_organization_mention_first_seen",
+    OrganizationMention.organization_id,
+    OrganizationMention.published_at,
+)

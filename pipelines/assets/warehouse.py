@@ -12,21 +12,31 @@ from warehouse.queries import warehouse_counts
 
 @dg.asset(group_name="warehouse", deps=["mentions"], kinds={"sqlite", "postgres"})
 def warehouse_tables(
-    storage: StorageResource, site_registry: SiteRegistryResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    storage: StorageResource,
+    site_registry: SiteRegistryResource,
+    warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     """Sources, articles, organizations, GB/T 2260 regions and amount/organization/region
     mentions with provenance, in the warehouse at CHARITYNEWS_DB_URL (migrated to the latest
-    schema first).  Loads are idempotent: articles are keyed by URL and their mentions replaced
-    in one transaction.  Syndication clusters are rebuilt after each load.
+    schema first).  A load is one transaction: articles are keyed by URL, an unchanged record is
+    not written again, a changed one has its mentions replaced.  An article the warehouse
+    cannot take is rejected (logged, counted here) without stopping the others.  Syndication
+    clusters are brought up to date after each load.
     """
     engine = warehouse.migrated_engine()
     report = load_extracted(engine, site_registry.sites(), read_jsonl(storage.staging("mentions.jsonl")))
+    for rejected in report.rejected:
+        context.log.warning(f"article rejected: {rejected.url}: {rejected.reason}")
     with Session(engine) as session:
         counts = warehouse_counts(session)
     engine.dispose()
     return dg.MaterializeResult(
         metadata={
             "articles": report.articles,
+            "articles_written": report.written,
+            "articles_unchanged": report.unchanged,
+            "articles_rejected": len(report.rejected),
             "amount_mentions": report.amount_mentions,
             "organization_mentions": report.organization_mentions,
             "region_mentions": report.region_mentions,

@@ -21,7 +21,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(url)
+    engine = make_engine(url, enforce_foreign_keys=False)
     with engine.connect() as connection:
         context.configure(
             connection=connection,
