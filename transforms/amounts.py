@@ -31,8 +31,18 @@ _BIG_UNIT = r"千万|百万|亿|万"
 _RANGE_JOIN = r"\s*(?:至|到|-|－|—|~|～)\s*"
 _APPROX_BEFORE = r"约合|折合|大约|约|近|将近|超过|超|逾|多达"
 
+
+def _first_characters(*alternations: str) -> str:
+    """The characters a match of any of these literal alternations can begin with."""
+    return "".join(sorted({alt.replace("\\", "")[0] for a in alternations for alt in a.split("|")}))
+
+
+# Every amount begins with one of these: checking it first lets the scan skip other text fast.
+_AMOUNT_START = re.escape(_first_characters(_APPROX_BEFORE, _PREFIX_CURRENCY) + "0123456789" + NUMERAL_CHARS)
+
 AMOUNT_PATTERN = re.compile(
     rf"""
+    (?=[{_AMOUNT_START}])
     (?P<qual>{_APPROX_BEFORE})?
     (?:(?P<pre>{_PREFIX_CURRENCY})\s?)?
     (?P<qual2>{_APPROX_BEFORE})?

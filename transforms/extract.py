@@ -38,9 +38,32 @@ def _to_original(mention: _M, normalized: NormalizedText) -> _M:
     start, end = normalized.original_span(mention.start, mention.end)
     s_start, s_end = normalized.original_span(mention.sentence_start, mention.sentence_end)
     surface = normalized.original[start:end]
+    # Built directly rather than with dataclasses.replace, which costs several times more here.
     if isinstance(mention, AmountMention):
-        return replace(mention, start=start, end=end, raw=surface, sentence_start=s_start, sentence_end=s_end)
-    return replace(mention, start=start, end=end, surface=surface, sentence_start=s_start, sentence_end=s_end)
+        m = mention
+        return AmountMention(  # type: ignore[return-value]
+            start,
+            end,
+            surface,
+            m.value,
+            m.currency,
+            m.qualifier,
+            m.high,
+            m.role,
+            m.cumulative,
+            m.conversion_of,
+            s_start,
+            s_end,
+        )
+    if isinstance(mention, OrganizationMention):
+        o = mention
+        return OrganizationMention(  # type: ignore[return-value]
+            start, end, surface, o.name, o.type, s_start, s_end, o.expanded_from_context
+        )
+    r = mention
+    return RegionMention(  # type: ignore[return-value]
+        start, end, surface, r.code, r.name, r.level, r.role, s_start, s_end
+    )
 
 
 _PUBLIC_BODIES = frozenset({"government", "party", "charity_federation", "red_cross"})
@@ -128,10 +151,10 @@ def extract_article(
     first_pass = extract_regions(simplified, gazetteer=gazetteer)
     context = {**(region_hint or {}), **region_context(first_pass, gazetteer)}
     known = {m.code for m in first_pass}
-    organizations = [
-        replace(o, name=seat_qualified_name(o.name, o.type, gazetteer, known))
-        for o in extract_organizations(simplified, context, gazetteer.names())
-    ]
+    organizations = []
+    for o in extract_organizations(simplified, context, gazetteer.names()):
+        name = seat_qualified_name(o.name, o.type, gazetteer, known)
+        organizations.append(o if name == o.name else replace(o, name=name))
     org_spans = [(o.start, o.end) for o in organizations]
     regions = with_roles(simplified, first_pass, org_spans)
     amounts = extract_amounts(simplified, LOCAL_CURRENCY.get(locale, "CNY"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Literal
 
@@ -100,8 +100,13 @@ class Gazetteer:
             parent = self.regions[parent].parent
         return chain
 
-    def names(self) -> tuple[str, ...]:
-        return tuple(self.by_surface)
+    @cached_property
+    def _name_set(self) -> frozenset[str]:
+        return frozenset(self.by_surface)
+
+    def names(self) -> frozenset[str]:
+        """Every surface name: one set per gazetteer, whose hash is computed once."""
+        return self._name_set
 
 
 def _read_rows() -> list[Region]:

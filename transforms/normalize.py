@@ -61,6 +61,8 @@ class MappedText:
 
     def replace(self, pattern: re.Pattern[str], repl: dict[str, str] | str) -> MappedText:
         """Replace matches of ``pattern``; replacement characters map to the match start."""
+        if pattern.search(self.text) is None:
+            return self
         pieces: list[str] = []
         origin: list[int] = []
         last = 0
@@ -87,23 +89,34 @@ class NormalizedText:
         return self.mapped.original_span(start, end)
 
 
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
 @cache
 def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+@cache
+def _one_script_characters() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Patterns for the Han characters that t2s changes (traditional-only) and that s2t changes
+    (simplified-only), each character converted on its own line so no phrase rule applies."""
+    han = [chr(code) for code in range(0x4E00, 0xA000)]
+    joined = "\n".join(han)
+    to_simplified = _converter("t2s").convert(joined).split("\n")
+    to_traditional = _converter("s2t").convert(joined).split("\n")
+    traditional = "".join(ch for ch, simple in zip(han, to_simplified, strict=True) if simple != ch)
+    simplified = "".join(ch for ch, trad in zip(han, to_traditional, strict=True) if trad != ch)
+    return re.compile(f"[{traditional}]"), re.compile(f"[{simplified}]")
+
+
 @lru_cache(maxsize=8)
 def _script_counts(text: str) -> tuple[int, int]:
-    """Han characters that change under t2s (traditional-only) and under s2t (simplified-only).
-
-    Cached for the last few texts: locale guessing and normalization both ask about the same one.
-    """
-    han = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
-    to_simp = _converter("t2s").convert(han)
-    to_trad = _converter("s2t").convert(han)
-    traditional_only = sum(1 for a, b in zip(han, to_simp, strict=False) if a != b)
-    simplified_only = sum(1 for a, b in zip(han, to_trad, strict=False) if a != b)
-    return traditional_only, simplified_only
+    """Han characters that t2s would change (traditional-only) and that s2t would change
+    (simplified-only).  Cached for the last few texts: locale guessing and normalization both
+    ask about the same one."""
+    traditional, simplified = _one_script_characters()
+    return len(traditional.findall(text)), len(simplified.findall(text))
 
 
 def detect_script(text: str) -> ScriptVariant:
@@ -112,7 +125,7 @@ def detect_script(text: str) -> ScriptVariant:
     Counting characters that change under t2s (traditional-only) and under s2t (simplified-only)
     is robust to the leaks real pages have (用于 inside traditional text).
     """
-    if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+    if _HAN_RUN.search(text) is None:
         return "none"
     traditional_only, simplified_only = _script_counts(text)
     if traditional_only == 0 and simplified_only == 0:
@@ -131,31 +144,25 @@ def _has_traditional(text: str) -> bool:
     return _script_counts(text)[0] > 0
 
 
+# Full-width digits, Latin letters, ．and ＄ to half width; the ideographic space to a space.
+_WIDTH = str.maketrans(
+    {
+        **{chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF10, 0xFF1A)},
+        **{chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF21, 0xFF3B)},
+        **{chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF41, 0xFF5B)},
+        "．": ".",
+        "＄": "$",
+        "\u3000": " ",
+    }
+)
+# A thousands separator typed full width or as a Chinese comma: ５０，０００, 50，000.
+_WIDE_SEPARATOR = re.compile(r"(?<=[0-9０-９])[，,](?=[0-9０-９]{3}(?![0-9０-９]))")
+
+
 def _fold_width(mapped: MappedText) -> MappedText:
     """Full-width digits, Latin letters and money signs to half width (same length)."""
-    chars = []
-    text = mapped.text
-    for i, ch in enumerate(text):
-        code = ord(ch)
-        if ch in "，," and _digit_before(text, i) and _digits_after(text, i):
-            chars.append(",")  # a thousands separator typed full width: ５０，０００
-        elif 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A or ch in "．＄":
-            chars.append(unicodedata.normalize("NFKC", ch))
-        elif ch == "\u3000":
-            chars.append(" ")
-        else:
-            chars.append(ch)
-    return MappedText("".join(chars), mapped.origin, mapped.original_length)
-
-
-def _digit_before(text: str, i: int) -> bool:
-    return i > 0 and ((text[i - 1].isascii() and text[i - 1].isdigit()) or "０" <= text[i - 1] <= "９")
-
-
-def _digits_after(text: str, i: int) -> bool:
-    group = text[i + 1 : i + 5]
-    digits = [(c.isascii() and c.isdigit()) or "０" <= c <= "９" for c in group]
-    return len(digits) >= 3 and all(digits[:3]) and (len(digits) == 3 or not digits[3])
+    text = _WIDE_SEPARATOR.sub(",", mapped.text).translate(_WIDTH)
+    return MappedText(text, mapped.origin, mapped.original_length)
 
 
 def _convert_script(mapped: MappedText, config: str) -> MappedText:
@@ -165,6 +172,11 @@ def _convert_script(mapped: MappedText, config: str) -> MappedText:
     line the map is stretched proportionally, which keeps every span inside the right line.
     """
     converter = _converter(config)
+    if config == "t2s":
+        # t2s maps phrases to phrases of the same length, so one call keeps the map exact.
+        whole = converter.convert(mapped.text)
+        if len(whole) == len(mapped.text):
+            return MappedText(whole, mapped.origin, mapped.original_length)
     out: list[str] = []
     origin: list[int] = []
     pos = 0

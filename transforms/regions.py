@@ -56,18 +56,10 @@ class RegionMention:
 
 def _candidates(text: str, gazetteer: Gazetteer) -> list[tuple[int, int, str, tuple[str, ...]]]:
     """Leftmost-longest, non-overlapping surface matches."""
-    hits = []
-    for end_index, (surface, codes) in gazetteer.automaton.iter(text):
-        start = end_index - len(surface) + 1
-        hits.append((start, end_index + 1, surface, codes))
-    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-    chosen: list[tuple[int, int, str, tuple[str, ...]]] = []
-    last_end = -1
-    for hit in hits:
-        if hit[0] >= last_end:
-            chosen.append(hit)
-            last_end = hit[1]
-    return chosen
+    return [
+        (end_index - len(surface) + 1, end_index + 1, surface, codes)
+        for end_index, (surface, codes) in gazetteer.automaton.iter_long(text)
+    ]
 
 
 @cache
@@ -219,7 +211,11 @@ def with_roles(
     text: str, mentions: Sequence[RegionMention], org_spans: Sequence[tuple[int, int]]
 ) -> list[RegionMention]:
     """The same mentions with roles recomputed once organization spans are known (seats)."""
-    return [replace(m, role=_role(text, m.start, m.end, org_spans)) for m in mentions]
+    roled = []
+    for m in mentions:
+        role = _role(text, m.start, m.end, org_spans)
+        roled.append(m if role == m.role else replace(m, role=role))
+    return roled
 
 
 def region_context(mentions: Sequence[RegionMention], gazetteer: Gazetteer | None = None) -> dict[str, str]:
