@@ -165,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("db-upgrade", help="migrate the warehouse to the latest schema").set_defaults(
         func=_db_upgrade
     )
+    from spiders.cli_crawl import add_parser as add_crawl_parser
+
+    add_crawl_parser(sub)
     return parser
 
 

@@ -35,9 +35,10 @@ class RetryBackoffMiddleware:
     ``retry_times``, which sets the wait here: base × 2^(n-1), at most ``CHARITYNEWS_RETRY_BACKOFF_MAX``.
     """
 
-    def __init__(self, base: float, cap: float) -> None:
+    def __init__(self, base: float, cap: float, crawler: Crawler | None = None) -> None:
         self.base = base
         self.cap = cap
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryBackoffMiddleware:
@@ -45,11 +46,15 @@ class RetryBackoffMiddleware:
         return cls(
             settings.getfloat("CHARITYNEWS_RETRY_BACKOFF_BASE", 2.0),
             settings.getfloat("CHARITYNEWS_RETRY_BACKOFF_MAX", 60.0),
+            crawler,
         )
 
+    def delay(self, retries: int) -> float:
+        return min(self.cap, self.base * 2 ** (retries - 1)) if retries > 0 else 0.0
+
     async def process_request(self, request: Request) -> None:
-        retries = request.meta.get("retry_times", 0)
-        if retries and self.base > 0:
-            delay = min(self.cap, self.base * 2 ** (retries - 1))
-            request.meta["charitynews_backoff"] = delay
+        delay = self.delay(request.meta.get("retry_times", 0))
+        if delay > 0:
+            if self.crawler is not None and self.crawler.stats is not None:
+                self.crawler.stats.inc_value("charitynews/retry_backoff_waits")
             await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))

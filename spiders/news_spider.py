@@ -17,7 +17,7 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, DownloadTimeoutError
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TimeoutError as TxTimeoutError
@@ -290,10 +290,10 @@ class NewsSpider(scrapy.Spider):
             headers = _headers(response)
             if status in (404, 410):
                 stats.inc_value("charitynews/gone")
-        elif failure.check(TxTimeoutError):
+        elif failure.check(DownloadTimeoutError, TxTimeoutError):
             stats.inc_value("charitynews/timeouts")
         message = failure.getErrorMessage()
-        if "maxsize" in message.lower() or "max size" in message.lower():
+        if failure.check(DownloadCancelledError) and "max size" in message:
             stats.inc_value("charitynews/too_large")
         self.logger.warning("fetch failed: %s (%s): %s", request.url, site, message)
         yield FetchedPage(

@@ -99,8 +99,8 @@ class RawStore:
             if site_names is not None and record.site not in site_names:
                 continue
             if record.kind == "article":
-                # Stored, or gone for good: neither is fetched again unless asked.
-                if record.status in SETTLED_STATUSES and record.skipped is None:
+                # Stored, gone for good, or not a web page: none is fetched again unless asked.
+                if record.status in SETTLED_STATUSES:
                     memory.settled_articles.add(record.url)
                     if record.requested_url:
                         memory.settled_articles.add(record.requested_url)

@@ -150,5 +150,6 @@ def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
     encoding = codec_for(detected) or detected
     text, bad = _decode(body, encoding)
     attempts.append(DecodedPage(text, encoding, "detected", bad, labels))
-    # Fewest bad bytes wins; on a tie the earlier (declared) decoding is kept.
-    return min(attempts, key=lambda a: a.bad_bytes)
+    # Nothing decoded cleanly: keep the decoding whose text reads most like Chinese (a page that
+    # is half UTF-8, half GBK keeps its readable half), then the one with fewest bad bytes.
+    return min(attempts, key=lambda a: (-round(_score(a.text), 2), a.bad_bytes))
