@@ -5,6 +5,7 @@ Fictional texts assembled from a few parts so that every offset is computed, not
 
 from __future__ import annotations
 
+import random
 import re
 from typing import Any
 
@@ -30,6 +31,53 @@ REGIONS = (
 )
 
 
+# Words for a filler paragraph that differs per article, so unrelated test articles are not
+# near-duplicates of one another (their donor sentences share a template).
+_WORDS = (
+    "乡村",
+    "学校",
+    "图书",
+    "医疗",
+    "志愿",
+    "老人",
+    "儿童",
+    "山区",
+    "培训",
+    "救灾",
+    "食堂",
+    "课桌",
+    "教师",
+    "助学",
+    "义诊",
+    "饮水",
+    "道路",
+    "桥梁",
+    "文化",
+    "体育",
+    "电脑",
+    "被褥",
+    "药品",
+    "种苗",
+    "养殖",
+    "技能",
+    "就业",
+    "住房",
+    "取暖",
+    "营养",
+    "午餐",
+    "校车",
+    "书包",
+    "眼镜",
+    "助听",
+    "康复",
+)
+
+
+def filler(i: int) -> str:
+    rng = random.Random(i)
+    return "项目还涉及" + "、".join(rng.sample(_WORDS, 14)) + "等方面。"
+
+
 def _span(text: str, part: str, after: int = 0) -> tuple[int, int]:
     start = text.index(part, after)
     return start, start + len(part)
@@ -48,7 +96,7 @@ def article_row(
     org = ORGANIZATIONS[i % len(ORGANIZATIONS)]
     code, region = REGIONS[i % len(REGIONS)]
     sentences = [f"{org}向{region}捐赠{a}万元，用于第{i}号助学项目。" for a in amounts]
-    body = text or "".join(sentences)
+    body = text or "".join(sentences) + filler(i)
     rows_amounts, rows_orgs, rows_regions = [], [], []
     cursor = 0
     for a, sentence in zip(amounts, sentences, strict=True):

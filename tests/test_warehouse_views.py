@@ -1,0 +1,112 @@
+"""The researcher views on SQLite and PostgreSQL: their columns, and their numbers recomputed by hand."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import Engine, inspect, text
+
+from tests.warehouse_rows import ORGANIZATIONS, SITE, article_row
+from warehouse.db import make_engine, upgrade
+from warehouse.load import load_extracted
+from warehouse.views import VIEWS
+
+PROVINCE_OF = {"433100": "430000", "520100": "520000", "620000": "620000", "440300": "440000"}
+
+
+def _rows() -> list[dict]:
+    """Eight reports over two months, one syndicated twice, one running total, one without a role."""
+    rows = [
+        article_row(
+            i, amounts=(100 * (i + 1), 3 + i), published=f"2026-{10 + i % 2:02d}-{5 + i:02d}T08:00:00"
+        )
+        for i in range(8)
+    ]
+    rows[5]["amounts"][1]["cumulative"] = True  # a running total: counted by role, not as a gift
+    rows[6]["amounts"][0]["role"] = None  # unclear role: not a gift
+    for n, day in ((1, "20"), (2, "21")):  # two later copies of report 3, elsewhere
+        copy = article_row(3, amounts=(400, 6), published=f"2026-11-{day}T08:00:00")
+        copy["url"] = f"http://mirror{n}.example/news/3"
+        copy["text"] = copy["simplified"] = copy["text"]
+        rows.append(copy)
+    return rows
+
+
+def _query(engine: Engine, sql: str) -> list[tuple]:
+    with engine.connect() as connection:
+        return [tuple(r) for r in connection.execute(text(sql))]
+
+
+def test_the_views_have_the_documented_columns(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        inspector = inspect(connection)
+        assert set(inspector.get_view_names()) >= {v.name for v in VIEWS}
+        for view in VIEWS:
+            assert [c["name"] for c in inspector.get_columns(view.name)] == view.column_names, view.name
+    engine.dispose()
+
+
+def test_totals_count_each_gift_once(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    rows = _rows()
+    load_extracted(engine, [SITE], rows)
+    # Expected, from the staging rows: the copies (rows 8, 9) are left out, gifts have a role and
+    # are not running totals.
+    by_province: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+    by_org: dict[str, list[Decimal]] = defaultdict(list)
+    by_role: dict[tuple[str | None, bool], list[Decimal]] = defaultdict(list)
+    for row in rows[:8]:
+        month = row["published"][:7]
+        for amount, org, region in zip(row["amounts"], row["organizations"], row["regions"], strict=True):
+            value = Decimal(amount["value"])
+            by_role[(amount["role"], amount["cumulative"])].append(value)
+            if amount["role"] and not amount["cumulative"]:
+                by_province[(PROVINCE_OF[region["code"]], month)].append(value)
+                by_org[org["name"]].append(value)
+    province = _query(engine, "SELECT province_code, month, gifts, total_cny FROM totals_by_province_month")
+    assert sorted((p, mo, g, Decimal(t)) for p, mo, g, t in province) == sorted(
+        (p, mo, len(v), sum(v)) for (p, mo), v in by_province.items()
+    )
+    organization = _query(engine, "SELECT organization, gifts, total_cny FROM totals_by_organization")
+    assert sorted((o, g, Decimal(t)) for o, g, t in organization) == sorted(
+        (o, len(v), sum(v)) for o, v in by_org.items()
+    )
+    assert {o for o, _, _ in organization} == set(ORGANIZATIONS)
+    role = _query(engine, "SELECT role, cumulative, amounts, total_cny FROM totals_by_role")
+    assert sorted(((r or ""), bool(c), n, Decimal(t)) for r, c, n, t in role) == sorted(
+        ((r or ""), c, len(v), sum(v)) for (r, c), v in by_role.items()
+    )
+    copies = _query(engine, "SELECT copies FROM gift WHERE value_cny = 4000000")
+    assert copies == [(3,)]  # report 3's gift, counted once, carried by three sites
+    engine.dispose()
+
+
+def test_top_gifts_and_new_organizations_in_a_window(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, [SITE], _rows())
+    top = _query(
+        engine,
+        "SELECT value_cny, url FROM gift WHERE published_at >= '2026-11-01' AND published_at < '2026-12-01' "
+        "ORDER BY value_cny DESC LIMIT 3",
+    )
+    # November holds reports 1, 3, 5, 7 (odd i), and the two copies of 3, which do not count again
+    assert [(int(Decimal(v)), u) for v, u in top] == [
+        (8_000_000, "http://demo.example/news/7"),
+        (6_000_000, "http://demo.example/news/5"),
+        (4_000_000, "http://demo.example/news/3"),
+    ]
+    october = _query(engine, "SELECT COUNT(*) FROM gift WHERE published_month = '2026-10'")
+    assert october == [(7,)]  # reports 0, 2, 4, 6 × two amounts, less 6's amount with no role
+    first_seen = _query(
+        engine,
+        "SELECT organization FROM organization_first_seen "
+        "WHERE first_seen_at >= '2026-10-07' AND first_seen_at < '2026-10-09' ORDER BY organization",
+    )
+    # reports 2 (Oct 7) and 3 (Nov 8): only 2's donor is first named in the window
+    assert first_seen == [(ORGANIZATIONS[2],)]
+    engine.dispose()
