@@ -188,6 +188,7 @@ def run_crawl(
 ) -> CrawlResult:
     options = options or CrawlOptions()
     settings = crawl_settings(sites, raw_dir, crawl_id, proxy, log_level, options)
+    running_marker = _claim_job_dir(Path(settings["JOBDIR"])) if "JOBDIR" in settings else None
     memory = RawStore(raw_dir).crawl_memory({s.name for s in sites})
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
@@ -207,7 +208,28 @@ def run_crawl(
     # A finished crawl leaves nothing to resume; a stopped one keeps its queue for the restart.
     if result.finish_reason == "finished" and "JOBDIR" in settings:
         shutil.rmtree(settings["JOBDIR"], ignore_errors=True)
+    elif running_marker is not None:
+        running_marker.unlink(missing_ok=True)  # stopped cleanly: the saved queue is whole
     return result
+
+
+def _claim_job_dir(path: Path) -> Path:
+    """Mark the job dir as in use; discard it first if a previous crawler died inside it.
+
+    Scrapy saves its queue only on a clean stop, while seen-request fingerprints are written as
+    they come: after a hard kill the two disagree, and trusting them could skip pages that were
+    queued but never fetched.  The raw store is written page by page, so the restart rebuilds the
+    frontier from it instead (stored articles skipped, list pages revalidated with 304s).
+    """
+    marker = path / "charitynews.running"
+    if marker.exists():
+        logging.getLogger(__name__).warning(
+            "%s was left by a crawler that did not stop cleanly; starting its frontier afresh", path
+        )
+        shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+    marker.write_text(str(os.getpid()), encoding="utf-8")
+    return marker
 
 
 def _setting(text: str) -> tuple[str, Any]:
