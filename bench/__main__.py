@@ -21,7 +21,7 @@ from pathlib import Path
 from evaluation.corpus import load_corpus
 from transforms.document import read_document
 from transforms.extract import extract_article
-from transforms.organizations import forget_tagged_windows
+from transforms.tagger import forget_tagged_windows
 
 ROOT = Path(__file__).resolve().parent.parent
 

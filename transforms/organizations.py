@@ -8,18 +8,14 @@ keeping the surface form as written.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache
 
-import jieba
-import jieba.posseg
-
 from transforms.sentences import clause_bounds, sentence_bounds
+from transforms.tagger import WindowTagger
 
 # The organization types of the extraction contract.
 ORGANIZATION_TYPES = (
@@ -480,87 +476,15 @@ class OrganizationMention:
     expanded_from_context: bool = False
 
 
-@dataclass(slots=True)
-class _Lexicon:
-    """A private jieba tokenizer, so our dictionary never touches jieba's global one."""
-
-    tokenizer: jieba.posseg.POSTokenizer
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    # Windows recur (the same name mentioned again, the same seat before many suffixes), and
-    # tagging dominates extraction time; a bounded cache of tagged windows.
-    tagged: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-
-    def tag(self, window: str) -> tuple[tuple[str, str], ...]:
-        with self.lock:
-            tokens = self.tagged.get(window)
-            if tokens is None:
-                if len(self.tagged) >= _TAG_CACHE_SIZE:
-                    self.tagged.clear()
-                tokens = self._tag_uncached(window)
-                self.tagged[window] = tokens
-            return tokens
-
-    def _tag_uncached(self, window: str) -> tuple[tuple[str, str], ...]:
-        """(word, flag) pairs as ``posseg.cut(window, HMM=False)`` gives them, without its
-        generator and pair-object overhead: the best dictionary route, flags looked up."""
-        base = self.tokenizer.tokenizer
-        flags = self.tokenizer.word_tag_tab
-        tokens: list[tuple[str, str]] = []
-        for block in _TAGGED_BLOCK.split(window):
-            if not _TAGGED_BLOCK.fullmatch(block):
-                tokens.extend((ch, "x") for ch in block)  # punctuation and spaces
-                continue
-            route: dict[int, tuple[float, int]] = {}
-            base.calc(block, base.get_DAG(block), route)
-            latin = ""
-            i = 0
-            while i < len(block):
-                j = route[i][1] + 1
-                word = block[i:j]
-                if j - i == 1 and word.isascii() and word.isalnum():
-                    latin += word  # letters and digits run together as one "eng" token
-                else:
-                    if latin:
-                        tokens.append((latin, "eng"))
-                        latin = ""
-                    tokens.append((word, flags.get(word, "x")))
-                i = j
-            if latin:
-                tokens.append((latin, "eng"))
-        return tuple(tokens)
-
-
-# What jieba's tagger treats as one block to segment; everything else is tagged x.
-_TAGGED_BLOCK = re.compile(r"([\u4e00-\u9fd5a-zA-Z0-9+#&._]+)")
-
-
-_TAG_CACHE_SIZE = 50_000
-
-
 @cache
-def _lexicon(region_names: frozenset[str]) -> _Lexicon:
-    jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter, not our dictionary
-    base = jieba.Tokenizer()
-    base.initialize()
-    for suffix in SUFFIX_TYPES:
-        base.add_word(suffix, freq=2000, tag="n")
-    for name in (*sorted(region_names), *_PLACES_OUTSIDE_GAZETTEER):
-        base.add_word(name, freq=3000, tag="ns")
-    tagger = jieba.posseg.POSTokenizer(base)
-    tagger.makesure_userdict_loaded()  # our words' tags into the tagger's table, once
-    lexicon = _Lexicon(tagger)
-    _LEXICONS_MADE.append(lexicon)
-    return lexicon
-
-
-_LEXICONS_MADE: list[_Lexicon] = []
-
-
-def forget_tagged_windows() -> None:
-    """Empty the tagged-window caches, so a benchmark's later rounds start as cold as its first."""
-    for lexicon in _LEXICONS_MADE:
-        with lexicon.lock:
-            lexicon.tagged.clear()
+def _tagger(region_names: frozenset[str]) -> WindowTagger:
+    """jieba's dictionary plus our suffixes and every place name, so both stay whole words."""
+    return WindowTagger(
+        [
+            *((suffix, 2000, "n") for suffix in SUFFIX_TYPES),
+            *((name, 3000, "ns") for name in (*sorted(region_names), *_PLACES_OUTSIDE_GAZETTEER)),
+        ]
+    )
 
 
 def canonical_name(name: str) -> str:
@@ -589,7 +513,7 @@ def _is_boundary(word: str, flag: str, frequency: int) -> bool:
     return not any("\u4e00" <= ch <= "\u9fff" or ch.isalpha() for ch in word)
 
 
-def _left_boundary(text: str, suffix_start: int, lexicon: _Lexicon) -> int:
+def _left_boundary(text: str, suffix_start: int, tagger: WindowTagger) -> int:
     """Start of the name whose suffix begins at ``suffix_start``."""
     clause_start, _ = clause_bounds(text, suffix_start)
     window_start = max(clause_start, suffix_start - _MAX_NAME)
@@ -598,10 +522,10 @@ def _left_boundary(text: str, suffix_start: int, lexicon: _Lexicon) -> int:
     # window; a boundary found there stands, otherwise the whole window is tagged.
     short_start = suffix_start - _SHORT_WINDOW
     if short_start > window_start:
-        start, token_start = _walk_left(text, short_start, suffix_start, lexicon)
+        start, token_start = _walk_left(text, short_start, suffix_start, tagger)
         if token_start >= short_start + _SETTLED:
             return start
-    return _walk_left(text, window_start, suffix_start, lexicon)[0]
+    return _walk_left(text, window_start, suffix_start, tagger)[0]
 
 
 # Short window and the distance from its edge beyond which jieba's route has settled.
@@ -609,13 +533,13 @@ _SHORT_WINDOW = 14
 _SETTLED = 5
 
 
-def _walk_left(text: str, window_start: int, suffix_start: int, lexicon: _Lexicon) -> tuple[int, int]:
+def _walk_left(text: str, window_start: int, suffix_start: int, tagger: WindowTagger) -> tuple[int, int]:
     """Walk the tagged window leftwards from the suffix to the first token that ends a name.
 
     Returns the name's start and where the ending token starts (``window_start`` if none did).
     """
-    tokens = lexicon.tag(text[window_start:suffix_start])
-    frequency = lexicon.tokenizer.tokenizer.FREQ
+    tokens = tagger.tag(text[window_start:suffix_start])
+    frequency = tagger.frequency
     start = suffix_start
     depth = 0
     for word, flag in reversed(tokens):
@@ -695,9 +619,9 @@ def extract_organizations(
     the tokenizer's dictionary so place names stay whole.
     """
     context = region_context or {}
-    # A frozenset caches its hash, so the cached lexicon is found without rehashing every name.
+    # A frozenset caches its hash, so the cached tagger is found without rehashing every name.
     places = region_names if isinstance(region_names, frozenset) else frozenset(region_names)
-    lexicon = _lexicon(places)
+    tagger = _tagger(places)
     found: list[OrganizationMention] = []
     taken: list[tuple[int, int]] = []
 
@@ -729,7 +653,7 @@ def extract_organizations(
             continue
         first = _SUFFIX_PATTERN.match(m.group(0))
         kind = SUFFIX_TYPES.get(first.group(0) if first else "", "government")
-        start = _left_boundary(text, m.start(), lexicon)
+        start = _left_boundary(text, m.start(), tagger)
         if start == m.start() and text[max(0, start - 1) : start] in _SHORT_FORM_LEVEL:
             start -= 1
         if start == m.start():
