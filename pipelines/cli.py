@@ -168,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     from spiders.cli_crawl import add_parser as add_crawl_parser
 
     add_crawl_parser(sub)
+    from warehouse.cli_access import add_export_parser, add_sql_parser
+
+    add_sql_parser(sub)
+    add_export_parser(sub)
     return parser
 
 
