@@ -103,24 +103,32 @@ def _leading_places(name: str, gazetteer: Gazetteer, known: set[str]) -> tuple[l
     return codes, position
 
 
+def _prefecture_written_out(name: str, codes: list[str], end: int, gazetteer: Gazetteer) -> str:
+    """A name kept as written, but for a prefecture's short form with 州 before the rest
+    (湘西州人民医院 → 湘西土家族苗族自治州人民医院)."""
+    seat = gazetteer.regions[codes[-1]]
+    written = name[:end]
+    if seat.level == "city" and seat.name.endswith("州") and not written.endswith(seat.name):
+        for short in seat.short_names:
+            if written.endswith(short + "州"):
+                return written[: -len(short) - 1] + seat.name + name[end:]
+    return name
+
+
 def seat_qualified_name(name: str, kind: str, gazetteer: Gazetteer, known: set[str]) -> str:
     """One canonical name for public bodies named after their seat: the seat written in full
     (凉山州民政局 → 凉山彝族自治州民政局), only the lowest level kept (湖南省长沙县民政局 →
     长沙县民政局) except that a district keeps its city (福州市鼓楼区民政局), and a mainland
-    县政府 is its 人民政府."""
+    县政府 is its 人民政府.  Other organizations keep their name as written (常州市新北区某某公司),
+    but for a prefecture's short form with 州."""
     codes, end = _leading_places(name, gazetteer, known)
     if not codes or end >= len(name) or codes[-1].startswith(_OUTSIDE_MAINLAND):
         return name
+    if kind not in _PUBLIC_BODIES:
+        return _prefecture_written_out(name, codes, end, gazetteer)
     seat = gazetteer.regions[codes[-1]]
     parent = gazetteer.regions.get(seat.parent or "")
-    district = (
-        seat.level == "county"
-        and seat.name.endswith("区")
-        and parent is not None
-        and kind not in ("media", "company", "bank", "foundation")
-    )
-    if kind not in _PUBLIC_BODIES and len(codes) < 2 and not district:
-        return name
+    district = seat.level == "county" and seat.name.endswith("区") and parent is not None
     prefix = seat.name
     if district and parent is not None:
         prefix = parent.name + seat.name  # district names repeat across cities

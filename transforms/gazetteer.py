@@ -80,6 +80,21 @@ class Region:
     short_names: tuple[str, ...]
 
 
+# Places GB/T 2260 does not list: Taiwan's cities and counties, Hong Kong's and Macau's districts
+# (the guideline annotates only 台湾, 香港, 澳门 themselves).  They are scanned with the gazetteer
+# so that 新北市 is read as one place and never as Changzhou's 新北区; names that are also
+# gazetteer names (金门县, 大埔, 九龙, 东区) are left to the gazetteer's own rules.
+_OUTSIDE_NAMES = """
+    台北市 新北市 桃园市 台中市 台南市 高雄市 基隆市 新竹市 嘉义市 新竹县 苗栗县 彰化县 南投县 云林县
+    嘉义县 屏东县 宜兰县 花莲县 台东县 澎湖县 台北 桃园 台中 台南 高雄 基隆 新竹 嘉义 苗栗 彰化 南投
+    云林 屏东 宜兰 花莲 台东 澎湖 双北
+    中西区 湾仔区 南区 油尖旺区 深水埗区 九龙城区 黄大仙区 观塘区 荃湾区 屯门区 元朗区 北区 西贡区
+    沙田区 葵青区 离岛区 湾仔 油尖旺 深水埗 九龙城 黄大仙 观塘 荃湾 屯门 元朗 西贡 沙田 葵青 离岛 新界
+    港岛 氹仔 路环 路氹 花地玛堂区 望德堂区 大堂区 风顺堂区 圣安多尼堂区 嘉模堂区 圣方济各堂区 花地玛 望德堂
+"""
+PLACES_OUTSIDE_GAZETTEER = frozenset(_OUTSIDE_NAMES.split())
+
+
 @dataclass(frozen=True)
 class Gazetteer:
     regions: dict[str, Region]
@@ -102,10 +117,11 @@ class Gazetteer:
 
     @cached_property
     def _name_set(self) -> frozenset[str]:
-        return frozenset(self.by_surface)
+        return frozenset(self.by_surface) | PLACES_OUTSIDE_GAZETTEER
 
     def names(self) -> frozenset[str]:
-        """Every surface name: one set per gazetteer, whose hash is computed once."""
+        """Every place name, those outside the gazetteer included: one set per gazetteer, whose
+        hash is computed once."""
         return self._name_set
 
 
@@ -137,5 +153,7 @@ def load_gazetteer() -> Gazetteer:
     automaton = ahocorasick.Automaton()
     for surface, codes in by_surface.items():
         automaton.add_word(surface, (surface, tuple(codes)))
+    for surface in PLACES_OUTSIDE_GAZETTEER - by_surface.keys():
+        automaton.add_word(surface, (surface, ()))  # found, so it hides shorter names, but no code
     automaton.make_automaton()
     return Gazetteer(regions, {k: tuple(v) for k, v in by_surface.items()}, automaton)

@@ -415,49 +415,9 @@ _ABBREVIATIONS = (
 # A short form begins with one of these and relies on the article's region.
 _SHORT_FORM_LEVEL = {"省": "province", "市": "city", "州": "city", "县": "county", "区": "county"}
 _MAX_NAME = 32
-# Places that GB/T 2260 does not list (Taiwan's cities, Hong Kong's and Macau's districts) but
-# that begin organization names there: kept whole by the tokenizer.
-_PLACES_OUTSIDE_GAZETTEER = tuple(
-    [
-        "台北",
-        "新北",
-        "桃园",
-        "台中",
-        "台南",
-        "高雄",
-        "基隆",
-        "新竹",
-        "嘉义",
-        "苗栗",
-        "彰化",
-        "南投",
-        "云林",
-        "屏东",
-        "宜兰",
-        "花莲",
-        "台东",
-        "澎湖",
-        "金门",
-        "港九",
-        "港澳",
-        "湾仔",
-        "九龙",
-        "新界",
-        "沙田",
-        "油尖旺",
-        "深水埗",
-        "观塘",
-        "荃湾",
-        "屯门",
-        "元朗",
-        "葵青",
-        "离岛",
-        "氹仔",
-        "路环",
-        "花地玛",
-        "望德堂",
-    ]
-)
+# Place words that are no division at all but begin names (港九街坊会, 五邑乡亲会): kept whole
+# by the tokenizer.  Places outside the gazetteer come with the gazetteer's own names.
+_PLACE_WORDS = ("港九", "港澳", "五邑", "潮汕")
 _BRACKETS = str.maketrans({"(": "（", ")": "）"})
 _ENUMERATION_JOIN = re.compile(r"[、和及与]$")
 # 市场监督管理局, 区域…: a level character that begins an ordinary word, not a short form.
@@ -482,7 +442,7 @@ def _tagger(region_names: frozenset[str]) -> WindowTagger:
     return WindowTagger(
         [
             *((suffix, 2000, "n") for suffix in SUFFIX_TYPES),
-            *((name, 3000, "ns") for name in (*sorted(region_names), *_PLACES_OUTSIDE_GAZETTEER)),
+            *((name, 3000, "ns") for name in (*sorted(region_names), *_PLACE_WORDS)),
         ]
     )
 
