@@ -86,6 +86,7 @@ class NewsSpider(scrapy.Spider):
 
     # --- requests --------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._last_activity = time.monotonic()  # the idle grace counts from here, not from __init__
         for site in self.sites.values():
             for url in site.start_urls:
                 yield self._discovery_request(url, site, "list")

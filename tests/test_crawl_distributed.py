@@ -25,7 +25,7 @@ def test_two_crawlers_share_one_redis_frontier(tmp_path: Path, redis_url: str) -
     import redis
 
     crawl_id = f"test-{uuid.uuid4().hex[:8]}"
-    config = FixtureConfig(articles=30, page_size=5, article_delay=0.05)
+    config = FixtureConfig(articles=30, page_size=5, article_delay=0.1)
     env = {**os.environ, "CHARITYNEWS_REDIS_URL": redis_url, "CHARITYNEWS_REDIS_IDLE_SECONDS": "2"}
     server = redis.Redis.from_url(redis_url)
     try:
@@ -46,15 +46,12 @@ def test_two_crawlers_share_one_redis_frontier(tmp_path: Path, redis_url: str) -
                     str(data_dir / "stats.json"),
                     settings={"CONCURRENT_REQUESTS_PER_DOMAIN": 2},
                 )
-                crawlers.append(
-                    (
-                        data_dir,
-                        subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True),
-                    )
-                )
-            for _, process in crawlers:
-                _, stderr = process.communicate(timeout=120)
-                assert process.returncode == 0, stderr[-3000:]
+                log = (data_dir / "crawl.log").open("w")  # a file, not a pipe: neither crawler can block
+                crawlers.append((data_dir, subprocess.Popen(command, cwd=ROOT, env=env, stderr=log)))
+                log.close()
+            for data_dir, process in crawlers:
+                process.wait(timeout=120)
+                assert process.returncode == 0, (data_dir / "crawl.log").read_text("utf-8")[-3000:]
             hits = Counter(web.hits)
         assert server.exists(f"charitynews:{crawl_id}:dupefilter")  # the shared seen-set was used
     finally:
@@ -74,8 +71,6 @@ def test_two_crawlers_share_one_redis_frontier(tmp_path: Path, redis_url: str) -
     assert set(hits) - set(pages) == {"/robots.txt"}  # each crawler reads robots.txt itself
     fetched = [r.url.removeprefix(web.url) for d, _ in crawlers for r in records(d) if r.status == 200]
     assert sorted(fetched) == sorted(pages)  # the union is complete, with no page stored twice
-    per_crawler = [
-        json.loads((d / "stats.json").read_text("utf-8")).get("scheduler/dequeued/redis", 0)
-        for d, _ in crawlers
-    ]
+    stats = [json.loads((d / "stats.json").read_text("utf-8")) for d, _ in crawlers]
+    per_crawler = [s.get("scheduler/dequeued/redis", 0) for s in stats]
     assert all(n > 0 for n in per_crawler), per_crawler  # both took work from the shared queue
