@@ -107,13 +107,26 @@ _DEPARTMENT_PORTFOLIOS = (
     "社会救助及社工", "统战", "宣传", "组织", "文化和旅游", "文旅", "应急管理", "住房和城乡建设", "住建",
     "商务", "公安", "审计", "税务", "统计", "医疗保障", "医保", "国民及学前教育", "发展和改革", "发改",
     "残疾人联合", "妇女联合", "退役军人事务", "水利", "交通运输", "生态环境", "自然资源", "市场监督管理",
-    "侨务", "外事", "台湾事务", "港澳事务", "信访", "扶贫开发", "扶贫",
+    "侨务", "外事", "台湾事务", "港澳事务", "信访", "扶贫开发", "扶贫", "劳工及福利", "原住民族",
+    "社会及家庭",
 )  # fmt: skip
 _DEPARTMENT_UNITS = ("部", "厅", "局", "署", "委员会", "委", "司", "处", "办公室", "办")
 _DEPARTMENT = (
     "(?:" + "|".join(sorted(_DEPARTMENT_PORTFOLIOS, key=len, reverse=True)) + ")"
     "(?:" + "|".join(sorted(_DEPARTMENT_UNITS, key=len, reverse=True)) + ")"
 )
+_DEPARTMENT_PATTERN = re.compile(
+    "(?P<portfolio>" + "|".join(sorted(_DEPARTMENT_PORTFOLIOS, key=len, reverse=True)) + ")"
+    "(?P<unit>" + "|".join(sorted(_DEPARTMENT_UNITS, key=len, reverse=True)) + ")"
+)
+# Portfolios whose 部 is a ministry, a name on its own (民政部); 组织部, 宣传部 belong to a party
+# committee and need it written.
+_MINISTRIES = frozenset(
+    {"民政", "教育", "财政", "商务", "公安", "农业农村", "人力资源和社会保障", "自然资源", "生态环境",
+     "交通运输", "水利", "住房和城乡建设", "文化和旅游", "应急管理", "退役军人事务", "卫生福利"}
+)  # fmt: skip
+# Bureaus and councils that are unique at the top of the Hong Kong and Taiwan governments.
+_WHOLE_DEPARTMENTS = frozenset({"劳工及福利局", "原住民族委员会"})
 # Every suffix begins with one of these: checking it first lets the scan skip other text fast.
 _SUFFIX_START = "".join(sorted({word[0] for word in (*_DEPARTMENT_PORTFOLIOS, *SUFFIX_TYPES)}))
 _SUFFIX_ALTERNATION = (
@@ -258,6 +271,13 @@ _BOUNDARY_WORDS = frozenset(
         "落户",
         "入驻",
         "位于",
+        # Role nouns and verbs that introduce a name: 企业伙伴海晏保险, 合作机构某某银行.
+        "伙伴",
+        "机构",
+        "大厂",
+        "助力",
+        "存入",
+        "现有",
         "隶属",
         "旗下",
         "下属",
@@ -401,6 +421,9 @@ _GENERIC_WORDS = (
     "受益|受助|帮扶|结对|援建|新建|捐建|中心"
 )
 _GENERIC_BEFORE_SUFFIX = re.compile(rf"^(?:{_GENERIC_WORDS})+$")
+# A team named only by its task (乡村振兴工作队, 驻村工作队) is a description; with its posting
+# or its parent body written (珠海市驻福贡县帮扶工作队) it is a name.
+_TASK_ONLY = re.compile(r"^(?:驻村|帮扶|扶贫|乡村振兴|振兴|乡村|支援|协作|志愿者|志愿|结对|对口|定点|援建)+$")
 # Common abbreviations, written out in the canonical name.
 _ABBREVIATIONS = (
     (re.compile(r"^工行"), "中国工商银行"),
@@ -412,9 +435,13 @@ _ABBREVIATIONS = (
     (re.compile(r"工商联$"), "工商业联合会"),
     (re.compile(r"红会$"), "红十字会"),
 )
+_ABBREVIATED = frozenset(pattern.pattern.strip("^$") for pattern, _ in _ABBREVIATIONS)
 # A short form begins with one of these and relies on the article's region.
 _SHORT_FORM_LEVEL = {"省": "province", "市": "city", "州": "city", "县": "county", "区": "county"}
 _MAX_NAME = 32
+# Teams named by their task and posting: 驻村工作队, 珠海市驻福贡县帮扶工作队.
+_TASK_FORCE_SUFFIXES = frozenset({"工作队", "服务队", "指挥部"})
+_TASK_WORDS = frozenset({"帮扶", "扶贫", "驻村", "结对", "对口", "定点", "援建", "支援", "协作", "振兴"})
 # Place words that are no division at all but begin names (港九街坊会, 五邑乡亲会): kept whole
 # by the tokenizer.  Places outside the gazetteer come with the gazetteer's own names.
 _PLACE_WORDS = ("港九", "港澳", "五邑", "潮汕")
@@ -473,8 +500,9 @@ def _is_boundary(word: str, flag: str, frequency: int) -> bool:
     return not any("\u4e00" <= ch <= "\u9fff" or ch.isalpha() for ch in word)
 
 
-def _left_boundary(text: str, suffix_start: int, tagger: WindowTagger) -> int:
-    """Start of the name whose suffix begins at ``suffix_start``."""
+def _left_boundary(text: str, suffix_start: int, tagger: WindowTagger, task_force: bool = False) -> int:
+    """Start of the name whose suffix begins at ``suffix_start``; ``task_force``: the suffix is
+    one such as 工作队, whose name says what the team does (驻村帮扶工作队)."""
     clause_start, _ = clause_bounds(text, suffix_start)
     window_start = max(clause_start, suffix_start - _MAX_NAME)
     # Most names are short: tag a short window first.  jieba's best route is computed from the
@@ -482,10 +510,10 @@ def _left_boundary(text: str, suffix_start: int, tagger: WindowTagger) -> int:
     # window; a boundary found there stands, otherwise the whole window is tagged.
     short_start = suffix_start - _SHORT_WINDOW
     if short_start > window_start:
-        start, token_start = _walk_left(text, short_start, suffix_start, tagger)
+        start, token_start = _walk_left(text, short_start, suffix_start, tagger, task_force)
         if token_start >= short_start + _SETTLED:
             return start
-    return _walk_left(text, window_start, suffix_start, tagger)[0]
+    return _walk_left(text, window_start, suffix_start, tagger, task_force)[0]
 
 
 # Short window and the distance from its edge beyond which jieba's route has settled.
@@ -493,7 +521,9 @@ _SHORT_WINDOW = 14
 _SETTLED = 5
 
 
-def _walk_left(text: str, window_start: int, suffix_start: int, tagger: WindowTagger) -> tuple[int, int]:
+def _walk_left(
+    text: str, window_start: int, suffix_start: int, tagger: WindowTagger, task_force: bool
+) -> tuple[int, int]:
     """Walk the tagged window leftwards from the suffix to the first token that ends a name.
 
     Returns the name's start and where the ending token starts (``window_start`` if none did).
@@ -509,6 +539,10 @@ def _walk_left(text: str, window_start: int, suffix_start: int, tagger: WindowTa
             if depth == 0:
                 return start, start - len(word)
             depth -= 1
+        elif word in _ABBREVIATED:
+            pass  # 建行 (a verb to jieba) is the bank: 建行和平支行
+        elif task_force and word in _TASK_WORDS:
+            pass  # 甘肃省民政厅驻红崖村帮扶工作队: what the team does is part of its name
         elif depth == 0 and _is_boundary(word, flag, frequency.get(word, 0)):
             # A bracketed seat like （上海） is kept; anything verbal or functional ends the name.
             return start, start - len(word)
@@ -537,7 +571,7 @@ def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:
 
 def _is_generic(stem: str, places: frozenset[str]) -> bool:
     """A stem (name without its suffix) that only describes: 乡村, 宁德山区, 两地."""
-    if _GENERIC_BEFORE_SUFFIX.match(stem):
+    if _GENERIC_BEFORE_SUFFIX.match(stem) or _TASK_ONLY.match(stem):
         return True
     rest = _strip_places(stem + "·", places)[:-1]  # the marker keeps a whole-place stem whole
     return bool(rest) and bool(_GENERIC_BEFORE_SUFFIX.match(rest))
@@ -585,14 +619,14 @@ def extract_organizations(
     found: list[OrganizationMention] = []
     taken: list[tuple[int, int]] = []
 
-    def add(start: int, end: int, kind: str, name: str | None = None) -> None:
+    def add(start: int, end: int, kind: str, name: str | None = None, whole: bool = False) -> None:
         surface = text[start:end]
         name = canonical_name(name or surface)
         expanded = False
-        full = _expand_short_form(name, context)
+        full = None if whole else _expand_short_form(name, context)
         if full is not None:
             name, expanded = full, True
-        else:
+        elif not whole:
             suffix = _suffix_of(name)
             stem = name[: len(name) - len(suffix)]
             if len(stem) < 2 and kind != "party":
@@ -613,10 +647,12 @@ def extract_organizations(
             continue
         first = _SUFFIX_PATTERN.match(m.group(0))
         kind = SUFFIX_TYPES.get(first.group(0) if first else "", "government")
-        start = _left_boundary(text, m.start(), tagger)
+        start = _left_boundary(text, m.start(), tagger, m.group(0) in _TASK_FORCE_SUFFIXES)
         if start == m.start() and text[max(0, start - 1) : start] in _SHORT_FORM_LEVEL:
             start -= 1
         if start == m.start():
+            if _is_whole_department(m.group(0)):
+                add(start, end, kind, whole=True)  # 民政部, 社会福利署, 卫生福利部社会救助及社工司
             continue
         surface = text[start:end]
         marked = _ENUMERATION_MARKER.match(surface)
@@ -643,6 +679,22 @@ def _leading_place(name: str, places: frozenset[str]) -> str | None:
         if name[:length] in places:
             return name[:length]
     return None
+
+
+def _is_whole_department(chain: str) -> bool:
+    """A department that is a name on its own, without a seat before it: a ministry (民政部),
+    an office of the Hong Kong or Taiwan government (社会福利署, 劳工及福利局), or a department
+    written with its ministry (卫生福利部社会救助及社工司)."""
+    parts = [m.group(0) for m in _SUFFIX_PATTERN.finditer(chain)]
+    if not parts or not all(_DEPARTMENT_PATTERN.fullmatch(part) for part in parts):
+        return False
+    if len(parts) > 1 or parts[0] in _WHOLE_DEPARTMENTS:
+        return True
+    portfolio_unit = _DEPARTMENT_PATTERN.fullmatch(parts[0])
+    assert portfolio_unit is not None
+    return portfolio_unit.group("unit") == "署" or (
+        portfolio_unit.group("unit") == "部" and portfolio_unit.group("portfolio") in _MINISTRIES
+    )
 
 
 def _inside(spans: list[tuple[int, int]], position: int) -> bool:
