@@ -38,17 +38,30 @@ def test_the_latest_revision_downgrades_and_upgrades_again(db_url: str) -> None:
     command.downgrade(config, "-1")
     with engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == previous
+        assert connection.execute(text("SELECT COUNT(*) FROM amount_mention")).scalar() == 3  # data kept
+    command.upgrade(config, "head")
+    command.check(config)
+    engine.dispose()
+
+
+def test_a_warehouse_at_0001_upgrades_with_its_data(db_url: str) -> None:
+    """0002 adds the views and backfills dates and the counted flag from existing rows."""
+    config = alembic_config(db_url)
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, [SITE], [article_row(i) for i in range(3)])
+    command.downgrade(config, "0001")
+    with engine.connect() as connection:
         assert not set(VIEWS_NAMES) & set(inspect(connection).get_view_names())
-        # the data survives the round trip
         assert connection.execute(text("SELECT COUNT(*) FROM amount_mention")).scalar() == 3
     command.upgrade(config, "head")
     with engine.connect() as connection:
         assert set(VIEWS_NAMES) <= set(inspect(connection).get_view_names())
-        # upgrading backfills what the old rows determine: dates and the counted flag
         counted = connection.execute(
             text("SELECT COUNT(*) FROM amount_mention WHERE counted AND published_month = '2026-11'")
         ).scalar()
         assert counted == 3
+        assert connection.execute(text("SELECT COUNT(*) FROM gift")).scalar() == 3
     command.check(config)
     engine.dispose()
 

@@ -205,9 +205,8 @@ class AmountMention(_Provenance, Base):
     """A money amount read in an article, with its provenance."""
 
     __tablename__ = "amount_mention"
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("article.id", ondelete="CASCADE"), index=True, doc="The article."
-    )
+    # No index of its own: uq_amount_mention_article_position leads with article_id.
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"), doc="The article.")
     position: Mapped[int] = mapped_column(Integer, doc="Order of the amount within the article (0, 1, …).")
     value: Mapped[Decimal] = mapped_column(Money, doc="The amount in its own currency (low end of a range).")
     currency: Mapped[str] = mapped_column(String(3), doc="ISO 4217 code.")
@@ -275,8 +274,9 @@ class OrganizationMention(_Provenance, Base):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("article.id", ondelete="CASCADE"), index=True, doc="The article."
     )
+    # No index of its own: ix_organization_mention_first_seen leads with organization_id.
     organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organization.id"), index=True, doc="The organization (canonical)."
+        ForeignKey("organization.id"), doc="The organization (canonical)."
     )
     expanded_from_context: Mapped[bool] = mapped_column(
         Boolean,
@@ -307,7 +307,6 @@ class RegionMention(_Provenance, Base):
     )
 
 
-Index("ix_amount_mention_value_cny", AmountMention.value_cny)
 # Indexes behind the researcher views (docs/warehouse.md says which view uses which).
 _GIFT = text(COUNTED_GIFT)
 Index(
