@@ -64,7 +64,7 @@ AMOUNT_PATTERN = re.compile(
 )
 # Amounts without 元 count only right after a donation verb and with a 万/亿 unit.
 _DONATION_CONTEXT = re.compile(
-    r"(?:捐款|捐赠|认捐|筹集|筹得|已筹|募集|募得|善款|捐资|捐出)(?:了|达|约|近|超)?$"
+    r"(?:捐款|捐赠|认捐|筹集|筹得|筹到|已筹|募集|募得|募到|善款|捐资|捐出|捐献|遗赠|获捐)(?:了|达|约|近|超)?$"
 )
 # A bare 万/亿 number followed by one of these is a count, not money.
 _COUNT_AFTER = re.compile(
@@ -76,7 +76,7 @@ _COLLOQUIAL = re.compile(
     r"(?:[一二两三四五六七八九十]万[一二三四五六七八九]|千[一二三四五六七八九]万|[一二两三四五六七八九十百千]+[余多]?万)[余多]?"
 )
 _MONEY_WORDS = re.compile(
-    r"捐|筹|款|资金|善款|金额|元|港币|港元|澳门币|台币|经费|补助|奖金|收入|扶持金|救助金|援助金"
+    r"捐|筹|款|资金|善款|金额|元|港币|港元|澳门币|台币|经费|补助|奖金|收入|扶持金|救助金|援助金|积蓄|存折"
 )
 
 _CURRENCY_CODES: dict[str, str] = {
@@ -188,14 +188,15 @@ def _is_plausible(text: str, m: re.Match[str]) -> bool:
     # A numeral made only of unit characters (万, 亿) is a word, not a number.
     if all(ch in "万亿" for ch in num):
         return False
-    only_units = all(ch in "万亿千百十" for ch in num) and num not in ("千万", "百万")
-    if only_units and not m.group("unit") and not m.group("suf"):
+    before = text[max(0, m.start() - 6) : m.start()]
+    only_units = all(ch in "万亿千百十" for ch in num)
+    # 千万元 is money, 筹到十万 too; 百万行 (a charity walk) and 千万家庭 are not.
+    if only_units and not m.group("unit") and not m.group("suf") and not _DONATION_CONTEXT.search(before):
         return False
     if _has_money_marker(m):
         return True
     if not m.group("unit") and not any(ch in "万亿萬億" for ch in num):
         return False
-    before = text[max(0, m.start() - 6) : m.start()]
     after = text[m.end() : m.end() + 3]
     if _COUNT_AFTER.match(after):
         return False
