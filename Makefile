@@ -38,6 +38,7 @@ eval: $(EVAL_STAMP)
 
 bench: $(EVAL_STAMP)
 	$(VENV)/bin/python -m bench
+	$(VENV)/bin/python -m bench.warehouse
 
 dev: $(STAMP)
 	$(VENV)/bin/dagster dev -w workspace.yaml
