@@ -49,6 +49,8 @@ class FixtureConfig:
     article_delay: float = 0.0  # seconds before each article answer (kill-and-resume tests)
     slow_delay: float = 0.4  # /trouble/slow.html: slow, but inside the timeout
     timeout_delay: float = 4.0  # /trouble/timeout.html: longer than the test's DOWNLOAD_TIMEOUT
+    # Article answers wait for this event (tests that need several crawlers running first).
+    article_gate: threading.Event | None = field(default=None, compare=False)
 
 
 def load_texts(path: Path = FIXTURE_TEXTS) -> list[dict[str, Any]]:
@@ -228,6 +230,8 @@ def _handler(web: FixtureWeb, texts: list[dict[str, Any]]) -> type[BaseHTTPReque
             elif path in list_pages:
                 self._list(list_pages[path])
             elif path in article_index:
+                if config.article_gate is not None:
+                    config.article_gate.wait(timeout=60)
                 if config.article_delay:
                     time.sleep(config.article_delay)
                 self._send(200, article_html(article_index[path]).encode("utf-8"))

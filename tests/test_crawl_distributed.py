@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from crawl_support import ROOT, crawl_command, records, redis_or_skip
+from crawl_support import ROOT, crawl_command, records, redis_or_skip, wait_until
 
 from spiders.fixture_web import FixtureConfig, registry_toml, serve_fixture_web
 
@@ -25,7 +26,10 @@ def test_two_crawlers_share_one_redis_frontier(tmp_path: Path, redis_url: str) -
     import redis
 
     crawl_id = f"test-{uuid.uuid4().hex[:8]}"
-    config = FixtureConfig(articles=30, page_size=5, article_delay=0.1)
+    # Articles are held back until both crawlers are up (each has asked for robots.txt), so the
+    # test does not depend on how fast two interpreters start on a busy machine.
+    gate = threading.Event()
+    config = FixtureConfig(articles=30, page_size=5, article_delay=0.05, article_gate=gate)
     env = {**os.environ, "CHARITYNEWS_REDIS_URL": redis_url, "CHARITYNEWS_REDIS_IDLE_SECONDS": "2"}
     server = redis.Redis.from_url(redis_url)
     try:
@@ -49,6 +53,10 @@ def test_two_crawlers_share_one_redis_frontier(tmp_path: Path, redis_url: str) -
                 log = (data_dir / "crawl.log").open("w")  # a file, not a pipe: neither crawler can block
                 crawlers.append((data_dir, subprocess.Popen(command, cwd=ROOT, env=env, stderr=log)))
                 log.close()
+            try:
+                wait_until(lambda: web.count("/robots.txt") >= 2, 60, "both crawlers to start")
+            finally:
+                gate.set()
             for data_dir, process in crawlers:
                 process.wait(timeout=120)
                 assert process.returncode == 0, (data_dir / "crawl.log").read_text("utf-8")[-3000:]

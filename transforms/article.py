@@ -6,12 +6,13 @@ Pure: bytes and headers in, a frozen ``Article`` out, or ``PageError`` saying wh
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-from transforms.dates import date_from_url, find_published, parse_date
+from transforms.dates import date_from_url, find_published, month_day_with_year, parse_date, year_from_url
 from transforms.encoding import decode_page
 from transforms.furniture import furniture_flags
 
@@ -23,8 +24,31 @@ _FURNITURE_WORDS = re.compile(
     re.I,
 )
 _SOURCE_LINE = re.compile(r"(?:来源|來源|稿源)[:：]\s*([^\s|丨/　]+)")
+_AUTHOR_LINE = re.compile(r"(?:作者|记者|記者|撰文)[:：]\s*([^\s|丨/　()（）]{2,20})")
 _TITLE_SPLIT = re.compile(r"\s*[_|｜—–-]{1,2}\s*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+# Children that carry an element's own text; block containers that may hold the article.
+_TEXT_CHILDREN = frozenset({"p", "font", "span", "b", "strong", "em", "i", "u", "br", "section", "center"})
+_CONTAINER_TAGS = ("div", "td", "article", "section", "font", "main", "founder-content", "span", "center")
+_HEADLINE_TAGS = ("h2", "h3", "h4", "div", "td", "b", "strong", "font", "span", "p")
+_CAPTION_MAX = 40
+_CHROME_TAGS = ["nav", "header", "footer", "aside"]
+_HEADLINE_WORDS = re.compile(r"title|subject|headline|\bbt\b", re.I)
+# A line that is only a date (with a label, time or weekday): a date line, not article text.
+_DATE_ONLY = re.compile(
+    r"^[(（\[]?\s*(?:[^\s\d]{2,4}[:：]\s*)?\d{2,4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?"
+    r"(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?\s*(?:星期.|週.|周.)?\s*[)）\]]?$"
+)
+# Publication date in structured metadata, most specific first.
+_META_DATES = (
+    'meta[property="article:published_time"]',
+    'meta[itemprop="datePublished"]',
+    'meta[name="PubDate"]',
+    'meta[name="publishdate"]',
+    'meta[name="pubdate"]',
+    'meta[name="publish_date"]',
+    "time[datetime]",
+)
 
 
 class PageError(ValueError):
@@ -48,6 +72,7 @@ class Article:
     source_line: str | None
     encoding: str
     replacement_chars: int  # U+FFFD produced by decoding: a sign of a wrong or mixed encoding
+    author: str | None = None  # 作者/记者 on the date line
 
     @property
     def text(self) -> str:
@@ -86,21 +111,48 @@ def _paragraphs(container: Tag) -> list[str]:
     return [line for line, furniture in zip(lines, furniture_flags(lines), strict=True) if not furniture]
 
 
-def _main_container(soup: BeautifulSoup) -> Tag | None:
-    """The element whose own paragraphs hold the most Han characters."""
-    best: tuple[int, Tag] | None = None
-    for p in soup.find_all("p"):
-        parent = p.parent
-        if not isinstance(parent, Tag):
+def _drop_repeats(lines: list[str], title: str) -> list[str]:
+    """Lines that belong to the page around the report, not to it: the headline repeated inside
+    the body, date lines before the first paragraph, and photo captions (short lines that appear
+    twice, as CMSes print a caption under the photo and again in its alt text or gallery)."""
+    counts = Counter(lines)
+    kept: list[str] = []
+    for line in lines:
+        if line == title or (counts[line] > 1 and len(line) <= _CAPTION_MAX):
             continue
-        score = sum(len(_HAN.findall(c.get_text())) for c in parent.find_all("p", recursive=False))
-        if best is None or score > best[0]:
-            best = (score, parent)
+        if not kept and _DATE_ONLY.match(line):
+            continue
+        kept.append(line)
+    return kept
+
+
+def _own_han(element: Tag) -> int:
+    """Han characters in an element's own text: its text nodes and inline or paragraph children
+    (not links, lists or nested blocks, which are navigation or other stories)."""
+    total = 0
+    for child in element.children:
+        if isinstance(child, NavigableString):
+            if not isinstance(child, Comment):
+                total += len(_HAN.findall(child))
+        elif isinstance(child, Tag) and child.name in _TEXT_CHILDREN:
+            total += len(_HAN.findall(child.get_text()))
+    return total
+
+
+def _main_container(soup: BeautifulSoup) -> Tag | None:
+    """The element whose own text (paragraphs, or lines separated by <br>) holds the most Han
+    characters; on a tie the outer element."""
+    best: tuple[int, Tag] | None = None
+    for element in soup.find_all(_CONTAINER_TAGS):
+        score = _own_han(element)
+        if score and (best is None or score > best[0]):
+            best = (score, element)
     return best[1] if best else None
 
 
 def _title_node(soup: BeautifulSoup, selector: str | None) -> Tag | None:
-    """The element holding the headline: the selector, an <h1>, or a heading the <title> repeats."""
+    """The element holding the headline: the selector, an <h1>, or the element whose text the
+    <title> starts with (old CMSes put headlines in a div, td or bold font)."""
     if selector:
         node = soup.select_one(selector)
         return node if isinstance(node, Tag) else None
@@ -108,10 +160,24 @@ def _title_node(soup: BeautifulSoup, selector: str | None) -> Tag | None:
     if isinstance(h1, Tag) and _clean(h1.get_text(" ")):
         return h1
     page_title = _clean(soup.title.get_text(" ")) if soup.title else ""
-    for heading in soup.find_all(["h2", "h3", "div", "td"], limit=400):
-        text = _clean(heading.get_text(" "))
-        if len(text) >= 6 and page_title.startswith(text) and heading.name in ("h2", "h3"):
-            return heading
+    best: tuple[int, Tag] | None = None
+    for node in soup.find_all(_HEADLINE_TAGS, limit=3000):
+        text = _clean(node.get_text(" "))
+        if len(text) >= 6 and page_title.startswith(text) and (best is None or len(text) > best[0]):
+            best = (len(text), node)
+    if best:
+        return best[1]
+    # A generic <title> ("最新消息 | 某基金"): the first heading-like element outside navigation.
+    for node in soup.find_all(["h2", "h3", "div", "p", "span"], limit=3000):
+        words = " ".join([*node.get("class", []), node.get("id", "") or ""])
+        text = _clean(node.get_text(" "))
+        headline_like = node.name in ("h2", "h3") or _HEADLINE_WORDS.search(words)
+        if (
+            headline_like
+            and 6 <= len(text) <= 80
+            and not node.find_parent(["nav", "header", "footer", "aside"])
+        ):
+            return node
     return None
 
 
@@ -146,17 +212,11 @@ def parse_article(
     page_text = soup.get_text("\n")
     title_node = _title_node(soup, sel.title)
     title = _title(soup, title_node)
-    published = None
-    if sel.date and (node := soup.select_one(sel.date)):
-        published = find_published(node.get_text(" "))
-    source = _SOURCE_LINE.search(page_text)
-    # Headers often show today's date; the article's own date follows its headline.
-    if published is None and title_node is not None:
-        published = find_published(_text_after(title_node))
-    if published is None:
-        published = find_published(page_text)
-    if published is None and (from_url := date_from_url(url)):
-        published = datetime(from_url.year, from_url.month, from_url.day)
+    published = _published(url, soup, page_text, title_node, sel.date)
+    source_node = soup.select_one(sel.source) if sel.source else None
+    source_text = source_node.get_text(" ") if source_node is not None else page_text
+    source = _SOURCE_LINE.search(source_text)
+    author = _AUTHOR_LINE.search(source_text)
     if sel.body:
         container = soup.select_one(sel.body)
         if container is None:
@@ -166,6 +226,7 @@ def parse_article(
         _drop_furniture(soup)
         container = _main_container(soup)
         paragraphs = _paragraphs(container) if container else []
+    paragraphs = _drop_repeats(paragraphs, title)
     if not title:
         raise PageError(f"{url}: no title (no <h1> and no <title>)")
     if not paragraphs:
@@ -178,7 +239,31 @@ def parse_article(
         source_line=source.group(1) if source else None,
         encoding=encoding,
         replacement_chars=decoded.bad_bytes,
+        author=author.group(1) if author else None,
     )
+
+
+def _published(
+    url: str, soup: BeautifulSoup, page_text: str, title_node: Tag | None, selector: str | None
+) -> datetime | None:
+    """The publication date, from the most to the least trustworthy place."""
+    if selector and (node := soup.select_one(selector)) and (found := find_published(node.get_text(" "))):
+        return found
+    for css in _META_DATES:
+        node = soup.select_one(css)
+        value = node.get("content") or node.get("datetime") if node is not None else None
+        if isinstance(value, str) and (found := parse_date(value)):
+            return found
+    # Headers often show today's date; the article's own date line follows its headline.
+    after_title = _text_after(title_node) if title_node is not None else ""
+    if after_title and (found := find_published(after_title)):
+        return found
+    if from_url := date_from_url(url):
+        return datetime(from_url.year, from_url.month, from_url.day)
+    # A date line with month and day only (05-10 16:20): the year comes from the URL.
+    if after_title and (year := year_from_url(url)) and (found := month_day_with_year(after_title, year)):
+        return found
+    return find_published(page_text)
 
 
 __all__ = ["Article", "PageError", "Selectors", "decode_html", "parse_article", "parse_date"]
