@@ -132,7 +132,7 @@ _SUFFIX_START = "".join(sorted({word[0] for word in (*_DEPARTMENT_PORTFOLIOS, *S
 _SUFFIX_ALTERNATION = (
     _DEPARTMENT + "(?!门)|" + "|".join(sorted(map(re.escape, SUFFIX_TYPES), key=len, reverse=True))
 )
-_SUFFIX_PATTERN = re.compile(_SUFFIX_ALTERNATION)
+SUFFIX_PATTERN = re.compile(_SUFFIX_ALTERNATION)
 # Suffixes run together (集团有限公司, 银行股份有限公司) end one name.
 _SUFFIX_CHAIN = re.compile(f"(?=[{re.escape(_SUFFIX_START)}])(?:{_SUFFIX_ALTERNATION})+")
 # 中共某某市委 / 县委 / 省委 and their departments: party committees.
@@ -645,7 +645,7 @@ def extract_organizations(
         # Suffixes inside a party name already taken (中共…委员会) are part of it.
         if _inside(party_spans, m.start()):
             continue
-        first = _SUFFIX_PATTERN.match(m.group(0))
+        first = SUFFIX_PATTERN.match(m.group(0))
         kind = SUFFIX_TYPES.get(first.group(0) if first else "", "government")
         start = _left_boundary(text, m.start(), tagger, m.group(0) in _TASK_FORCE_SUFFIXES)
         if start == m.start() and text[max(0, start - 1) : start] in _SHORT_FORM_LEVEL:
@@ -685,7 +685,7 @@ def _is_whole_department(chain: str) -> bool:
     """A department that is a name on its own, without a seat before it: a ministry (民政部),
     an office of the Hong Kong or Taiwan government (社会福利署, 劳工及福利局), or a department
     written with its ministry (卫生福利部社会救助及社工司)."""
-    parts = [m.group(0) for m in _SUFFIX_PATTERN.finditer(chain)]
+    parts = [m.group(0) for m in SUFFIX_PATTERN.finditer(chain)]
     if not parts or not all(_DEPARTMENT_PATTERN.fullmatch(part) for part in parts):
         return False
     if len(parts) > 1 or parts[0] in _WHOLE_DEPARTMENTS:
@@ -705,7 +705,7 @@ def _inside(spans: list[tuple[int, int]], position: int) -> bool:
 
 def _suffix_of(name: str) -> str:
     """The suffix that ends ``name`` (基金会 in 青禾基金会), or ""."""
-    ending = [m.group(0) for m in _SUFFIX_PATTERN.finditer(name) if m.end() == len(name)]
+    ending = [m.group(0) for m in SUFFIX_PATTERN.finditer(name) if m.end() == len(name)]
     return ending[0] if ending else ""
 
 

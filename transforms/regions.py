@@ -19,6 +19,7 @@ from typing import Literal
 import jieba
 
 from transforms.gazetteer import Gazetteer, Level, load_gazetteer
+from transforms.organizations import SUFFIX_PATTERN as _SEAT_SUFFIX
 from transforms.sentences import clause_bounds, sentence_bounds
 
 RegionRole = Literal["seat", "beneficiary", "mention"]
@@ -29,6 +30,26 @@ _ROAD_AFTER = re.compile(r"[东西南北中]?(?:路|道|街|大道|大街|巷|�
 # that a bare short name glued inside other words (理事会理事长) is not read as a place.
 _BEFORE_PLACE = frozenset("在赴往到向为于和、与及了对是从由自至的给援助帮扶支和及等")
 _AFTER_PLACE = frozenset("、和及与的等地人籍乡镇村县市区州两三各全")
+
+
+# A place name whose first character belongs to the word before it: 局长沙马 (局长), 设立山区
+# (设立), 1.2万名山区 (万名: a count of people).
+_GLUED_BEFORE = {
+    "长": frozenset("局院会市县校队组部厅处科所站社行事书镇乡村省区州团"),
+    "立": frozenset("设成建创树确订独自"),
+    "名": frozenset("0123456789一二两三四五六七八九十百千万多余几数"),
+}
+# A bay, not the city: 杭州湾 (湾仔 is Hong Kong's district).
+_BAY_AFTER = re.compile(r"湾(?!仔)")
+
+
+# Context keys for how often an unambiguous surface itself occurs (codes are digits only).
+_OWN = "own:"
+
+
+def _glued_before(text: str, start: int, surface: str) -> bool:
+    glue = _GLUED_BEFORE.get(surface[0])
+    return glue is not None and start > 0 and text[start - 1] in glue
 
 
 def _is_han(ch: str) -> bool:
@@ -94,42 +115,61 @@ def _resolve(
     gazetteer: Gazetteer,
     previous: str | None,
     standalone: bool = True,
+    half_standalone: bool = True,
 ) -> str | None:
     """The code a surface stands for here, or None when it is not a place mention.
 
     ``previous`` is the code of a place written right before this one (湖南省长沙县): a
-    candidate inside it wins outright.
+    candidate inside it wins outright.  ``standalone``: the surface is set off on both sides
+    from the words around it; ``half_standalone``: on one side (带动威宁、赫章), which is
+    enough for a county whose own city the article names.
     """
     if previous is not None:
         inside = [c for c in codes if previous in gazetteer.ancestors(c)]
         if len(inside) == 1:
             return inside[0]
+    # Support comes from the article's other places: not from this surface's own occurrences
+    # (an unambiguous 东区 counted its city in), nor from the other readings of the same
+    # surface (吉林: the province does not make 吉林市 likelier).
+    own = context[_OWN + surface] if len(codes) == 1 else 0
+
+    def named(code: str) -> bool:
+        return code not in codes and context[code] > own
+
     candidates = []
     for code in codes:
         region = gazetteer.regions[code]
-        supported = any(context[a] for a in gazetteer.ancestors(code))
+        supported = any(named(a) for a in gazetteer.ancestors(code))
+        parent_named = bool(region.parent) and named(region.parent or "")
         is_short = surface != region.name
         # 合作, 会同, 振兴: a county's short name is an ordinary word far more often than a place;
         # it counts right after its parent, or standing alone when jieba does not know the word.
         if (
             is_short
             and region.level == "county"
-            and (surface in _ordinary_words() or not supported or not standalone)
+            and (
+                surface in _ordinary_words()
+                or not supported
+                or not (standalone or (half_standalone and parent_named))
+            )
         ):
             continue
         if is_short and region.level == "city" and surface in _ordinary_words() and not supported:
             continue  # 保定 (v), 大同 (d) as words
-        if not is_short and region.level == "county" and len(region.name) <= 2 and not supported:
-            continue  # 东区, 城区: names too plain to stand alone
+        if not is_short and region.level == "county" and len(region.name) <= 2 and not parent_named:
+            continue  # 东区, 城区: names too plain to stand alone without their city
         candidates.append(code)
     if not candidates:
         return None
     if len(candidates) == 1:
         return candidates[0]
+    provinces = [c for c in candidates if gazetteer.regions[c].level == "province"]
+    if provinces and surface in gazetteer.regions[provinces[0]].short_names:
+        return provinces[0]  # 河北, 吉林 alone are the provinces; 河北区, 吉林市 are written so
     scored = []
     for code in candidates:
         ancestors = gazetteer.ancestors(code)
-        support = sum(context[a] for a in ancestors)
+        support = sum(context[a] - own for a in ancestors if named(a))
         level_rank = {"province": 0, "city": 1, "county": 2}[gazetteer.regions[code].level]
         full = gazetteer.regions[code].name == surface
         scored.append((support, full, -level_rank, code))
@@ -163,26 +203,34 @@ def extract_regions(
     hits = _candidates(text, gaz)
     # Context: every unambiguous hit, and the ancestors it implies.
     context: Counter[str] = Counter()
-    for _, _, _, codes in hits:
+    for _, _, surface, codes in hits:
         if len(codes) == 1:
             context[codes[0]] += 1
+            context[_OWN + surface] += 1
             for ancestor in gaz.ancestors(codes[0]):
                 context[ancestor] += 1
     mentions = []
     previous: tuple[int, str] | None = None  # (end, code) of the last place found
     for start, end, surface, codes in hits:
-        if _ROAD_AFTER.match(text, end):
-            continue  # 北京路, 中山道: a street named after a place
+        if _ROAD_AFTER.match(text, end) or _BAY_AFTER.match(text, end) or _glued_before(text, start, surface):
+            continue  # 北京路, 杭州湾, 局长沙马: a street, a bay, or part of another word
         adjacent = previous[1] if previous is not None and previous[0] == start else None
         if text[end : end + 1] == "州":
             prefectures = tuple(
                 c for c in codes if gaz.regions[c].level == "city" and gaz.regions[c].name.endswith("州")
             )
             codes = prefectures or codes
-        standalone = (start == 0 or text[start - 1] in _BEFORE_PLACE or not _is_han(text[start - 1])) and (
-            end == len(text) or text[end] in _AFTER_PLACE or not _is_han(text[end])
+        before_ok = start == 0 or text[start - 1] in _BEFORE_PLACE or not _is_han(text[start - 1])
+        # A place right before an organization's suffix is its seat: 石狮同乡会, 中山同乡会.
+        after_ok = (
+            end == len(text)
+            or text[end] in _AFTER_PLACE
+            or not _is_han(text[end])
+            or _SEAT_SUFFIX.match(text, end) is not None
         )
-        code = _resolve(codes, surface, context, gaz, adjacent, standalone)
+        # Set off on one side only by an explicit marker: 在西昌签署, 带动威宁、赫章.
+        half = (start > 0 and text[start - 1] in _BEFORE_PLACE) or text[end : end + 1] in ("、", "等")
+        code = _resolve(codes, surface, context, gaz, adjacent, before_ok and after_ok, half)
         if code is None:
             continue
         region = gaz.regions[code]
