@@ -35,9 +35,11 @@ $(EVAL_STAMP): $(STAMP)
 eval: $(EVAL_STAMP)
 	$(VENV)/bin/python -m evaluation.validate
 	$(VENV)/bin/python -m evaluation
+	$(VENV)/bin/python -m evaluation.main_text
 
 bench: $(EVAL_STAMP)
 	$(VENV)/bin/python -m bench
+	$(VENV)/bin/python -m bench.crawl
 	$(VENV)/bin/python -m bench.warehouse
 
 dev: $(STAMP)

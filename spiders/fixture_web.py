@@ -408,9 +408,9 @@ def serve_fixture_web(config: FixtureConfig | None = None, port: int = 0) -> Ite
         thread.join(timeout=5)
 
 
-def registry_toml(web: FixtureWeb, delay: float = 0.0) -> str:
-    """A registry for the fixture web's sites, with this server's address."""
-    u = web.url
+def registry_toml(web: FixtureWeb | str, delay: float = 0.0) -> str:
+    """A registry for the fixture web's sites, with this server's address (or the server)."""
+    u = web if isinstance(web, str) else web.url
     politeness = f"politeness = {{ download_delay = {delay} }}\n"
     return f"""
 [[site]]

@@ -39,15 +39,13 @@ _DATE_ONLY = re.compile(
     r"^[(（\[]?\s*(?:[^\s\d]{2,4}[:：]\s*)?\d{2,4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?"
     r"(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?\s*(?:星期.|週.|周.)?\s*[)）\]]?$"
 )
-# Publication date in structured metadata, most specific first.
+# Publication date in structured metadata: (attribute, value) of <meta>, most specific first.
 _META_DATES = (
-    'meta[property="article:published_time"]',
-    'meta[itemprop="datePublished"]',
-    'meta[name="PubDate"]',
-    'meta[name="publishdate"]',
-    'meta[name="pubdate"]',
-    'meta[name="publish_date"]',
-    "time[datetime]",
+    ("property", "article:published_time"),
+    ("itemprop", "datepublished"),
+    ("name", "pubdate"),
+    ("name", "publishdate"),
+    ("name", "publish_date"),
 )
 
 
@@ -243,17 +241,32 @@ def parse_article(
     )
 
 
+def _meta_published(soup: BeautifulSoup) -> datetime | None:
+    """The date in <meta property="article:published_time"> and kin, or <time datetime>."""
+    found: dict[tuple[str, str], str] = {}
+    for node in soup.find_all(["meta", "time"]):
+        if node.name == "time":
+            if isinstance(value := node.get("datetime"), str):
+                found.setdefault(("time", ""), value)
+            continue
+        for attribute in ("property", "itemprop", "name"):
+            key = node.get(attribute)
+            if isinstance(key, str) and isinstance(content := node.get("content"), str):
+                found.setdefault((attribute, key.lower()), content)
+    for key in (*_META_DATES, ("time", "")):
+        if key in found and (date := parse_date(found[key])):
+            return date
+    return None
+
+
 def _published(
     url: str, soup: BeautifulSoup, page_text: str, title_node: Tag | None, selector: str | None
 ) -> datetime | None:
     """The publication date, from the most to the least trustworthy place."""
     if selector and (node := soup.select_one(selector)) and (found := find_published(node.get_text(" "))):
         return found
-    for css in _META_DATES:
-        node = soup.select_one(css)
-        value = node.get("content") or node.get("datetime") if node is not None else None
-        if isinstance(value, str) and (found := parse_date(value)):
-            return found
+    if found := _meta_published(soup):
+        return found
     # Headers often show today's date; the article's own date line follows its headline.
     after_title = _text_after(title_node) if title_node is not None else ""
     if after_title and (found := find_published(after_title)):
