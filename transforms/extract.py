@@ -67,6 +67,8 @@ def _to_original(mention: _M, normalized: NormalizedText) -> _M:
 
 
 _PUBLIC_BODIES = frozenset({"government", "party", "charity_federation", "red_cross"})
+# Names registered as written: a company's district stays as its registration has it.
+_NAMED_AS_REGISTERED = frozenset({"company", "bank", "media", "foundation"})
 _OUTSIDE_MAINLAND = ("71", "81", "82")
 
 
@@ -124,11 +126,13 @@ def seat_qualified_name(name: str, kind: str, gazetteer: Gazetteer, known: set[s
     codes, end = _leading_places(name, gazetteer, known)
     if not codes or end >= len(name) or codes[-1].startswith(_OUTSIDE_MAINLAND):
         return name
-    if kind not in _PUBLIC_BODIES:
-        return _prefecture_written_out(name, codes, end, gazetteer)
     seat = gazetteer.regions[codes[-1]]
     parent = gazetteer.regions.get(seat.parent or "")
     district = seat.level == "county" and seat.name.endswith("区") and parent is not None
+    if kind in _NAMED_AS_REGISTERED or (kind not in _PUBLIC_BODIES and not district):
+        return _prefecture_written_out(name, codes, end, gazetteer)
+    if kind not in _PUBLIC_BODIES:
+        return parent.name + name[end - len(seat.name) :] if parent and len(codes) == 1 else name
     prefix = seat.name
     if district and parent is not None:
         prefix = parent.name + seat.name  # district names repeat across cities

@@ -165,23 +165,33 @@ def _fold_width(mapped: MappedText) -> MappedText:
     return MappedText(text, mapped.origin, mapped.original_length)
 
 
+# Characters that are standard in simplified script for names (通用规范汉字表) but that OpenCC
+# folds into another (昇 → 升): hidden behind private-use stand-ins while converting.
+_NAME_CHARACTERS = "昇"
+_HIDE = str.maketrans({ch: chr(0xE000 + i) for i, ch in enumerate(_NAME_CHARACTERS)})
+_SHOW = str.maketrans({chr(0xE000 + i): ch for i, ch in enumerate(_NAME_CHARACTERS)})
+
+
+def _opencc(config: str, text: str) -> str:
+    return _converter(config).convert(text.translate(_HIDE)).translate(_SHOW)
+
+
 def _convert_script(mapped: MappedText, config: str) -> MappedText:
     """Convert with OpenCC line by line, keeping a per-character map where lengths agree.
 
     Character configs keep length; phrase configs (tw2sp, hk2s) occasionally do not.  For such a
     line the map is stretched proportionally, which keeps every span inside the right line.
     """
-    converter = _converter(config)
     if config == "t2s":
         # t2s maps phrases to phrases of the same length, so one call keeps the map exact.
-        whole = converter.convert(mapped.text)
+        whole = _opencc(config, mapped.text)
         if len(whole) == len(mapped.text):
             return MappedText(whole, mapped.origin, mapped.original_length)
     out: list[str] = []
     origin: list[int] = []
     pos = 0
     for line in mapped.text.splitlines(keepends=True):
-        converted = converter.convert(line)
+        converted = _opencc(config, line)
         line_origin = mapped.origin[pos : pos + len(line)]
         if len(converted) == len(line):
             origin.extend(line_origin)
@@ -230,7 +240,7 @@ def normalize(text: str, locale: str | None = None, plain_text: bool = False) ->
 
 def to_simplified(text: str) -> str:
     """Plain character conversion, for names and short strings."""
-    return _converter("t2s").convert(text)
+    return _opencc("t2s", text)
 
 
 def to_traditional(text: str) -> str:

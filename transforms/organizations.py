@@ -58,6 +58,7 @@ SUFFIX_TYPES: dict[str, str] = {
     "集团": "company",
     "分行": "bank",
     "支行": "bank",
+    "分公司": "company",
     "银行": "bank",
     "大学": "school",
     "学院": "school",
@@ -71,6 +72,10 @@ SUFFIX_TYPES: dict[str, str] = {
     "日报社": "media",
     "日报": "media",
     "晚报": "media",
+    "晨报": "media",
+    "早报": "media",
+    "时报": "media",
+    "商报": "media",
     "电视台": "media",
     "广播电视台": "media",
     "融媒体中心": "media",
@@ -84,6 +89,7 @@ SUFFIX_TYPES: dict[str, str] = {
     "联会": "other",
     "联谊会": "other",
     "同乡会": "other",
+    "同乡总会": "other",
     "妇女会": "other",
     "互助会": "other",
     "福利会": "other",
@@ -108,7 +114,7 @@ _DEPARTMENT_PORTFOLIOS = (
     "商务", "公安", "审计", "税务", "统计", "医疗保障", "医保", "国民及学前教育", "发展和改革", "发改",
     "残疾人联合", "妇女联合", "退役军人事务", "水利", "交通运输", "生态环境", "自然资源", "市场监督管理",
     "侨务", "外事", "台湾事务", "港澳事务", "信访", "扶贫开发", "扶贫", "劳工及福利", "原住民族",
-    "社会及家庭",
+    "社会及家庭", "卫福",
 )  # fmt: skip
 _DEPARTMENT_UNITS = ("部", "厅", "局", "署", "委员会", "委", "司", "处", "办公室", "办")
 _DEPARTMENT = (
@@ -123,14 +129,18 @@ _DEPARTMENT_PATTERN = re.compile(
 # committee and need it written.
 _MINISTRIES = frozenset(
     {"民政", "教育", "财政", "商务", "公安", "农业农村", "人力资源和社会保障", "自然资源", "生态环境",
-     "交通运输", "水利", "住房和城乡建设", "文化和旅游", "应急管理", "退役军人事务", "卫生福利"}
+     "交通运输", "水利", "住房和城乡建设", "文化和旅游", "应急管理", "退役军人事务", "卫生福利", "卫福"}
 )  # fmt: skip
 # Bureaus and councils that are unique at the top of the Hong Kong and Taiwan governments.
 _WHOLE_DEPARTMENTS = frozenset({"劳工及福利局", "原住民族委员会"})
 # Every suffix begins with one of these: checking it first lets the scan skip other text fast.
 _SUFFIX_START = "".join(sorted({word[0] for word in (*_DEPARTMENT_PORTFOLIOS, *SUFFIX_TYPES)}))
+# (?!生): 小学生, 大学生 are pupils, not schools.
 _SUFFIX_ALTERNATION = (
-    _DEPARTMENT + "(?!门)|" + "|".join(sorted(map(re.escape, SUFFIX_TYPES), key=len, reverse=True))
+    _DEPARTMENT
+    + "(?!门)|(?:"
+    + "|".join(sorted(map(re.escape, SUFFIX_TYPES), key=len, reverse=True))
+    + ")(?!生)"
 )
 SUFFIX_PATTERN = re.compile(_SUFFIX_ALTERNATION)
 # Suffixes run together (集团有限公司, 银行股份有限公司) end one name.
@@ -418,7 +428,7 @@ _GENERIC_WORDS = (
     "公立|民办|重点|周边|附近|全市|全县|全省|全区|各地|两地|三地|多地|各级|各类|多所|多家|一间|一所|一家|"
     "这所|这家|那所|该所|该|其|相关|有关|所在|定点|爱心|合作|伙伴|慈善|公益|大型|中小|小型|知名|本地|外地|"
     "附属|综合|专科|普通|示范|省级|市级|县级|区级|国家级|全州|村寨|家庭|临时|行政|护理|资金|保管|托管|结算|开户|"
-    "受益|受助|帮扶|结对|援建|新建|捐建|中心"
+    "受益|受助|帮扶|结对|援建|新建|捐建|中心|师范|地方|分拣|长者|食物|唔少"
 )
 _GENERIC_BEFORE_SUFFIX = re.compile(rf"^(?:{_GENERIC_WORDS})+$")
 # A team named only by its task (乡村振兴工作队, 驻村工作队) is a description; with its posting
@@ -434,6 +444,7 @@ _ABBREVIATIONS = (
     (re.compile(r"^招行"), "招商银行"),
     (re.compile(r"工商联$"), "工商业联合会"),
     (re.compile(r"红会$"), "红十字会"),
+    (re.compile(r"^卫福部"), "卫生福利部"),
 )
 _ABBREVIATED = frozenset(pattern.pattern.strip("^$") for pattern, _ in _ABBREVIATIONS)
 # A short form begins with one of these and relies on the article's region.
@@ -482,6 +493,11 @@ def canonical_name(name: str) -> str:
     return name
 
 
+_AGE_GROUPS = frozenset({"青年", "少年", "老年", "中年", "童年", "成年", "青少年", "中老年"})
+_NUMERALS = frozenset("一二两三四五六七八九十百千万几数多")
+_CLASSIFIERS = frozenset("所个家名间座位户批支")
+
+
 def _is_boundary(word: str, flag: str, frequency: int) -> bool:
     if word in _BOUNDARY_WORDS:
         return True
@@ -495,8 +511,10 @@ def _is_boundary(word: str, flag: str, frequency: int) -> bool:
         return True  # dates and counts: 2023年苏州市慈善总会, 14个乡镇中心
     if flag in ("m", "mq") and not word.startswith("第"):
         return True
-    if any(ch in "年月日时" for ch in word) and flag in ("t", "i", "l", "m", "f"):
-        return True  # 今年以来, 五月份: time expressions
+    if any(ch in "年月日时" for ch in word) and flag in ("t", "i", "l", "m", "f") and word not in _AGE_GROUPS:
+        return True  # 今年以来, 五月份: time expressions (青年, 老年 are people)
+    if len(word) == 2 and word[0] in _NUMERALS and word[1] in _CLASSIFIERS:
+        return True  # 十所乡村学校, 两家企业: a count
     return not any("\u4e00" <= ch <= "\u9fff" or ch.isalpha() for ch in word)
 
 
@@ -633,6 +651,8 @@ def extract_organizations(
                 return  # a bare suffix (基金会, 中心) is not a name
             if kind != "party" and _is_generic(stem, places):
                 return
+        if kind == "company" and "银行（" in name:
+            kind = "bank"  # 中国银行（香港）有限公司: a bank incorporated as a company
         s_start, s_end = sentence_bounds(text, start)
         found.append(OrganizationMention(start, end, surface, name, kind, s_start, s_end, expanded))
         taken.append((start, end))
@@ -743,12 +763,28 @@ def _merge_aliases(mentions: list[OrganizationMention], places: frozenset[str]) 
             and n.endswith(suffix)
             and (
                 stem in n[: len(n) - len(suffix)]
-                or (len(key) > len(suffix) + 1 and _strip_places(n, places) == key)
+                or (
+                    len(key) > len(suffix) + 1
+                    and _strip_places(n, places) == key
+                    and _seat_written(short, key).rstrip("省市县区") in _seat_written(n, key)
+                )
             )
         ]
-        if len(longer) == 1:
-            canonical[short] = longer[0]
+        # Several longer names that are themselves one name written longer and shorter
+        # (远岫文教基金会, 财团法人远岫文教基金会): the longest of them.
+        longest = max(longer, key=len, default="")
+        if longer and all(_stem(n) in _stem(longest) for n in longer):
+            canonical[short] = longest
     return [replace(m, name=canonical[m.name]) if m.name in canonical else m for m in mentions]
+
+
+def _seat_written(name: str, rest: str) -> str:
+    """The places ``name`` starts with, before ``rest``."""
+    return name[: len(name) - len(rest)]
+
+
+def _stem(name: str) -> str:
+    return name[: len(name) - len(_suffix_of(name))]
 
 
 def _strip_places(name: str, places: frozenset[str]) -> str:
