@@ -48,7 +48,8 @@ def test_two_crawlers_share_one_redis_frontier(tmp_path: Path, redis_url: str) -
                     crawl_id,
                     "--stats-json",
                     str(data_dir / "stats.json"),
-                    settings={"CONCURRENT_REQUESTS_PER_DOMAIN": 2},
+                    # Held-back answers must not time out (a retry would be a second fetch).
+                    settings={"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_TIMEOUT": 60},
                 )
                 log = (data_dir / "crawl.log").open("w")  # a file, not a pipe: neither crawler can block
                 crawlers.append((data_dir, subprocess.Popen(command, cwd=ROOT, env=env, stderr=log)))
