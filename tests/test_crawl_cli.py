@@ -1,0 +1,56 @@
+"""``charitynews crawl``: the dry run an operator uses to check a new site, and its refusals."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from crawl_support import ROOT
+
+from spiders.fixture_web import FixtureConfig, registry_toml, serve_fixture_web
+
+
+def _charitynews(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "crawl", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "CHARITYNEWS_DATA_DIR": str(data_dir), **env},
+    )
+
+
+def test_dry_run_shows_what_would_be_stored_and_stores_nothing(tmp_path: Path) -> None:
+    with serve_fixture_web(FixtureConfig(articles=8, page_size=5)) as web:
+        registry = tmp_path / "sites.toml"
+        registry.write_text(registry_toml(web), "utf-8")
+        done = _charitynews(
+            "--registry", str(registry), "--site", "fx-list", "--limit", "3", "--dry-run", data_dir=tmp_path
+        )
+        article_hits = sum(web.hits[p] for p in web.list_article_paths())
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert "dry run (nothing is stored)" in out
+    assert out.count("\narticle 200") == 3 and article_hits == 3  # --limit 3: three articles fetched
+    assert "title     青禾公益基金会向湘西三县捐赠助学金320万元" in out
+    assert "published 2026-11-01T09:00:00" in out
+    assert "encoding utf-8 (header)" in out
+    assert "body      " in out and "source    善行资讯网" in out
+    assert not (tmp_path / "raw").exists()
+
+
+def test_unknown_site_and_bad_registry_are_refused_before_any_fetch(tmp_path: Path) -> None:
+    registry = tmp_path / "sites.toml"
+    registry.write_text(registry_toml("http://127.0.0.1:9"), "utf-8")
+    done = _charitynews("--registry", str(registry), "--site", "nope", "--dry-run", data_dir=tmp_path)
+    assert done.returncode == 2 and "unknown site(s) ['nope']" in done.stderr
+    registry.write_text('[[site]]\nname = "x"\n', "utf-8")
+    done = _charitynews("--registry", str(registry), "--dry-run", data_dir=tmp_path)
+    assert done.returncode == 2 and "missing required key 'title'" in done.stderr
+    done = _charitynews(
+        "--registry", str(registry), data_dir=tmp_path, CHARITYNEWS_USER_AGENT="anonymous-bot"
+    )
+    assert done.returncode == 2 and "no contact URL" in done.stderr
