@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
@@ -130,4 +132,31 @@ def test_a_load_killed_half_way_leaves_the_previous_state(db_url: str) -> None:
         engine, [SITE], [article_row(i, amounts=(7, 8), version="0.9.0") for i in range(300)]
     )
     assert report.written == 300 and report.articles == 300
+    engine.dispose()
+
+
+def test_a_bad_reextraction_keeps_the_articles_previous_mentions(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Replacing mentions is all or nothing: a rejected new version leaves the old one whole."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, [SITE], [article_row(i, amounts=(10, 20)) for i in range(3)])
+    before = dump(engine)
+    bad = article_row(1, amounts=(30, 40), version="0.2.0")
+    bad["amounts"][1]["end"] = len(bad["text"]) + 5  # the second amount points outside the text
+    with caplog.at_level(logging.WARNING, logger="warehouse.load"):
+        report = load_extracted(engine, [SITE], [bad, article_row(7)])
+    assert [r.url for r in report.rejected] == ["http://demo.example/news/1"]
+    assert "outside the text" in report.rejected[0].reason
+    assert "article rejected: http://demo.example/news/1" in caplog.text
+    after = dump(engine)
+    with Session(engine) as session:
+        version = session.scalar(
+            select(m.Article.extractor_version).where(m.Article.url == "http://demo.example/news/1")
+        )
+    assert version == "0.1.0"
+    for table in ("amount_mention", "organization_mention", "region_mention"):
+        assert set(before[table]) <= set(after[table])  # nothing of article 1 was touched
+    assert report.written == 1  # the good article after it still loaded
     engine.dispose()
