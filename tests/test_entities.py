@@ -22,7 +22,7 @@ def test_full_names_types_and_bracketed_seat() -> None:
 
 
 def test_short_forms_expand_from_the_article_region() -> None:
-    found = _orgs("市慈善总会和省民政厅联合发起活动。", {"city": "株洲市", "province": "湖南省"})
+    found = _orgs("市慈善总会和省民政厅联合发起活动。", {"市": "株洲市", "省": "湖南省"})
     assert found == [
         ("市慈善总会", "株洲市慈善总会", "charity_federation"),
         ("省民政厅", "湖南省民政厅", "government"),
@@ -74,3 +74,14 @@ def test_every_suffix_maps_to_a_contract_type() -> None:
     from transforms.organizations import ORGANIZATION_TYPES, SUFFIX_TYPES
 
     assert set(SUFFIX_TYPES.values()) <= set(ORGANIZATION_TYPES)
+
+
+def test_short_forms_take_the_home_place_not_the_beneficiary() -> None:
+    text = (
+        "义乌市举行慈善认捐活动，义乌市民踊跃参与。所得善款将资助四川省甘孜州理塘县的学校，"
+        "甘孜州学校将添置图书。市慈善总会与区民政局共同发起此次活动，"
+        "杭州市西湖区、上城区的企业也到场。"
+    )
+    names = {o.name for o in extract_article(text).organizations}
+    assert "义乌市慈善总会" in names
+    assert "杭州市西湖区民政局" in names  # a district comes with its own city

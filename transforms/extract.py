@@ -161,7 +161,9 @@ def extract_article(
     simplified = normalized.simplified
     gazetteer = load_gazetteer()
     first_pass = extract_regions(simplified, gazetteer=gazetteer)
-    context = {**(region_hint or {}), **region_context(first_pass, gazetteer)}
+    # The source's home province (a registry hint) stands for 省 when the article names none.
+    hint = {"省": region_hint["province"]} if region_hint and region_hint.get("province") else {}
+    context = {**hint, **region_context(first_pass, gazetteer)}
     known = {m.code for m in first_pass}
     organizations = []
     for o in extract_organizations(simplified, context, gazetteer.names()):

@@ -448,7 +448,7 @@ _ABBREVIATIONS = (
 )
 _ABBREVIATED = frozenset(pattern.pattern.strip("^$") for pattern, _ in _ABBREVIATIONS)
 # A short form begins with one of these and relies on the article's region.
-_SHORT_FORM_LEVEL = {"省": "province", "市": "city", "州": "city", "县": "county", "区": "county"}
+SHORT_FORM_MARKERS = "省市州县区"
 _MAX_NAME = 32
 # Teams named by their task and posting: 驻村工作队, 珠海市驻福贡县帮扶工作队.
 _TASK_FORCE_SUFFIXES = frozenset({"工作队", "服务队", "指挥部"})
@@ -569,22 +569,15 @@ def _walk_left(
 
 
 def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:
-    level = _SHORT_FORM_LEVEL.get(name[0])
-    if level is None or len(name) < 3:
+    """市慈善总会 → 杭州市慈善总会, with ``regions`` mapping 省/市/州/县/区 to the article's own
+    place of that kind (a 区 with its city)."""
+    if len(name) < 3 or name[0] not in SHORT_FORM_MARKERS:
         return None
     rest = name[1:]
     if not _suffix_of(rest) or rest[:2] in _NOT_SHORT_FORM:
         return None
-    region = regions.get(level)
-    if region is None:
-        return None
-    if name[0] == "州" and not region.endswith("州"):
-        return None
-    if name[0] == "区":
-        if not region.endswith("区"):
-            return None
-        return regions.get("city", "") + region + rest  # district names repeat across cities
-    return region + rest
+    region = regions.get(name[0])
+    return None if region is None else region + rest
 
 
 def _is_generic(stem: str, places: frozenset[str]) -> bool:
@@ -626,9 +619,9 @@ def extract_organizations(
 ) -> list[OrganizationMention]:
     """Organization mentions in text order.
 
-    ``region_context`` maps a level (province, city, county) to the article's main region of
-    that level, used to expand short forms such as 市慈善总会.  ``region_names`` are added to
-    the tokenizer's dictionary so place names stay whole.
+    ``region_context`` maps the first character of a short form (省, 市, 州, 县, 区) to the place
+    it stands for in this article, used to expand short forms such as 市慈善总会.
+    ``region_names`` are added to the tokenizer's dictionary so place names stay whole.
     """
     context = region_context or {}
     # A frozenset caches its hash, so the cached tagger is found without rehashing every name.
@@ -668,7 +661,7 @@ def extract_organizations(
         first = SUFFIX_PATTERN.match(m.group(0))
         kind = SUFFIX_TYPES.get(first.group(0) if first else "", "government")
         start = _left_boundary(text, m.start(), tagger, m.group(0) in _TASK_FORCE_SUFFIXES)
-        if start == m.start() and text[max(0, start - 1) : start] in _SHORT_FORM_LEVEL:
+        if start == m.start() and text[max(0, start - 1) : start] in SHORT_FORM_MARKERS:
             start -= 1
         if start == m.start():
             if _is_whole_department(m.group(0)):

@@ -18,7 +18,8 @@ from typing import Literal
 
 import jieba
 
-from transforms.gazetteer import Gazetteer, Level, load_gazetteer
+from transforms.gazetteer import Gazetteer, Level, Region, load_gazetteer
+from transforms.organizations import SHORT_FORM_MARKERS
 from transforms.organizations import SUFFIX_PATTERN as _SEAT_SUFFIX
 from transforms.sentences import clause_bounds, sentence_bounds
 
@@ -267,13 +268,39 @@ def with_roles(
 
 
 def region_context(mentions: Sequence[RegionMention], gazetteer: Gazetteer | None = None) -> dict[str, str]:
-    """The article's main province, city and county: what 省/市/县 short forms refer to."""
+    """What each short form's first character (省, 市, 州, 县, 区) stands for in this article: the
+    place of that kind it names most, a beneficiary counting half (aid goes to other places;
+    市慈善总会 is the home city's), the earliest first on a tie.  A 区 comes with its city."""
     gaz = gazetteer or load_gazetteer()
-    votes: dict[str, Counter[str]] = {"province": Counter(), "city": Counter(), "county": Counter()}
+    scores: dict[str, Counter[str]] = {marker: Counter() for marker in SHORT_FORM_MARKERS}
+    first_seen: dict[str, int] = {}
     for mention in mentions:
-        votes[mention.level][mention.code] += 1
-        for ancestor in gaz.ancestors(mention.code):
-            votes[gaz.regions[ancestor].level][ancestor] += 1
-    return {
-        level: gaz.regions[counter.most_common(1)[0][0]].name for level, counter in votes.items() if counter
-    }
+        weight = 1 if mention.role == "beneficiary" else 2
+        first_seen.setdefault(mention.code, mention.start)
+        for code in (mention.code, *gaz.ancestors(mention.code)):
+            region = gaz.regions[code]
+            marker = _short_form_marker(region)
+            # A province is named through its cities as well; others only by themselves.
+            if marker and (code == mention.code or region.level == "province"):
+                scores[marker][code] += weight
+                first_seen.setdefault(code, mention.start)
+    context = {}
+    for marker, counter in scores.items():
+        if counter:
+            code = max(counter, key=lambda c: (counter[c], -first_seen[c]))
+            region = gaz.regions[code]
+            parent = gaz.regions.get(region.parent or "")
+            # District names repeat across cities: 区民政局 is written out with its city.
+            context[marker] = parent.name + region.name if marker == "区" and parent else region.name
+    return context
+
+
+def _short_form_marker(region: Region) -> str | None:
+    """The character a short form for this kind of place begins with: 市 for 杭州市 and for a
+    county-level 义乌市, 州 for a prefecture named …州, 省 for a province."""
+    if region.level == "province":
+        return "省" if region.name.endswith("省") else None
+    last = region.name[-1]
+    if last == "州" and region.level == "city":
+        return "州"
+    return last if last in "市县区" else None
