@@ -103,10 +103,42 @@ def _drop_furniture(soup: BeautifulSoup) -> None:
 
 
 def _paragraphs(container: Tag) -> list[str]:
-    blocks = container.find_all(["p", "h2", "h3", "li"]) or [container]
-    lines = [_clean(line) for block in blocks for line in block.get_text("\n").split("\n")]
+    blocks = container.find_all(["p", "h2", "h3", "li", "tr"]) or [container]
+    rows = {id(block) for block in blocks if block.name == "tr" and _is_data_row(block)}
+    lines: list[str] = []
+    for block in blocks:
+        if id(block) in rows:
+            # A data table keeps one line per row, cells apart, so that money columns whose
+            # unit is only in the header (金额(万元)) can still be read.
+            lines.append(" | ".join(_clean(cell.get_text(" ")) for cell in block.find_all(["td", "th"])))
+        elif block.name != "tr" and not _inside_row(block, container, rows):
+            lines.extend(_clean(line) for line in block.get_text("\n").split("\n"))
     lines = [line for line in lines if line]
     return [line for line, furniture in zip(lines, furniture_flags(lines), strict=True) if not furniture]
+
+
+def _is_data_row(row: Tag) -> bool:
+    """A row of a data table rather than of a page-layout table: several short cells and no
+    paragraphs, line breaks or tables inside."""
+    cells = row.find_all(["td", "th"], recursive=False)
+    return (
+        len(cells) >= 2
+        and row.find(["p", "div", "table", "br", "ul"]) is None
+        and all(len(cell.get_text(strip=True)) <= _CELL_MAX for cell in cells)
+    )
+
+
+def _inside_row(block: Tag, container: Tag, rows: set[int]) -> bool:
+    """Whether ``block`` lies in a data row (read whole) between itself and ``container``."""
+    for parent in block.parents:
+        if parent is container:
+            return False
+        if id(parent) in rows:
+            return True
+    return False
+
+
+_CELL_MAX = 60
 
 
 def _drop_repeats(lines: list[str], title: str) -> list[str]:
