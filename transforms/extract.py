@@ -118,11 +118,12 @@ def _prefecture_written_out(name: str, codes: list[str], end: int, gazetteer: Ga
 
 
 def seat_qualified_name(name: str, kind: str, gazetteer: Gazetteer, known: set[str]) -> str:
-    """One canonical name for public bodies named after their seat: the seat written in full
-    (凉山州民政局 → 凉山彝族自治州民政局), only the lowest level kept (湖南省长沙县民政局 →
-    长沙县民政局) except that a district keeps its city (福州市鼓楼区民政局), and a mainland
-    县政府 is its 人民政府.  Other organizations keep their name as written (常州市新北区某某公司),
-    but for a prefecture's short form with 州."""
+    """One canonical name for public bodies named after their seat, as the annotation guideline
+    has it: the seat written in full (凉山州民政局 → 凉山彝族自治州民政局), only the lowest level
+    kept (湖南省长沙县民政局 → 长沙县民政局) but a district with its city (鼓楼区民政局 → 福州市
+    鼓楼区民政局), and a mainland 县政府 is its 人民政府.  Companies, banks, media and foundations
+    keep their name as written (常州市新北区某某公司) but for a prefecture's short form with 州;
+    other bodies named after a district take its city."""
     codes, end = _leading_places(name, gazetteer, known)
     if not codes or end >= len(name) or codes[-1].startswith(_OUTSIDE_MAINLAND):
         return name

@@ -450,9 +450,22 @@ _ABBREVIATED = frozenset(pattern.pattern.strip("^$") for pattern, _ in _ABBREVIA
 # A short form begins with one of these and relies on the article's region.
 SHORT_FORM_MARKERS = "省市州县区"
 _MAX_NAME = 32
-# Teams named by their task and posting: 驻村工作队, 珠海市驻福贡县帮扶工作队.
-_TASK_FORCE_SUFFIXES = frozenset({"工作队", "服务队", "指挥部"})
+# Words that end other names but belong inside names with these suffixes: a team named by its
+# task and posting (珠海市驻福贡县帮扶工作队), a company by its line of business (农业开发有限公司).
 _TASK_WORDS = frozenset({"帮扶", "扶贫", "驻村", "结对", "对口", "定点", "援建", "支援", "协作", "振兴"})
+_BUSINESS_WORDS = frozenset(
+    {"开发", "发展", "管理", "投资", "建设", "服务", "咨询", "传播", "经营", "贸易", "制造", "设计", "运营",
+     "营销", "工程", "研究", "生产", "销售", "加工", "种植", "养殖", "印刷", "租赁", "装饰", "运输", "培训",
+     "供应", "批发", "零售", "开采", "检测", "维修", "配送"}
+)  # fmt: skip
+# A company named only by its line of business (开发有限公司) is no name.
+_BUSINESS_ONLY = re.compile(f"^(?:{'|'.join(sorted(_BUSINESS_WORDS))})+$")
+_NAME_INTERNAL_WORDS = {
+    "工作队": _TASK_WORDS,
+    "服务队": _TASK_WORDS,
+    "指挥部": _TASK_WORDS,
+    "company": _BUSINESS_WORDS,
+}
 # Place words that are no division at all but begin names (港九街坊会, 五邑乡亲会): kept whole
 # by the tokenizer.  Places outside the gazetteer come with the gazetteer's own names.
 _PLACE_WORDS = ("港九", "港澳", "五邑", "潮汕")
@@ -518,9 +531,12 @@ def _is_boundary(word: str, flag: str, frequency: int) -> bool:
     return not any("\u4e00" <= ch <= "\u9fff" or ch.isalpha() for ch in word)
 
 
-def _left_boundary(text: str, suffix_start: int, tagger: WindowTagger, task_force: bool = False) -> int:
-    """Start of the name whose suffix begins at ``suffix_start``; ``task_force``: the suffix is
-    one such as 工作队, whose name says what the team does (驻村帮扶工作队)."""
+def _left_boundary(
+    text: str, suffix_start: int, tagger: WindowTagger, inside: frozenset[str] = frozenset()
+) -> int:
+    """Start of the name whose suffix begins at ``suffix_start``; ``inside``: words that belong
+    to names with this suffix even where they would end another (帮扶 in 驻村帮扶工作队, 开发 in
+    某某农业开发有限公司)."""
     clause_start, _ = clause_bounds(text, suffix_start)
     window_start = max(clause_start, suffix_start - _MAX_NAME)
     # Most names are short: tag a short window first.  jieba's best route is computed from the
@@ -528,10 +544,10 @@ def _left_boundary(text: str, suffix_start: int, tagger: WindowTagger, task_forc
     # window; a boundary found there stands, otherwise the whole window is tagged.
     short_start = suffix_start - _SHORT_WINDOW
     if short_start > window_start:
-        start, token_start = _walk_left(text, short_start, suffix_start, tagger, task_force)
+        start, token_start = _walk_left(text, short_start, suffix_start, tagger, inside)
         if token_start >= short_start + _SETTLED:
             return start
-    return _walk_left(text, window_start, suffix_start, tagger, task_force)[0]
+    return _walk_left(text, window_start, suffix_start, tagger, inside)[0]
 
 
 # Short window and the distance from its edge beyond which jieba's route has settled.
@@ -540,7 +556,7 @@ _SETTLED = 5
 
 
 def _walk_left(
-    text: str, window_start: int, suffix_start: int, tagger: WindowTagger, task_force: bool
+    text: str, window_start: int, suffix_start: int, tagger: WindowTagger, inside: frozenset[str]
 ) -> tuple[int, int]:
     """Walk the tagged window leftwards from the suffix to the first token that ends a name.
 
@@ -559,8 +575,8 @@ def _walk_left(
             depth -= 1
         elif word in _ABBREVIATED:
             pass  # 建行 (a verb to jieba) is the bank: 建行和平支行
-        elif task_force and word in _TASK_WORDS:
-            pass  # 甘肃省民政厅驻红崖村帮扶工作队: what the team does is part of its name
+        elif word in inside:
+            pass  # 甘肃省民政厅驻红崖村帮扶工作队, 月城农业开发有限公司: part of the name
         elif depth == 0 and _is_boundary(word, flag, frequency.get(word, 0)):
             # A bracketed seat like （上海） is kept; anything verbal or functional ends the name.
             return start, start - len(word)
@@ -582,7 +598,7 @@ def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:
 
 def _is_generic(stem: str, places: frozenset[str]) -> bool:
     """A stem (name without its suffix) that only describes: 乡村, 宁德山区, 两地."""
-    if _GENERIC_BEFORE_SUFFIX.match(stem) or _TASK_ONLY.match(stem):
+    if _GENERIC_BEFORE_SUFFIX.match(stem) or _TASK_ONLY.match(stem) or _BUSINESS_ONLY.match(stem):
         return True
     rest = _strip_places(stem + "·", places)[:-1]  # the marker keeps a whole-place stem whole
     return bool(rest) and bool(_GENERIC_BEFORE_SUFFIX.match(rest))
@@ -660,7 +676,12 @@ def extract_organizations(
             continue
         first = SUFFIX_PATTERN.match(m.group(0))
         kind = SUFFIX_TYPES.get(first.group(0) if first else "", "government")
-        start = _left_boundary(text, m.start(), tagger, m.group(0) in _TASK_FORCE_SUFFIXES)
+        start = _left_boundary(
+            text,
+            m.start(),
+            tagger,
+            _NAME_INTERNAL_WORDS.get(kind if kind == "company" else m.group(0), frozenset()),
+        )
         if start == m.start() and text[max(0, start - 1) : start] in SHORT_FORM_MARKERS:
             start -= 1
         if start == m.start():
@@ -737,7 +758,8 @@ def _drop_nested(mentions: list[OrganizationMention]) -> list[OrganizationMentio
 def _merge_aliases(mentions: list[OrganizationMention], places: frozenset[str]) -> list[OrganizationMention]:
     """A shortened name takes the canonical name of the full one in the same article: same
     suffix and the short stem inside the long one (芳华基金会 → 财团法人芳华社会福利慈善事业基金会),
-    or the same name but for how its seat is written (深圳岭云… → 深圳市岭云…)."""
+    or the same name but for how its seat is written (深圳岭云… → 深圳市岭云…), or the name
+    without its registered company form (瓯越电气集团 → 浙江瓯越电气集团有限公司)."""
     names = {m.name for m in mentions}
     canonical: dict[str, str] = {}
     for short in names:
@@ -753,14 +775,16 @@ def _merge_aliases(mentions: list[OrganizationMention], places: frozenset[str]) 
             for n in names
             if n != short
             and len(n) > len(short)
-            and n.endswith(suffix)
+            and (n.endswith(suffix) or _registered_form_of(short, n, places))
             and (
                 stem in n[: len(n) - len(suffix)]
                 or (
                     len(key) > len(suffix) + 1
                     and _strip_places(n, places) == key
-                    and _seat_written(short, key).rstrip("省市县区") in _seat_written(n, key)
+                    and _seat_written(short, key).rstrip("省市县区")
+                    == _seat_written(n, key).rstrip("省市县区")
                 )
+                or _registered_form_of(short, n, places)
             )
         ]
         # Several longer names that are themselves one name written longer and shorter
@@ -769,6 +793,20 @@ def _merge_aliases(mentions: list[OrganizationMention], places: frozenset[str]) 
         if longer and all(_stem(n) in _stem(longest) for n in longer):
             canonical[short] = longest
     return [replace(m, name=canonical[m.name]) if m.name in canonical else m for m in mentions]
+
+
+def _registered_form_of(short: str, long: str, places: frozenset[str]) -> bool:
+    """``long`` is ``short`` as registered: a seat before it, the company form after it
+    (瓯越电气集团 → 浙江瓯越电气集团有限公司, 海汇银行 → 海汇银行（香港）有限公司)."""
+    index = long.find(short)
+    return (
+        index >= 0
+        and _strip_places(long[:index] + "·", places) == "·"  # the marker lets a lone place go
+        and _COMPANY_FORM.fullmatch(long[index + len(short) :]) is not None
+    )
+
+
+_COMPANY_FORM = re.compile(r"(?:（[^）]{1,8}）)?(?:股份)?有限(?:责任)?公司")
 
 
 def _seat_written(name: str, rest: str) -> str:
