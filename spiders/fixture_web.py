@@ -93,6 +93,7 @@ TROUBLE_PAGES = (
     "slow",
     "timeout",
     "huge",
+    "huge-unannounced",
     "binary",
     "annual-report",
 )
@@ -365,7 +366,9 @@ def _handler(web: FixtureWeb, texts: list[dict[str, Any]]) -> type[BaseHTTPReque
                 time.sleep(config.timeout_delay)
                 self._send(200, ok.encode())
             elif name == "huge":
-                self._huge()
+                self._huge(announced=True)
+            elif name == "huge-unannounced":
+                self._huge(announced=False)
             elif name == "binary":
                 self._send(200, _PNG, "text/html; charset=utf-8")
             elif name == "annual-report":
@@ -373,12 +376,17 @@ def _handler(web: FixtureWeb, texts: list[dict[str, Any]]) -> type[BaseHTTPReque
             else:  # final-301, flaky-503 after its first failure, private/secret
                 self._send(200, ok.encode())
 
-        def _huge(self) -> None:
-            """20 MB of article-like HTML, produced while sending: nothing this large is kept anywhere."""
+        def _huge(self, announced: bool) -> None:
+            """20 MB of article-like HTML, produced while sending: nothing this large is kept
+            anywhere.  Announced with Content-Length, or not (the size shows only as it arrives)."""
             chunk = ("<p>" + "善款用于乡村学校的图书角建设。" * 60 + "</p>\n").encode("utf-8")
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(_HUGE_BYTES))
+            if announced:
+                self.send_header("Content-Length", str(_HUGE_BYTES))
+            else:
+                self.send_header("Connection", "close")  # the body ends when the connection does
+                self.close_connection = True
             self.end_headers()
             sent = 0
             while sent < _HUGE_BYTES:
