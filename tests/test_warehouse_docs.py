@@ -6,8 +6,10 @@ import re
 
 from sqlalchemy import text
 
+from pipelines.staging import extract_mentions
 from tests.test_syndication import _fixture_rows
 from tests.warehouse_rows import SITE, article_row
+from transforms.normalize import normalize
 from warehouse.access import read_only_query
 from warehouse.db import make_engine, upgrade
 from warehouse.dictionary import DOC, current, render
@@ -54,11 +56,33 @@ def test_five_research_questions_run_and_answer(db_url: str) -> None:
         assert answers, sql
 
 
+def _fixture_article() -> dict:
+    return {
+        "url": "http://demo.example/hk-regions",
+        "site": "demo",
+        "locale": "hk",
+        "region": None,
+        "fetched_at": "2026-11-21T10:00:00+00:00",
+        "encoding": "big5hkscs",
+        "replacement_chars": 0,
+        "title": "善款",
+        "published": "2026-11-15T09:00:00",
+        "source_line": None,
+        "variant": "traditional",
+    }
+
+
 def test_offsets_give_back_the_surface_text_in_sql(db_url: str) -> None:
     """What the docs promise: substr(original_text, start + 1, end - start) = surface."""
     upgrade(db_url)
     engine = make_engine(db_url)
-    load_extracted(engine, [SITE], _fixture_rows())  # real extraction, traditional texts included
+    # real extraction, traditional texts included, and one text sure to name regions
+    text_hk = "華禾公益基金會向甘肅省定西市捐贈善款300萬元，用於鄉村學校建設。貴陽市慈善總會亦撥付50萬元。"
+    extra, failures = extract_mentions(
+        [{**_fixture_article(), "text": text_hk, "simplified": normalize(text_hk, "hk").simplified}]
+    )
+    assert failures == []
+    load_extracted(engine, [SITE], [*_fixture_rows(), *extra])
     with engine.connect() as connection:
         for table in ("amount_mention", "organization_mention", "region_mention"):
             total, matching = connection.execute(
