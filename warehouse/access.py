@@ -175,7 +175,7 @@ def print_table(result: QueryResult, out: TextIO, max_rows: int) -> int:
     out.write("-+-".join("-" * w for w in widths) + "\n")
     for row in rows:
         out.write(line(row) + "\n")
-    suffix = f" (first {max_rows}; more not shown, use --format csv for all)" if more else ""
+    suffix = "; more not shown, use --format csv for all" if more else ""
     out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''}{suffix})\n")
     return len(rows)
 
