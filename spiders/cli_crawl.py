@@ -51,13 +51,20 @@ def _registry(name: str) -> Iterator[tuple[Path, str | None]]:
         yield running.registry_path, running.proxy
 
 
+def _leave_logging_to_scrapy() -> None:
+    """Scrapy installs its own root handler at --log-level; the plain stderr handler that the
+    CLI's ``logging.basicConfig`` added would print every Scrapy line a second time."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if type(handler) is logging.StreamHandler and handler.stream is sys.stderr:
+            root.removeHandler(handler)
+
+
 def run(args: argparse.Namespace) -> int:
     from spiders.crawl import CrawlOptions, options_from_args, run_crawl, select_sites, user_agent
     from spiders.registry import load_registry
 
     settings = load_settings()
-    # Scrapy installs its own log handler at --log-level; the CLI's default one would repeat it all.
-    logging.getLogger().handlers.clear()
     args.extract = False
     args.set = []
     try:
@@ -71,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             crawl_id = args.crawl_id or uuid.uuid4().hex[:12]
             what = "dry run (nothing is stored)" if args.dry_run else f"into {settings.data_dir / 'raw'}"
             print(f"crawl {crawl_id} of {', '.join(s.name for s in sites)}: {what}", flush=True)
+            _leave_logging_to_scrapy()
             result = run_crawl(sites, settings.data_dir / "raw", crawl_id, proxy, args.log_level, options)
     except (ValueError, OSError) as exc:
         print(f"crawl not started: {exc}", file=sys.stderr)

@@ -32,7 +32,6 @@ from spiders.raw_store import RawStore
 from spiders.registry import Site, load_registry
 
 DEFAULT_USER_AGENT = "charity-news/0.1 (+https://github.com/charity-news/charity-news; research crawler)"
-USER_AGENT = DEFAULT_USER_AGENT  # kept for importers of the old name
 _URL_IN_TEXT = re.compile(r"https?://\S+")
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 

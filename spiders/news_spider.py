@@ -28,8 +28,6 @@ from spiders.raw_store import CrawlMemory, RawStore
 from spiders.registry import Site
 from transforms.article import PageError, parse_article
 
-DISCOVERY_KINDS = ("list", "sitemap", "feed")
-
 
 @dataclass
 class FetchedPage:
@@ -311,4 +309,4 @@ class NewsSpider(scrapy.Spider):
             raise DontCloseSpider
 
 
-__all__ = ["DISCOVERY_KINDS", "FetchedPage", "NewsSpider"]
+__all__ = ["FetchedPage", "NewsSpider"]

@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from crawl_support import ROOT
 
+from pipelines.cli import main
 from spiders.fixture_web import FixtureConfig, registry_toml, serve_fixture_web
 
 
@@ -42,15 +44,21 @@ def test_dry_run_shows_what_would_be_stored_and_stores_nothing(tmp_path: Path) -
     assert not (tmp_path / "raw").exists()
 
 
-def test_unknown_site_and_bad_registry_are_refused_before_any_fetch(tmp_path: Path) -> None:
+def test_unknown_site_and_bad_registry_are_refused_before_any_fetch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In-process: every refusal happens before Scrapy's reactor would start.
+    monkeypatch.setenv("CHARITYNEWS_DATA_DIR", str(tmp_path))
     registry = tmp_path / "sites.toml"
     registry.write_text(registry_toml("http://127.0.0.1:9"), "utf-8")
-    done = _charitynews("--registry", str(registry), "--site", "nope", "--dry-run", data_dir=tmp_path)
-    assert done.returncode == 2 and "unknown site(s) ['nope']" in done.stderr
+    assert main(["crawl", "--registry", str(registry), "--site", "nope", "--dry-run"]) == 2
+    assert "unknown site(s) ['nope']" in capsys.readouterr().err
     registry.write_text('[[site]]\nname = "x"\n', "utf-8")
-    done = _charitynews("--registry", str(registry), "--dry-run", data_dir=tmp_path)
-    assert done.returncode == 2 and "missing required key 'title'" in done.stderr
-    done = _charitynews(
-        "--registry", str(registry), data_dir=tmp_path, CHARITYNEWS_USER_AGENT="anonymous-bot"
-    )
-    assert done.returncode == 2 and "no contact URL" in done.stderr
+    assert main(["crawl", "--registry", str(registry), "--dry-run"]) == 2
+    assert "missing required key 'title'" in capsys.readouterr().err
+    monkeypatch.setenv("CHARITYNEWS_USER_AGENT", "anonymous-bot")
+    assert main(["crawl", "--registry", str(registry)]) == 2
+    assert "no contact URL" in capsys.readouterr().err
+    assert main(["crawl", "--registry", str(registry), "--limit", "0"]) == 2
+    assert "--limit must be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "raw").exists()
