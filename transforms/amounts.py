@@ -183,6 +183,9 @@ def find_amount_spans(text: str) -> list[_Span]:
 
 def _is_plausible(text: str, m: re.Match[str]) -> bool:
     num = m.group("num")
+    # Most candidates are bare numbers (years, counts): no currency, no unit, no 万 or 亿.
+    if not (m.group("pre") or m.group("suf") or m.group("unit")) and _WAN_YI.isdisjoint(num):
+        return False
     if not any(ch.isdigit() or ch in NUMERAL_CHARS for ch in num):
         return False
     # A numeral made only of unit characters (万, 亿) is a word, not a number.
@@ -209,6 +212,9 @@ def _is_plausible(text: str, m: re.Match[str]) -> bool:
     s_start, s_end = sentence_bounds(text, m.start())
     window = text[max(s_start, m.start() - _CONTEXT) : min(s_end, m.end() + _CONTEXT)]
     return bool(_MONEY_WORDS.search(window))
+
+
+_WAN_YI = frozenset("万亿萬億")
 
 
 def _scaled(number: str, unit: str | None) -> Decimal:

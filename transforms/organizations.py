@@ -446,6 +446,7 @@ _ABBREVIATIONS = (
     (re.compile(r"红会$"), "红十字会"),
     (re.compile(r"^卫福部"), "卫生福利部"),
 )
+_ANY_ABBREVIATION = re.compile("|".join(pattern.pattern.strip("^$") for pattern, _ in _ABBREVIATIONS))
 _ABBREVIATED = frozenset(pattern.pattern.strip("^$") for pattern, _ in _ABBREVIATIONS)
 # A short form begins with one of these and relies on the article's region.
 SHORT_FORM_MARKERS = "省市州县区"
@@ -501,8 +502,9 @@ def _tagger(region_names: frozenset[str]) -> WindowTagger:
 def canonical_name(name: str) -> str:
     """Full-width brackets and written-out abbreviations (工行 → 中国工商银行)."""
     name = name.translate(_BRACKETS).strip()
-    for pattern, full in _ABBREVIATIONS:
-        name = pattern.sub(full, name)
+    if _ANY_ABBREVIATION.search(name):
+        for pattern, full in _ABBREVIATIONS:
+            name = pattern.sub(full, name)
     return name
 
 
