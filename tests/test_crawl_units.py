@@ -108,3 +108,31 @@ def test_site_politeness_becomes_download_slots() -> None:
 def test_backoff_doubles_up_to_the_cap() -> None:
     middleware = RetryBackoffMiddleware(base=2.0, cap=5.0)
     assert [middleware.delay(n) for n in range(4)] == [0.0, 2.0, 4.0, 5.0]
+
+
+def test_autothrottle_speeds_up_but_keeps_a_sites_own_minimum_delay() -> None:
+    from types import SimpleNamespace
+
+    from scrapy.core.downloader import Slot
+    from scrapy.http import Request, Response
+    from scrapy.utils.test import get_crawler
+
+    from spiders.throttle import SiteAwareAutoThrottle
+
+    crawler = get_crawler(
+        settings_dict={
+            "AUTOTHROTTLE_ENABLED": True,
+            "DOWNLOAD_DELAY": 0,
+            "DOWNLOAD_SLOTS": {"slow.example": {"delay": 3.0}},
+        }
+    )
+    throttle = SiteAwareAutoThrottle(crawler)
+    throttle.mindelay, throttle.maxdelay = 0.0, 60.0
+    slots = {"slow.example": Slot(1, 3.0, 0), "fast.example": Slot(1, 3.0, 0)}
+    crawler.engine = SimpleNamespace(downloader=SimpleNamespace(slots=slots))  # type: ignore[assignment]
+    for host in slots:
+        request = Request(f"http://{host}/a", meta={"download_slot": host, "download_latency": 0.01})
+        for _ in range(10):  # fast answers: AutoThrottle lowers the delay towards latency / 2
+            throttle._response_downloaded(Response(request.url, status=200, request=request), request, None)
+    assert slots["fast.example"].delay < 0.1
+    assert slots["slow.example"].delay == 3.0  # the registry's politeness.download_delay holds
