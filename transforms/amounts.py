@@ -13,7 +13,7 @@ from typing import Literal
 
 from transforms.chinese_numbers import NUMERAL_CHARS, parse_number
 from transforms.sentences import clause_bounds, sentence_bounds
-from transforms.tables import table_amounts
+from transforms.tables import TableCell, table_amounts
 
 Qualifier = Literal["exact", "approximate", "lower_bound"]
 
@@ -115,14 +115,21 @@ _CONVERSION_BETWEEN = re.compile(r"^\s*[(（]\s*(?:约合|折合|合|约|即|相
 # Role keywords, most specific first.  Why a list: several can share a clause and the nearest
 # one before the amount is the one that governs it.
 ROLE_KEYWORDS: tuple[tuple[str, str], ...] = (
+    ("threshold", r"单笔|门槛|起捐|不低于|不少于|不超过|上限|下限|最高可|最低"),
     ("in_kind", r"款物价值|物资价值|物资市值|市值|折合价值|价值"),
     ("pledged", r"认捐|承诺捐赠|承诺捐|意向捐赠|承诺"),
     ("fund_size", r"留本冠名基金|冠名基金|专项基金|基金规模|设立.{0,6}基金|基金"),
-    ("disbursed", r"拨付|下拨|划拨|资助|投入|发放|支出|援助资金|帮扶资金"),
-    ("raised", r"筹集|募集|筹得|募得|筹款|已筹|收到|接收|接受"),
-    ("donated", r"捐赠|捐款|捐出|捐献|捐助|捐资|捐建|捐"),
+    (
+        "disbursed",
+        r"拨付|下拨|划拨|拨款|资助|投入|发放|获发|支出|援助资金|帮扶资金|补助|补贴|救助金|慰问金|助学金|"
+        r"奖学金|每人每[年月天]|每户|每名|每所|预算|用于",
+    ),
+    ("raised", r"筹集|募集|筹得|募得|筹到|募到|筹款|已筹|收到|接收|接受|善款总额|共募"),
+    ("donated", r"捐赠|捐款|捐出|捐献|捐助|捐资|捐建|捐入|出资|获赠|赞助|遗赠|捐"),
 )
 _ROLE_PATTERNS = tuple((role, re.compile(words)) for role, words in ROLE_KEYWORDS)
+# All of them in one pattern, the more specific first where two match at one place (承诺捐赠).
+_ANY_ROLE = re.compile("|".join(f"(?P<{role}>{words})" for role, words in ROLE_KEYWORDS))
 _CONTEXT = 160  # characters of context read on each side of an amount
 _CUMULATIVE = re.compile(r"累计|共计|总计|合计|总额|累积|历年")
 
@@ -278,12 +285,10 @@ def _plain(value: Decimal) -> Decimal:
 
 def _nearest_role_before(segment: str) -> str | None:
     """The role keyword ending closest to the end of ``segment`` (the amount follows it)."""
-    best: tuple[int, str] | None = None
-    for role, pattern in _ROLE_PATTERNS:
-        for match in pattern.finditer(segment):
-            if best is None or match.end() > best[0]:
-                best = (match.end(), role)
-    return best[1] if best else None
+    last = None
+    for last in _ANY_ROLE.finditer(segment):  # noqa: B007 - the last match is the one wanted
+        pass
+    return last.lastgroup if last is not None else None
 
 
 def _role(text: str, start: int, end: int) -> tuple[str | None, bool]:
@@ -312,18 +317,22 @@ def extract_amounts(text: str, default_currency: str = "CNY") -> list[AmountMent
     ``default_currency`` is what a plain 元 means: CNY on the mainland, the local currency for
     Hong Kong (HKD), Macau (MOP) and Taiwan (TWD) sources.
     """
-    found: list[tuple[int, int, Decimal, Decimal | None, str, Qualifier]] = []
+    found: list[tuple[int, int, Decimal, Decimal | None, str, Qualifier, TableCell | None]] = []
     for span in find_amount_spans(text):
         try:
             value, high, currency, qualifier = parse_amount(span.match, default_currency)
         except (ValueError, ArithmeticError):
             continue  # a malformed numeral is not an amount; the caller counts what was found
-        found.append((span.start, span.end, value, high, currency, qualifier))
+        found.append((span.start, span.end, value, high, currency, qualifier, None))
     for cell in table_amounts(text, default_currency):
-        found.append((cell.start, cell.end, _plain(cell.value), None, cell.currency, "exact"))
+        found.append((cell.start, cell.end, _plain(cell.value), None, cell.currency, "exact", cell))
     mentions: list[AmountMention] = []
-    for start, end, value, high, currency, qualifier in sorted(found, key=lambda f: f[0]):
+    for start, end, value, high, currency, qualifier, cell in sorted(found, key=lambda f: f[0]):
         role, cumulative = _role(text, start, end)
+        if cell is not None:
+            # A row says little; the table's caption and header say what its money is.
+            role = _nearest_role_before(text[cell.heading[0] : cell.heading[1]]) or role
+            cumulative = cell.total_row
         conversion_of = None
         if mentions and _CONVERSION_BETWEEN.match(text[mentions[-1].end : start]):
             conversion_of = len(mentions) - 1
