@@ -85,7 +85,7 @@ def week_digest(session: Session, iso_week: str, notable: int = 10) -> WeekDiges
     ).all()
     province_of = _province_names(session)
     cluster_sizes = dict(
-        session.execute(select(m.SyndicationCluster.id, m.SyndicationCluster.size)).tuples().all()
+        tuple(row) for row in session.execute(select(m.SyndicationCluster.id, m.SyndicationCluster.size))
     )
     seen: set[tuple[int | None, str, Decimal]] = set()
     gifts: list[Gift] = []
@@ -167,17 +167,13 @@ def week_digest(session: Session, iso_week: str, notable: int = 10) -> WeekDiges
         .join(m.Article, m.Article.id == m.OrganizationMention.article_id)
         .group_by(m.Organization.id, m.Organization.name, m.Organization.type)
     ).subquery()
-    new_orgs = (
-        session.execute(
-            select(first_seen.c.name, first_seen.c.type)
-            .where(
-                first_seen.c.first >= datetime.combine(start, datetime.min.time()),
-                first_seen.c.first < datetime.combine(end + timedelta(days=1), datetime.min.time()),
-            )
-            .order_by(first_seen.c.name)
+    new_orgs = session.execute(
+        select(first_seen.c.name, first_seen.c.type)
+        .where(
+            first_seen.c.first >= datetime.combine(start, datetime.min.time()),
+            first_seen.c.first < datetime.combine(end + timedelta(days=1), datetime.min.time()),
         )
-        .tuples()
-        .all()
+        .order_by(first_seen.c.name)
     )
     return WeekDigest(
         iso_week=iso_week,
@@ -189,7 +185,7 @@ def week_digest(session: Session, iso_week: str, notable: int = 10) -> WeekDiges
         province_totals=sorted(
             ((p, t, counts[p]) for p, t in totals.items()), key=lambda x: x[1], reverse=True
         ),
-        new_organizations=list(new_orgs),
+        new_organizations=[(name, kind) for name, kind in new_orgs],
     )
 
 
