@@ -21,7 +21,7 @@ import jieba
 from transforms.gazetteer import Gazetteer, Level, Region, load_gazetteer
 from transforms.organizations import SHORT_FORM_MARKERS
 from transforms.organizations import SUFFIX_PATTERN as _SEAT_SUFFIX
-from transforms.sentences import clause_bounds, sentence_bounds
+from transforms.sentences import sentence_bounds
 
 RegionRole = Literal["seat", "beneficiary", "mention"]
 
@@ -59,8 +59,15 @@ def _is_han(ch: str) -> bool:
 
 # Words in the clause before a region that make it the place an aid project serves.
 _BENEFICIARY_CUE = re.compile(
-    r"向|为|给|援助|帮扶|支援|驰援|资助|受助|捐赠给|对口|用于|惠及|覆盖|赴|前往|走进|落地"
+    r"向|为|给|援助|帮扶|支援|驰援|资助|受助|捐赠给|对口|用于|惠及|覆盖|赴|前往|走进|落地|送往|送到|运往|"
+    r"发往|助力|结对|援建|灾区|实施"
 )
+# Right after the place, within its clause: what happens there (东乡县援建, 达州市遭遇暴雨).
+_BENEFICIARY_AFTER = re.compile(
+    r"^[^，,。；;：:]{0,12}?(?:援建|受灾|遭遇|困难|贫困|脱贫|留守|灾区|受助|受益|实施)"
+)
+_CUE_BEFORE = 40
+_CUE_AFTER = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +195,12 @@ def _role(text: str, start: int, end: int, org_spans: Sequence[tuple[int, int]])
     index = bisect_right(org_spans, (start, 1 << 62)) - 1
     if index >= 0 and org_spans[index][0] <= start and end <= org_spans[index][1]:
         return "seat"
-    clause_start, _ = clause_bounds(text, start)
-    if _BENEFICIARY_CUE.search(text[max(clause_start, start - 80) : start]):
+    # Read back to the sentence's start (a list of places after 资助 shares its cue: 资助景宁、
+    # 庆元两县) but not far, and forward a few characters (在东乡县援建, 达州市遭遇暴雨).
+    sentence_start, sentence_end = sentence_bounds(text, start)
+    if _BENEFICIARY_CUE.search(text[max(sentence_start, start - _CUE_BEFORE) : start]):
+        return "beneficiary"
+    if _BENEFICIARY_AFTER.match(text[end : min(sentence_end, end + _CUE_AFTER)]):
         return "beneficiary"
     return "mention"
 
