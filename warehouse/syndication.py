@@ -72,18 +72,37 @@ def similarity(a: bytes, b: bytes) -> float:
     return float(np.mean(_array(a) == _array(b)))
 
 
+_BAND_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5], np.uint64
+)
+
+
 def candidate_pairs(signatures: Sequence[tuple[int, bytes]]) -> set[tuple[int, int]]:
-    """Pairs (smaller id, larger id) that agree on at least one whole band."""
+    """Pairs (smaller id, larger id) that agree on at least one whole band.
+
+    Each band's rows are folded into one 64-bit key and sorted, so runs of equal keys are the
+    buckets (numpy, no per-article Python work).  A fold collision only adds a candidate, which
+    ``similarity`` then judges like any other.
+    """
+    kept = [(article_id, signature) for article_id, signature in signatures if any(signature)]
+    if len(kept) < 2:
+        return set()
+    ids = np.array([article_id for article_id, _ in kept], dtype=np.int64)
+    matrix = np.frombuffer(b"".join(signature for _, signature in kept), dtype="<u4").reshape(
+        -1, PERMUTATIONS
+    )
     pairs: set[tuple[int, int]] = set()
-    for band in range(BANDS):
-        buckets: dict[bytes, list[int]] = {}
-        lo, hi = band * ROWS * 4, (band + 1) * ROWS * 4
-        for article_id, signature in signatures:
-            if any(signature):
-                buckets.setdefault(signature[lo:hi], []).append(article_id)
-        for ids in buckets.values():
-            ids.sort()
-            pairs.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
+    with np.errstate(over="ignore"):
+        for band in range(BANDS):
+            block = matrix[:, band * ROWS : (band + 1) * ROWS].astype(np.uint64)
+            keys = _mix((block * _BAND_MIX[:ROWS]).sum(axis=1, dtype=np.uint64) ^ np.uint64(band))
+            order = np.argsort(keys, kind="stable")
+            sorted_keys = keys[order]
+            starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+            ends = np.r_[starts[1:], len(sorted_keys)]
+            for lo, hi in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
+                bucket = sorted(ids[order[lo:hi]].tolist())
+                pairs.update((a, b) for i, a in enumerate(bucket) for b in bucket[i + 1 :])
     return pairs
 
 
