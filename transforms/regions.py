@@ -190,10 +190,15 @@ def _resolve(
     return best[3]
 
 
+def _inside_span(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) lies inside one of ``spans`` (sorted by start, not overlapping)."""
+    index = bisect_right(spans, (start, 1 << 62)) - 1
+    return index >= 0 and spans[index][0] <= start and end <= spans[index][1]
+
+
 def _role(text: str, start: int, end: int, org_spans: Sequence[tuple[int, int]]) -> RegionRole:
     """``org_spans`` sorted by start and not overlapping (as organizations are found)."""
-    index = bisect_right(org_spans, (start, 1 << 62)) - 1
-    if index >= 0 and org_spans[index][0] <= start and end <= org_spans[index][1]:
+    if _inside_span(org_spans, start, end):
         return "seat"
     # Read back to the sentence's start (a list of places after 资助 shares its cue: 资助景宁、
     # 庆元两县) but not far, and forward a few characters (在东乡县援建, 达州市遭遇暴雨).
@@ -270,12 +275,12 @@ def extract_regions(
 def with_roles(
     text: str, mentions: Sequence[RegionMention], org_spans: Sequence[tuple[int, int]]
 ) -> list[RegionMention]:
-    """The same mentions with roles recomputed once organization spans are known (seats)."""
-    roled = []
-    for m in mentions:
-        role = _role(text, m.start, m.end, org_spans)
-        roled.append(m if role == m.role else replace(m, role=role))
-    return roled
+    """The same mentions, those inside an organization's name now seats (the other roles come
+    from the words around the mention, which have not changed)."""
+    return [
+        replace(m, role="seat") if m.role != "seat" and _inside_span(org_spans, m.start, m.end) else m
+        for m in mentions
+    ]
 
 
 def region_context(mentions: Sequence[RegionMention], gazetteer: Gazetteer | None = None) -> dict[str, str]:
