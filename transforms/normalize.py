@@ -113,10 +113,13 @@ def _one_script_characters() -> tuple[re.Pattern[str], re.Pattern[str]]:
 @lru_cache(maxsize=8)
 def _script_counts(text: str) -> tuple[int, int]:
     """Han characters that t2s would change (traditional-only) and that s2t would change
-    (simplified-only).  Cached for the last few texts: locale guessing and normalization both
-    ask about the same one."""
+    (simplified-only); (0, 0) when none is traditional-only.  Cached for the last few texts:
+    locale guessing and normalization both ask about the same one."""
     traditional, simplified = _one_script_characters()
-    return len(traditional.findall(text)), len(simplified.findall(text))
+    traditional_only = len(traditional.findall(text))
+    if traditional_only == 0:
+        return 0, 0  # simplified-only characters then decide nothing: not counted
+    return traditional_only, len(simplified.findall(text))
 
 
 def detect_script(text: str) -> ScriptVariant:
@@ -155,12 +158,17 @@ _WIDTH = str.maketrans(
         "\u3000": " ",
     }
 )
+_WIDE_CHARACTER = re.compile(
+    "[" + "".join(sorted(ch for ch in map(chr, _WIDTH) if ch != "\u3000")) + "\u3000]"
+)
 # A thousands separator typed full width or as a Chinese comma: ５０，０００, 50，000.
 _WIDE_SEPARATOR = re.compile(r"(?<=[0-9０-９])[，,](?=[0-9０-９]{3}(?![0-9０-９]))")
 
 
 def _fold_width(mapped: MappedText) -> MappedText:
     """Full-width digits, Latin letters and money signs to half width (same length)."""
+    if _WIDE_CHARACTER.search(mapped.text) is None and _WIDE_SEPARATOR.search(mapped.text) is None:
+        return mapped  # the usual case; translating every character costs more than looking
     text = _WIDE_SEPARATOR.sub(",", mapped.text).translate(_WIDTH)
     return MappedText(text, mapped.origin, mapped.original_length)
 
