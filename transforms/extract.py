@@ -6,6 +6,7 @@ on the simplified, repaired text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -32,6 +33,12 @@ class ArticleExtraction:
     organizations: tuple[OrganizationMention, ...]
     regions: tuple[RegionMention, ...]
     extractor_version: str = EXTRACTOR_VERSION
+
+
+def _all_to_original(mentions: Sequence[_M], normalized: NormalizedText) -> tuple[_M, ...]:
+    if normalized.simplified is normalized.original:
+        return tuple(mentions)  # nothing was edited: offsets and surfaces are the original's
+    return tuple(_to_original(m, normalized) for m in mentions)
 
 
 def _to_original(mention: _M, normalized: NormalizedText) -> _M:
@@ -177,7 +184,7 @@ def extract_article(
         variant=normalized.variant,
         locale=locale,
         simplified=simplified,
-        amounts=tuple(_to_original(a, normalized) for a in amounts),
-        organizations=tuple(_to_original(o, normalized) for o in organizations),
-        regions=tuple(_to_original(r, normalized) for r in regions),
+        amounts=_all_to_original(amounts, normalized),
+        organizations=_all_to_original(organizations, normalized),
+        regions=_all_to_original(regions, normalized),
     )
