@@ -16,7 +16,8 @@ PROVINCE_OF = {"433100": "430000", "520100": "520000", "620000": "620000", "4403
 
 
 def _rows() -> list[dict]:
-    """Eight reports over two months, one syndicated twice, one running total, one without a role."""
+    """Eight reports over two months, one syndicated twice, one running total, one without a
+    role, one threshold (a limit such as 单笔5万元以上, not a gift)."""
     rows = [
         article_row(
             i, amounts=(100 * (i + 1), 3 + i), published=f"2026-{10 + i % 2:02d}-{5 + i:02d}T08:00:00"
@@ -25,6 +26,7 @@ def _rows() -> list[dict]:
     ]
     rows[5]["amounts"][1]["cumulative"] = True  # a running total: counted by role, not as a gift
     rows[6]["amounts"][0]["role"] = None  # unclear role: not a gift
+    rows[4]["amounts"][1]["role"] = "threshold"  # a limit: counted by role, not as a gift
     for n, day in ((1, "20"), (2, "21")):  # two later copies of report 3, elsewhere
         copy = article_row(3, amounts=(400, 6), published=f"2026-11-{day}T08:00:00")
         copy["url"] = f"http://mirror{n}.example/news/3"
@@ -64,7 +66,7 @@ def test_totals_count_each_gift_once(db_url: str) -> None:
         for amount, org, region in zip(row["amounts"], row["organizations"], row["regions"], strict=True):
             value = Decimal(amount["value"])
             by_role[(amount["role"], amount["cumulative"])].append(value)
-            if amount["role"] and not amount["cumulative"]:
+            if amount["role"] and amount["role"] != "threshold" and not amount["cumulative"]:
                 by_province[(PROVINCE_OF[region["code"]], month)].append(value)
                 by_org[org["name"]].append(value)
     province = _query(engine, "SELECT province_code, month, gifts, total_cny FROM totals_by_province_month")
@@ -101,7 +103,8 @@ def test_top_gifts_and_new_organizations_in_a_window(db_url: str) -> None:
         (4_000_000, "http://demo.example/news/3"),
     ]
     october = _query(engine, "SELECT COUNT(*) FROM gift WHERE published_month = '2026-10'")
-    assert october == [(7,)]  # reports 0, 2, 4, 6 × two amounts, less 6's amount with no role
+    # reports 0, 2, 4, 6 × two amounts, less 6's amount with no role and 4's threshold
+    assert october == [(6,)]
     first_seen = _query(
         engine,
         "SELECT organization FROM organization_first_seen "

@@ -46,7 +46,9 @@ JsonType = JSON().with_variant(JSONB(), "postgresql")
 # The amounts the researcher views add up: one copy per syndication cluster, single gifts only
 # (a running total restates earlier gifts).  Partial indexes repeat this predicate verbatim so
 # both planners can match it.
-COUNTED_GIFT = "counted AND role IS NOT NULL AND NOT cumulative"
+# A gift: counted once across copies, its role known and not a threshold (单笔5万元以上 is a
+# limit, not money that moved), and not a running total.
+COUNTED_GIFT = "counted AND role IS NOT NULL AND role <> 'threshold' AND NOT cumulative"
 
 
 class Base(DeclarativeBase):
@@ -219,7 +221,8 @@ class AmountMention(_Provenance, Base):
     high: Mapped[Decimal | None] = mapped_column(Money, doc="Upper end of a range; null otherwise.")
     role: Mapped[str | None] = mapped_column(
         String(32),
-        doc="What the money did: donated, raised, pledged, disbursed, fund_size, in_kind; null if unclear.",
+        doc="What the money did: donated, raised, pledged, disbursed, fund_size, in_kind, or threshold "
+        "(a limit, not a gift); null if unclear.",
     )
     cumulative: Mapped[bool] = mapped_column(
         Boolean, default=False, doc="A running total (累计/共计), which restates earlier gifts."

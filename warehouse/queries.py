@@ -32,8 +32,8 @@ class Gift:
 
     @property
     def is_gift(self) -> bool:
-        """A single act of giving: a donation role, and not a running total."""
-        return self.role is not None and not self.cumulative
+        """A single act of giving: a role, not a threshold (a limit), and not a running total."""
+        return self.role is not None and self.role != "threshold" and not self.cumulative
 
 
 @dataclass(frozen=True)

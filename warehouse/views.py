@@ -34,7 +34,7 @@ _AMOUNT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("value_cny", "Amount in CNY (fixed reference rates)."),
     ("qualifier", "exact, approximate or lower_bound."),
     ("high", "Upper end of a range, else null."),
-    ("role", "donated, raised, pledged, disbursed, fund_size, in_kind, or null."),
+    ("role", "donated, raised, pledged, disbursed, fund_size, in_kind, threshold (a limit), or null."),
     ("cumulative", "A running total (restates earlier gifts)."),
     ("organization_id", "Linked organization (first named before it in its sentence), else null."),
     ("organization", "That organization's canonical name."),
@@ -58,8 +58,8 @@ VIEWS: tuple[View, ...] = (
     ),
     View(
         "gift",
-        "Counted single gifts (a role, and not a running total): counted_amount minus cumulative "
-        "totals and amounts whose role is unclear. Top gifts of a window: "
+        "Counted single gifts (a role, not a threshold, not a running total): counted_amount minus "
+        "cumulative totals, thresholds and amounts whose role is unclear. Top gifts of a window: "
         "`SELECT * FROM gift WHERE published_at >= … AND published_at < … ORDER BY value_cny DESC LIMIT 10`.",
         _AMOUNT_COLUMNS,
         "ix_amount_mention_gift_published (partial: counted single gifts, by published_at)",

@@ -27,6 +27,7 @@ ROLE_NAMES = {
     "disbursed": "拨付/资助",
     "fund_size": "基金规模",
     "in_kind": "款物价值",
+    "threshold": "门槛",
     None: "金额",
 }
 QUALIFIER_MARKS = {"exact": "", "approximate": "约", "lower_bound": "逾"}
