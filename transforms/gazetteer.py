@@ -8,8 +8,6 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Literal
 
-import ahocorasick
-
 Level = Literal["province", "city", "county"]
 
 # Short forms that are everyday words far more often than places (安康 "well-being",
@@ -95,11 +93,48 @@ _OUTSIDE_NAMES = """
 PLACES_OUTSIDE_GAZETTEER = frozenset(_OUTSIDE_NAMES.split())
 
 
+Hit = tuple[int, int, str, tuple[str, ...]]  # start, end, surface, candidate codes
+
+
+@dataclass(frozen=True)
+class NameScanner:
+    """Leftmost-longest, non-overlapping matches of a fixed set of names, in one left-to-right
+    pass: each position is looked up by its first two characters, which give the lengths of the
+    names starting so, longest first.  (A hashed trie of depth two: on Chinese text it runs
+    faster than pyahocorasick, whose root node has thousands of children to search.)"""
+
+    codes: dict[str, tuple[str, ...]]  # name → codes; () for a place outside the gazetteer
+    lengths: dict[str, tuple[int, ...]]  # first two characters → name lengths, longest first
+
+    @classmethod
+    def of(cls, codes: dict[str, tuple[str, ...]]) -> NameScanner:
+        lengths: dict[str, set[int]] = {}
+        for name in codes:
+            lengths.setdefault(name[:2], set()).add(len(name))
+        return cls(codes, {head: tuple(sorted(ls, reverse=True)) for head, ls in lengths.items()})
+
+    def scan(self, text: str) -> list[Hit]:
+        hits: list[Hit] = []
+        codes, lengths = self.codes, self.lengths
+        position, last = 0, len(text) - 1
+        while position < last:
+            for length in lengths.get(text[position : position + 2], ()):
+                name = text[position : position + length]  # shorter at the text's end
+                found = codes.get(name)
+                if found is not None:
+                    hits.append((position, position + len(name), name, found))
+                    position += len(name)
+                    break
+            else:
+                position += 1
+        return hits
+
+
 @dataclass(frozen=True)
 class Gazetteer:
     regions: dict[str, Region]
     by_surface: dict[str, tuple[str, ...]]  # surface → candidate codes
-    automaton: ahocorasick.Automaton
+    scanner: NameScanner  # the gazetteer's surfaces and the places outside it
 
     def province_of(self, code: str) -> Region:
         region = self.regions[code]
@@ -107,13 +142,21 @@ class Gazetteer:
             region = self.regions[region.parent]
         return region
 
-    def ancestors(self, code: str) -> list[str]:
-        chain = []
-        parent = self.regions[code].parent
-        while parent:
-            chain.append(parent)
-            parent = self.regions[parent].parent
-        return chain
+    def ancestors(self, code: str) -> tuple[str, ...]:
+        """Parent, grandparent…: computed once per gazetteer."""
+        return self._ancestors[code]
+
+    @cached_property
+    def _ancestors(self) -> dict[str, tuple[str, ...]]:
+        chains = {}
+        for code, region in self.regions.items():
+            chain = []
+            parent = region.parent
+            while parent:
+                chain.append(parent)
+                parent = self.regions[parent].parent
+            chains[code] = tuple(chain)
+        return chains
 
     @cached_property
     def _name_set(self) -> frozenset[str]:
@@ -150,10 +193,7 @@ def load_gazetteer() -> Gazetteer:
         for surface in surfaces:
             if len(surface) >= 2:
                 by_surface.setdefault(surface, []).append(region.code)
-    automaton = ahocorasick.Automaton()
-    for surface, codes in by_surface.items():
-        automaton.add_word(surface, (surface, tuple(codes)))
-    for surface in PLACES_OUTSIDE_GAZETTEER - by_surface.keys():
-        automaton.add_word(surface, (surface, ()))  # found, so it hides shorter names, but no code
-    automaton.make_automaton()
-    return Gazetteer(regions, {k: tuple(v) for k, v in by_surface.items()}, automaton)
+    surfaces = {surface: tuple(codes) for surface, codes in by_surface.items()}
+    # Places outside the gazetteer are found too, so they hide shorter names, but have no code.
+    scanned = {**dict.fromkeys(PLACES_OUTSIDE_GAZETTEER - surfaces.keys(), ()), **surfaces}
+    return Gazetteer(regions, surfaces, NameScanner.of(scanned))

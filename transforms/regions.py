@@ -1,4 +1,4 @@
-"""Regions: one Aho–Corasick pass over the gazetteer, then ambiguity resolved from context.
+"""Regions: one pass over the text for gazetteer names, then ambiguity resolved from context.
 
 A surface such as 鼓楼区 names districts in several cities; the code chosen is the one whose
 parent or province also appears in the article.  A county's short form (长沙 for 长沙县) counts
@@ -85,10 +85,7 @@ class RegionMention:
 
 def _candidates(text: str, gazetteer: Gazetteer) -> list[tuple[int, int, str, tuple[str, ...]]]:
     """Leftmost-longest, non-overlapping surface matches."""
-    return [
-        (end_index - len(surface) + 1, end_index + 1, surface, codes)
-        for end_index, (surface, codes) in gazetteer.automaton.iter_long(text)
-    ]
+    return gazetteer.scanner.scan(text)
 
 
 @cache

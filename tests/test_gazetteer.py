@@ -1,0 +1,41 @@
+"""The gazetteer's name scan: leftmost-longest, non-overlapping, names at the text's very end."""
+
+from __future__ import annotations
+
+import random
+
+from transforms.gazetteer import load_gazetteer
+
+
+def _leftmost_longest(text: str, names: dict[str, tuple[str, ...]]) -> list[tuple[int, int, str]]:
+    """The plain definition, every position and every length tried."""
+    hits = []
+    position = 0
+    while position < len(text):
+        for end in range(len(text), position + 1, -1):
+            if text[position:end] in names:
+                hits.append((position, end, text[position:end]))
+                position = end
+                break
+        else:
+            position += 1
+    return hits
+
+
+def test_scan_matches_the_definition_on_random_name_soup() -> None:
+    gazetteer = load_gazetteer()
+    names = gazetteer.scanner.codes
+    pool = sorted(names)
+    rng = random.Random(7)
+    for _ in range(3000):
+        # Pieces of names glued together: prefixes, suffixes and overlaps of real names.
+        text = "".join(rng.choice(pool)[rng.randint(0, 1) :] for _ in range(rng.randint(1, 6)))
+        got = [(start, end, surface) for start, end, surface, _ in gazetteer.scanner.scan(text)]
+        assert got == _leftmost_longest(text, names), text
+
+
+def test_scan_finds_a_name_that_ends_the_text_and_places_outside_the_gazetteer() -> None:
+    scanner = load_gazetteer().scanner
+    assert [h[2] for h in scanner.scan("捐给洞口")] == ["洞口"]
+    hits = scanner.scan("新北市政府")
+    assert [(h[2], h[3]) for h in hits] == [("新北市", ())]  # not Changzhou's 新北区
