@@ -49,3 +49,28 @@ def test_cached_and_fresh_tags_agree() -> None:
     tagger.forget()
     assert tagger.tag(window) == first
     assert ("凉山州", "ns") in first
+
+
+def test_short_first_windows_find_the_same_name_start_as_whole_windows() -> None:
+    """Organization names are delimited on a short tagged window first; jieba's route is scored
+    from the right, so a boundary found away from the window's edge must be the whole window's."""
+    import random
+
+    from transforms import organizations
+    from transforms.gazetteer import load_gazetteer
+    from transforms.sentences import clause_bounds
+
+    tagger = organizations._tagger(load_gazetteer().names())
+    rng = random.Random(11)
+    words = sorted(w for w, f in tagger.frequency.items() if f > 50 and 1 <= len(w) <= 4)
+    suffixes = sorted(organizations.SUFFIX_TYPES)
+    checked = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(words) for _ in range(rng.randint(2, 12))) + rng.choice(suffixes)
+        for match in organizations._SUFFIX_CHAIN.finditer(text):
+            clause_start, _ = clause_bounds(text, match.start())
+            window_start = max(clause_start, match.start() - organizations._MAX_NAME)
+            whole = organizations._walk_left(text, window_start, match.start(), tagger, frozenset())[0]
+            assert organizations._left_boundary(text, match.start(), tagger) == whole, text
+            checked += 1
+    assert checked >= 3000

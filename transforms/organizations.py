@@ -553,8 +553,8 @@ def _left_boundary(
 
 
 # Short window and the distance from its edge beyond which jieba's route has settled.
-_SHORT_WINDOW = 14
-_SETTLED = 5
+_SHORT_WINDOW = 8
+_SETTLED = 4
 
 
 def _walk_left(
