@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -13,8 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from spiders.registry import Site
-from transforms.article import Selectors
+from tests.warehouse_rows import SITE
 from warehouse import models as m
 from warehouse.db import alembic_config, make_engine, upgrade
 from warehouse.load import load_extracted
@@ -40,17 +37,6 @@ def test_upgrade_then_no_drift_then_downgrade(db_url: str) -> None:
     with engine.connect() as connection:
         assert "article" not in set(engine.dialect.get_table_names(connection))
     engine.dispose()
-
-
-SITE = Site(
-    name="demo",
-    title="示例站",
-    homepage="http://demo.example/",
-    start_urls=("http://demo.example/",),
-    list_url_pattern=re.compile("x"),
-    article_url_pattern=re.compile("y"),
-    selectors=Selectors(),
-)
 
 
 def _row(url: str, amount: str = "620000", version: str = "0.1.0") -> dict:

@@ -431,9 +431,6 @@ _GENERIC_WORDS = (
     "受益|受助|帮扶|结对|援建|新建|捐建|中心|师范|地方|分拣|长者|食物|唔少"
 )
 _GENERIC_BEFORE_SUFFIX = re.compile(rf"^(?:{_GENERIC_WORDS})+$")
-# A team named only by its task (乡村振兴工作队, 驻村工作队) is a description; with its posting
-# or its parent body written (珠海市驻福贡县帮扶工作队) it is a name.
-_TASK_ONLY = re.compile(r"^(?:驻村|帮扶|扶贫|乡村振兴|振兴|乡村|支援|协作|志愿者|志愿|结对|对口|定点|援建)+$")
 # Common abbreviations, written out in the canonical name.
 _ABBREVIATIONS = (
     (re.compile(r"^工行"), "中国工商银行"),
@@ -459,6 +456,11 @@ _BUSINESS_WORDS = frozenset(
      "营销", "工程", "研究", "生产", "销售", "加工", "种植", "养殖", "印刷", "租赁", "装饰", "运输", "培训",
      "供应", "批发", "零售", "开采", "检测", "维修", "配送"}
 )  # fmt: skip
+# A team named only by its task (乡村振兴工作队, 驻村工作队) is a description; with its posting
+# or its parent body written (珠海市驻福贡县帮扶工作队) it is a name.
+_TASK_ONLY = re.compile(
+    f"^(?:{'|'.join(sorted(_TASK_WORDS | {'乡村振兴', '乡村', '志愿者', '志愿'}, key=len, reverse=True))})+$"
+)
 # A company named only by its line of business (开发有限公司) is no name.
 _BUSINESS_ONLY = re.compile(f"^(?:{'|'.join(sorted(_BUSINESS_WORDS))})+$")
 _NAME_INTERNAL_WORDS = {
