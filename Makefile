@@ -4,7 +4,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint env dev clean eval bench
+.PHONY: demo test lint env dev clean eval bench chromium
 
 # Create .venv with uv (installed from PyPI into the venv itself) and the locked dependencies.
 $(STAMP): pyproject.toml uv.lock
@@ -15,10 +15,23 @@ $(STAMP): pyproject.toml uv.lock
 
 env: $(STAMP)
 
+# Headless Chromium for the tests that look at the Dagster UI and the digest at phone width
+# (driven by Playwright's Python client, told to use this browser), with CJK fonts so Chinese
+# renders in screenshots. Debian's packages.
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) apt-get install -y --no-install-recommends
+$(CHROMIUM) $(CJK_FONT):
+	$(APT_INSTALL) chromium fonts-noto-cjk \
+	  || ($(SUDO) apt-get update && $(APT_INSTALL) chromium fonts-noto-cjk)
+
+chromium: $(CHROMIUM) $(CJK_FONT)
+
 demo: $(STAMP)
 	$(VENV)/bin/charitynews demo
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest -q
 
