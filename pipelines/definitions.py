@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets import crawl, digest, transform, warehouse
+from pipelines.mail import MailResource
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
 from pipelines.settings import load_settings
 
@@ -18,6 +19,7 @@ def build_resources() -> dict[str, object]:
         "site_registry": SiteRegistryResource(registry=settings.sites),
         "warehouse": WarehouseResource(db_url=settings.db_url),
         "pipes_subprocess_client": dg.PipesSubprocessClient(),
+        "mail": MailResource.from_env(),
     }
 
 
