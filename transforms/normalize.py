@@ -20,11 +20,10 @@ from transforms.furniture import blank_furniture
 
 ScriptVariant = Literal["simplified", "traditional", "mixed", "none"]
 
+_PINYIN_LETTERS = "a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 # A parenthesised pinyin syllable (with tone marks) injected after a Han character by some
 # mirror sites: 善款(kuǎn), 超過(guò), 25萬(wàn)元.  Removed before anything else.
-_INJECTED_PINYIN = re.compile(
-    r"(?<=[\u4e00-\u9fff])[(（]\s*[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}\s*[)）]"
-)
+_INJECTED_PINYIN = re.compile(rf"(?<=[\u4e00-\u9fff])[(（]\s*[{_PINYIN_LETTERS}]{{1,7}}\s*[)）]")
 # Variant characters that OpenCC leaves alone but that make a name differ: 褔 for 福.
 _VARIANTS = re.compile("[褔衞峯羣眞]")
 _VARIANT_TEXT = {"褔": "福", "衞": "卫", "峯": "峰", "羣": "群", "眞": "真"}
@@ -38,6 +37,14 @@ _LEFTOVER_MARKUP = re.compile(r"\]\]>|<!\[CDATA\[|</?(?:p|br|span|div|strong|b|f
 _MOJIBAKE_QUOTE = re.compile(r"[?？]{2,}[!！;；?？]*|[!！;；][?？]{2,}[!！;；?？]*")
 # Doubled or clashing punctuation from careless editing: ,, ,。 ,、
 _DOUBLED_COMMA = re.compile(r"[,，]+(?=[,，。、；])|(?<=[，,])[,，]+")
+
+
+# What any of the repairs above needs in the text (each alternative is necessary for one of
+# them), in one scan: a text without it is left as it is without running each repair.
+_REPAIR_HINT = re.compile(
+    r"(?=[(（&<\]褔衞峯羣眞?？!！;；,，])"
+    rf"(?:[(（]\s*[{_PINYIN_LETTERS}]|&[a-zA-Z#]|<|\]\]>|[褔衞峯羣眞]|[?？!！;；][?？]|[,，][,，。、；])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,12 +170,14 @@ _WIDE_CHARACTER = re.compile(
 )
 # A thousands separator typed full width or as a Chinese comma: ５０，０００, 50，000.
 _WIDE_SEPARATOR = re.compile(r"(?<=[0-9０-９])[，,](?=[0-9０-９]{3}(?![0-9０-９]))")
+_CHINESE_COMMA_SEPARATOR = re.compile(r"(?<=[0-9０-９])，(?=[0-9０-９]{3}(?![0-9０-９]))")
 
 
 def _fold_width(mapped: MappedText) -> MappedText:
     """Full-width digits, Latin letters and money signs to half width (same length)."""
-    if _WIDE_CHARACTER.search(mapped.text) is None and _WIDE_SEPARATOR.search(mapped.text) is None:
-        return mapped  # the usual case; translating every character costs more than looking
+    if _WIDE_CHARACTER.search(mapped.text) is None and _CHINESE_COMMA_SEPARATOR.search(mapped.text) is None:
+        # The usual case (half-width 50,000 needs nothing): translating costs more than looking.
+        return mapped
     text = _WIDE_SEPARATOR.sub(",", mapped.text).translate(_WIDTH)
     return MappedText(text, mapped.origin, mapped.original_length)
 
@@ -231,12 +240,13 @@ def normalize(text: str, locale: str | None = None, plain_text: bool = False) ->
     mapped = MappedText.identity(text)
     if plain_text:
         mapped = MappedText(blank_furniture(text), mapped.origin, len(text))
-    mapped = mapped.replace(_INJECTED_PINYIN, "")
-    mapped = mapped.replace(_ENTITY, _ENTITY_TEXT)
-    mapped = mapped.replace(_LEFTOVER_MARKUP, "")
-    mapped = mapped.replace(_VARIANTS, _VARIANT_TEXT)
-    mapped = mapped.replace(_MOJIBAKE_QUOTE, '"')
-    mapped = mapped.replace(_DOUBLED_COMMA, "")
+    if _REPAIR_HINT.search(mapped.text) is not None:  # most texts need none of these repairs
+        mapped = mapped.replace(_INJECTED_PINYIN, "")
+        mapped = mapped.replace(_ENTITY, _ENTITY_TEXT)
+        mapped = mapped.replace(_LEFTOVER_MARKUP, "")
+        mapped = mapped.replace(_VARIANTS, _VARIANT_TEXT)
+        mapped = mapped.replace(_MOJIBAKE_QUOTE, '"')
+        mapped = mapped.replace(_DOUBLED_COMMA, "")
     mapped = _fold_width(mapped)
     variant = detect_script(text)
     # Simplified text with traditional leaks (萬, 億, 約 in a pasted quote) is converted too:
