@@ -172,6 +172,12 @@ def find_amount_spans(text: str) -> list[_Span]:
     spans: list[_Span] = []
     pos = 0
     while True:
+        # Money needs a currency or 万/亿 (see _is_plausible): text before the next such anchor
+        # holds no amount, so the scan resumes where an amount holding the anchor could start.
+        anchor = _MONEY_ANCHOR.search(text, pos)
+        if anchor is None:
+            break
+        pos = _run_start(text, anchor.start(), pos)
         m = AMOUNT_PATTERN.search(text, pos)
         if m is None:
             break
@@ -186,6 +192,31 @@ def find_amount_spans(text: str) -> list[_Span]:
         spans.append(_Span(m.start(), m.end(), m))
         pos = m.end()
     return spans
+
+
+# A character of every currency marker and of 万/亿: a plausible amount holds one of them.
+_MONEY_ANCHOR = re.compile("[币元镑$¥￥万亿萬億美RHUM]")
+# Every character a match of AMOUNT_PATTERN can hold, besides digits and white space.
+_AMOUNT_CHARACTERS = frozenset(
+    re.sub(r"[|\\]", "", _APPROX_BEFORE + _PREFIX_CURRENCY + _SUFFIX_CURRENCY + _BIG_UNIT)
+    + NUMERAL_CHARS
+    + "至到-－—~～,.余多千百角分以上左右有"
+)
+_LONGEST_RUN = 64
+
+
+def _run_start(text: str, anchor: int, floor: int) -> int:
+    """Where the run of amount characters around ``anchor`` begins (not before ``floor``): no
+    match can hold the character before it, so the scan loses nothing by starting there.  A run
+    longer than _LONGEST_RUN is not walked: the scan then starts at ``floor`` as it would."""
+    position = anchor
+    limit = max(floor, anchor - _LONGEST_RUN)
+    while position > limit:
+        ch = text[position - 1]
+        if not (ch in _AMOUNT_CHARACTERS or ch.isdecimal() or ch.isspace()):
+            return position
+        position -= 1
+    return floor
 
 
 def _is_plausible(text: str, m: re.Match[str]) -> bool:
