@@ -568,6 +568,7 @@ def _walk_left(
     """
     tokens = tagger.tag(text[window_start:suffix_start])
     frequency = tagger.frequency
+    decided = tagger.token_decisions
     start = suffix_start
     depth = 0
     for word, flag in reversed(tokens):
@@ -581,9 +582,13 @@ def _walk_left(
             pass  # 建行 (a verb to jieba) is the bank: 建行和平支行
         elif word in inside:
             pass  # 甘肃省民政厅驻红崖村帮扶工作队, 月城农业开发有限公司: part of the name
-        elif depth == 0 and _is_boundary(word, flag, frequency.get(word, 0)):
+        elif depth == 0:
             # A bracketed seat like （上海） is kept; anything verbal or functional ends the name.
-            return start, start - len(word)
+            ends = decided.get((word, flag))
+            if ends is None:
+                ends = decided[word, flag] = _is_boundary(word, flag, frequency.get(word, 0))
+            if ends:
+                return start, start - len(word)
         start -= len(word)
     return start, window_start
 

@@ -41,8 +41,15 @@ class WindowTagger:
         self.frequency: dict[str, int] = base.FREQ
         self._flags: dict[str, str] = tagger.word_tag_tab
         self._log_total = log(base.total)
-        self._log_probability: dict[str, float] = {}
+        # Each word's log-probability, and None for the prefixes jieba keeps of its words: one
+        # lookup per fragment in the route's inner loop.
+        self._log_probability: dict[str, float | None] = {
+            word: log(count) - self._log_total if count else None for word, count in base.FREQ.items()
+        }
         self._tagged: dict[str, Tagged] = {}
+        # Callers' decisions about a token that depend on the token alone, kept beside the
+        # windows and forgotten with them.
+        self.token_decisions: dict[tuple[str, str], bool] = {}
         self._lock = threading.Lock()
         _MADE.append(self)
 
@@ -53,6 +60,7 @@ class WindowTagger:
             if tokens is None:
                 if len(self._tagged) >= _CACHE_SIZE:
                     self._tagged.clear()
+                    self.token_decisions.clear()
                 tokens = self._tag(window)
                 self._tagged[window] = tokens
             return tokens
@@ -60,6 +68,7 @@ class WindowTagger:
     def forget(self) -> None:
         with self._lock:
             self._tagged.clear()
+            self.token_decisions.clear()
 
     def _tag(self, window: str) -> Tagged:
         tokens: list[tuple[str, str]] = []
@@ -86,26 +95,25 @@ class WindowTagger:
         n = len(block)
         score = [0.0] * (n + 1)
         cut = [0] * (n + 1)
-        frequency = self.frequency
+        log_probability = self._log_probability.get
+        unknown = -self._log_total  # an unknown character counts as a word seen once
         for start in range(n - 1, -1, -1):
-            best_end, best = start + 1, 0.0
-            found = False
+            best_end, best = start + 1, None
             end = start + 1
             fragment = block[start]
-            # The dictionary holds every prefix of its words (with frequency 0), so extending a
-            # fragment stops as soon as no word can continue it.
-            while (count := frequency.get(fragment)) is not None:
-                if count:
-                    value = self._log_p(fragment, count) + score[end]
-                    if not found or value >= best:
-                        best_end, best, found = end, value, True
+            # The dictionary holds every prefix of its words (with no probability), so extending
+            # a fragment stops as soon as no word can continue it.
+            while (value := log_probability(fragment, _ABSENT)) is not _ABSENT:
+                if value is not None:
+                    total = value + score[end]
+                    if best is None or total >= best:
+                        best_end, best = end, total
                 if end == n:
                     break
                 end += 1
                 fragment = block[start:end]
-            if not found:
-                best = -self._log_total + score[start + 1]  # an unknown character counts once
-            score[start], cut[start] = best, best_end
+            score[start] = unknown + score[start + 1] if best is None else best
+            cut[start] = best_end
         words = []
         position = 0
         while position < n:
@@ -113,13 +121,8 @@ class WindowTagger:
             position = cut[position]
         return words
 
-    def _log_p(self, word: str, count: int) -> float:
-        value = self._log_probability.get(word)
-        if value is None:
-            value = self._log_probability[word] = log(count) - self._log_total
-        return value
 
-
+_ABSENT: float = float("nan")  # a marker compared by identity: neither a word nor a prefix
 _MADE: list[WindowTagger] = []
 
 
