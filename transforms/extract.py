@@ -87,8 +87,12 @@ def _leading_places(name: str, gazetteer: Gazetteer, known: set[str]) -> tuple[l
     """
     codes: list[str] = []
     position = 0
+    name_lengths = gazetteer.scanner.lengths  # every surface's length, by its first two characters
     while position < len(name):
-        for length in range(min(len(name) - position, 12), 1, -1):
+        longest = min(len(name) - position, 12)
+        for length in name_lengths.get(name[position : position + 2], ()):
+            if length > longest:
+                continue
             surface = name[position : position + length]
             candidates = gazetteer.by_surface.get(surface)
             if not candidates:

@@ -14,11 +14,21 @@ _CLAUSE_END = re.compile(r"[。！？!?；;\n，,、：:]")
 def _stops(text: str, pattern: re.Pattern[str]) -> tuple[int, ...]:
     """End offsets of every stop in ``text``: found once per text, then looked up by bisection,
     so asking for the bounds of every mention stays linear in the text's length."""
-    return tuple(match.end() for match in pattern.finditer(text))
+    return tuple([match.end() for match in pattern.finditer(text)])
+
+
+# The text each pattern was last asked about, with its stops: one article's mentions ask about
+# the same text object over and over, and an identity check is cheaper than the cache's key.
+_LATEST: dict[re.Pattern[str], tuple[str, tuple[int, ...]]] = {}
 
 
 def _bounds(text: str, pos: int, pattern: re.Pattern[str]) -> tuple[int, int]:
-    stops = _stops(text, pattern)
+    latest = _LATEST.get(pattern)
+    if latest is not None and latest[0] is text:
+        stops = latest[1]
+    else:
+        stops = _stops(text, pattern)
+        _LATEST[pattern] = (text, stops)
     # The stop characters are single characters: one ending at or before ``pos`` opens the span.
     before = bisect_right(stops, pos)
     start = stops[before - 1] if before else 0
