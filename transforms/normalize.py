@@ -190,6 +190,8 @@ _SHOW = str.maketrans({chr(0xE000 + i): ch for i, ch in enumerate(_NAME_CHARACTE
 
 
 def _opencc(config: str, text: str) -> str:
+    if not any(ch in text for ch in _NAME_CHARACTERS):
+        return _converter(config).convert(text)  # the usual case: nothing to hide
     return _converter(config).convert(text.translate(_HIDE)).translate(_SHOW)
 
 
