@@ -38,11 +38,20 @@ _PATTERNS = {
     locale: tuple((re.compile(words), weight) for words, weight in signals)
     for locale, signals in _SIGNALS.items()
 }
+# The province pattern tries every Han character as a start: a text without the words it ends
+# with (most Hong Kong and Taiwan text) is not scanned with it.
+_PROVINCE_PATTERN = _PATTERNS["mainland"][1][0]
+_PROVINCE_WORDS = re.compile(r"省|自治区|自治區")
 
 
 def locale_scores(text: str) -> dict[str, int]:
+    provinces_possible = _PROVINCE_WORDS.search(text) is not None
     return {
-        locale: sum(weight * len(pattern.findall(text)) for pattern, weight in patterns)
+        locale: sum(
+            weight * len(pattern.findall(text))
+            for pattern, weight in patterns
+            if provinces_possible or pattern is not _PROVINCE_PATTERN
+        )
         for locale, patterns in _PATTERNS.items()
     }
 
