@@ -7,14 +7,11 @@ another warehouse than CHARITYNEWS_DB_URL.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-
-PUBLIC_URL_VARIABLE = "CHARITYNEWS_PUBLIC_URL"
 
 
 def _engine(args: argparse.Namespace) -> Engine:
@@ -111,7 +108,7 @@ def _unsubscribe(args: argparse.Namespace) -> int:
 def _digest(args: argparse.Namespace) -> int:
     from pipelines.digest.delivery import send_week, write_previews
     from pipelines.mail import MailError, MailResource
-    from pipelines.settings import load_settings
+    from pipelines.settings import load_settings, public_url
     from spiders.raw_store import RawStore
     from warehouse.queries import iso_week_bounds, latest_iso_week
 
@@ -136,9 +133,9 @@ def _digest(args: argparse.Namespace) -> int:
             return 0
         try:
             mail = MailResource.from_env()
-            report = send_week(
-                engine, week, mail, raw_store=raw_store, public_url=os.environ.get(PUBLIC_URL_VARIABLE)
-            )
+            if not mail.enabled:
+                return _fail("digest", "CHARITYNEWS_SMTP_HOST is not set: no SMTP server to send through")
+            report = send_week(engine, week, mail, raw_store=raw_store, public_url=public_url())
         except (MailError, ValueError) as exc:
             return _fail("digest", exc)
         for error in report.errors:

@@ -323,9 +323,25 @@ def _gifts(
         minimum=True,
     )
     total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    rows = session.execute(
-        base.order_by(GIFT.c.value_cny.desc(), GIFT.c.amount_mention_id).limit(notable)
-    ).all()
+    # A headline usually restates an amount of its own article's body (华衍集团承诺捐赠5亿元 …):
+    # the list shows the body's sentence, which names more.  The views count both; see docs/digest.md.
+    rows = []
+    for row in session.execute(
+        base.order_by(GIFT.c.value_cny.desc(), GIFT.c.amount_mention_id).limit(notable * 2)
+    ):
+        if row.sentence.strip() == row.title.strip() and session.scalar(
+            select(func.count())
+            .select_from(GIFT)
+            .where(
+                GIFT.c.article_id == row.article_id,
+                GIFT.c.currency == row.currency,
+                GIFT.c.value == row.value,
+                GIFT.c.amount_mention_id != row.amount_mention_id,
+            )
+        ):
+            continue
+        rows.append(row)
+    rows = rows[:notable]
     parties = _parties(session, rows)
     gifts = [
         Gift(
