@@ -34,7 +34,7 @@ from pipelines.digest.message import (
     unsubscribe_links,
 )
 from pipelines.digest.render import RenderedDigest, describe_filter, render_digest, write_digest
-from pipelines.digest.subscriptions import active_subscribers
+from pipelines.digest.subscriptions import active_subscribers, clean_name
 from pipelines.mail import MailError, MailResource
 from spiders.raw_store import RawStore
 from warehouse import models as m
@@ -111,7 +111,7 @@ def render_for(
     digest, chart = content.digest(digest_filter)
     rendered = render_digest(
         digest,
-        name=subscriber.name if subscriber is not None else "",
+        name=clean_name(subscriber.name) if subscriber is not None else "",
         unsubscribe_url=unsubscribe_url,
         chart_src=chart_src if chart is not None else None,
         filter_text=describe_filter(digest_filter, province_names or {}),

@@ -18,6 +18,10 @@ from urllib.parse import quote
 from pipelines.digest.render import SENDER_NAME, RenderedDigest
 from pipelines.digest.subscriptions import clean_name
 
+# RFC 5322's hard line limit instead of the advisory 78: a long List-Unsubscribe URL must stay
+# one ASCII token (folding would turn it into encoded words no client reads as a link).
+_POLICY = SMTP.clone(max_line_length=998)
+
 
 def digest_message_id(iso_week: str, subscriber_id: int, email: str, domain: str) -> str:
     """The same Message-ID for every attempt at one (week, subscriber): a resend after a crash
@@ -49,7 +53,7 @@ def digest_message(
     unsubscribe_web: str | None,
     unsubscribe_mailto: str,
 ) -> EmailMessage:
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=_POLICY)
     message["Subject"] = clean_name(rendered.subject)
     message["From"] = Address(
         display_name=clean_name(sender.display_name) or SENDER_NAME,
