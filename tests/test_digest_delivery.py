@@ -105,6 +105,7 @@ def test_each_subscriber_gets_their_own_digest(warehouse, smtp) -> None:  # type
         head.decode("ascii")  # every header line is ASCII: Chinese only as RFC 2047 encoded words
         assert message["Subject"] == SUBJECT
         assert re.search(rb"^Subject: =\?utf-8\?", head, re.MULTILINE | re.IGNORECASE)
+        assert all(len(word) <= 75 for word in re.findall(rb"=\?[^?]+\?[bqBQ]\?[^?]*\?=", head))  # RFC 2047
         assert message["From"].addresses[0].display_name == "公益慈善周报"
         assert message["From"].addresses[0].addr_spec == "digest@charity.example"
         assert re.search(rb"^From: =\?utf-8\?[bq]\?", head, re.MULTILINE | re.IGNORECASE)

@@ -9,18 +9,27 @@ RFC 2047 and refuse CR/LF, so no name or subject can add a header.
 from __future__ import annotations
 
 import hashlib
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, Policy
 from email.utils import format_datetime, localtime
 from urllib.parse import quote
 
 from pipelines.digest.render import SENDER_NAME, RenderedDigest
 from pipelines.digest.subscriptions import clean_name
 
-# RFC 5322's hard line limit instead of the advisory 78: a long List-Unsubscribe URL must stay
-# one ASCII token (folding would turn it into encoded words no client reads as a link).
-_POLICY = SMTP.clone(max_line_length=998)
+
+class _LinkHeader(UnstructuredHeader):
+    """List-Unsubscribe, written unfolded: the policy would turn a link longer than a line into
+    RFC 2047 encoded words, which no client reads as a link.  Its value is checked ASCII."""
+
+    def fold(self, *, policy: Policy) -> str:  # type: ignore[override]
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", _LinkHeader)
+_POLICY = SMTP.clone(header_factory=_HEADERS)
 
 
 def digest_message_id(iso_week: str, subscriber_id: int, email: str, domain: str) -> str:
@@ -37,6 +46,8 @@ def chart_content_id(iso_week: str, domain: str) -> str:
 def unsubscribe_links(public_url: str | None, token: str, sender: Address) -> tuple[str | None, str]:
     """(web link or None, mailto link) for the body and the List-Unsubscribe header."""
     web = f"{public_url.rstrip('/')}/unsubscribe?token={quote(token)}" if public_url else None
+    if web is not None and (not web.isascii() or not web.startswith(("https://", "http://"))):
+        raise ValueError(f"CHARITYNEWS_PUBLIC_URL must be an http(s) URL in ASCII, not {public_url!r}")
     mailto = f"mailto:{sender.addr_spec}?subject={quote('unsubscribe ' + token)}"
     return web, mailto
 
