@@ -67,13 +67,15 @@ def normalize_email(address: str) -> str:
 
 def _ascii_domain(domain: str, shown: str) -> str:
     domain = domain.rstrip(".").lower()
+    if any(not label or len(label) > MAX_LABEL for label in domain.split(".")):
+        raise SubscriptionError(
+            f"{shown}: each part of the domain between dots must have 1 to {MAX_LABEL} characters"
+        )
     try:
         # IDNA turns 例子.中国 into xn--fsqu00a.xn--fiqs8s; mail goes out with the ASCII form.
         ascii_domain = domain.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise SubscriptionError(
-            f"{shown}: the domain {domain!r} is not a valid domain name ({exc})"
-        ) from None
+    except UnicodeError:
+        raise SubscriptionError(f"{shown}: the domain {domain!r} is not a valid domain name") from None
     labels = ascii_domain.split(".")
     if len(labels) < 2:
         raise SubscriptionError(f"{shown}: the domain {domain!r} needs a dot (e.g. example.org)")
