@@ -19,6 +19,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from pipelines.digest.render import format_amount
+from transforms.gazetteer import load_gazetteer
 from warehouse.weekly import ProvinceTotal
 
 log = logging.getLogger("charitynews.digest")
@@ -33,8 +34,8 @@ _FONT_CANDIDATES = (
     "C:/Windows/Fonts/msyh.ttc",
 )
 SCALE = 2  # drawn at twice the display size
-WIDTH = 560  # display width in CSS pixels
-ROW = 34
+WIDTH = 340  # display width in CSS pixels: fits a phone without shrinking the labels
+ROW = 40
 THIS_WEEK = (185, 28, 28)  # the digest's red
 LAST_WEEK = (203, 213, 225)
 TEXT = (31, 41, 55)
@@ -62,13 +63,13 @@ def province_chart_png(totals: Sequence[ProvinceTotal], limit: int = 12) -> byte
     if font_path is None:
         log.warning("no CJK font found (set CHARITYNEWS_CJK_FONT): the digest goes out without its chart")
         return None
-    label_font = ImageFont.truetype(font_path, 13 * SCALE)
-    small_font = ImageFont.truetype(font_path, 11 * SCALE)
+    label_font = ImageFont.truetype(font_path, 14 * SCALE)
+    small_font = ImageFont.truetype(font_path, 12 * SCALE)
     height = 30 + ROW * len(rows) + 10
     image = Image.new("RGB", (WIDTH * SCALE, height * SCALE), "white")
     draw = ImageDraw.Draw(image)
     largest = max(max(t.total_cny, t.previous_cny) for t in rows) or Decimal(1)
-    label_width, value_width = 110, 150
+    label_width, value_width = 78, 104
     bar_left = label_width
     bar_room = WIDTH - label_width - value_width
 
@@ -77,25 +78,25 @@ def province_chart_png(totals: Sequence[ProvinceTotal], limit: int = 12) -> byte
 
     # Legend.
     box(bar_left, 8, bar_left + 12, 18, THIS_WEEK)
-    draw.text(((bar_left + 16) * SCALE, 5 * SCALE), "本周", font=small_font, fill=TEXT)
+    draw.text(((bar_left + 16) * SCALE, 4 * SCALE), "本周", font=small_font, fill=TEXT)
     box(bar_left + 60, 8, bar_left + 72, 18, LAST_WEEK)
-    draw.text(((bar_left + 76) * SCALE, 5 * SCALE), "上周", font=small_font, fill=TEXT)
+    draw.text(((bar_left + 76) * SCALE, 4 * SCALE), "上周", font=small_font, fill=TEXT)
     for i, total in enumerate(rows):
         top = 30 + ROW * i
-        draw.text((0, (top + 6) * SCALE), _fit(total.province, 7), font=label_font, fill=TEXT)
-        for offset, value, colour in ((3, total.total_cny, THIS_WEEK), (17, total.previous_cny, LAST_WEEK)):
+        draw.text((0, (top + 6) * SCALE), _fit(_short_name(total), 5), font=label_font, fill=TEXT)
+        for offset, value, colour in ((4, total.total_cny, THIS_WEEK), (20, total.previous_cny, LAST_WEEK)):
             length = float(value / largest) * bar_room
             box(
                 bar_left, top + offset, bar_left + max(length, 1.5 if value else 0), top + offset + 11, colour
             )
         draw.text(
-            ((bar_left + bar_room + 8) * SCALE, (top + 1) * SCALE),
+            ((bar_left + bar_room + 6) * SCALE, (top + 0) * SCALE),
             format_amount(total.total_cny),
             font=label_font,
             fill=TEXT,
         )
         draw.text(
-            ((bar_left + bar_room + 8) * SCALE, (top + 17) * SCALE),
+            ((bar_left + bar_room + 6) * SCALE, (top + 19) * SCALE),
             "上周 " + format_amount(total.previous_cny),
             font=small_font,
             fill=MUTED,
@@ -103,6 +104,12 @@ def province_chart_png(totals: Sequence[ProvinceTotal], limit: int = 12) -> byte
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def _short_name(total: ProvinceTotal) -> str:
+    """澳门 for 澳门特别行政区: the bars leave room for five characters."""
+    region = load_gazetteer().regions.get(total.province_code or "")
+    return region.short_names[0] if region is not None and region.short_names else total.province
 
 
 def _fit(name: str, characters: int) -> str:
