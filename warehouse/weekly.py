@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Select, column, func, select, table
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from warehouse import models as m
 from warehouse.queries import iso_week_bounds, iso_week_of
 
 # The researcher views, as far as the digest reads them (the SQL is in the migrations).
-_TYPES = {
+_TYPES: dict[str, Any] = {
     "published_at": DateTime(),
     "value": m.Money,
     "value_cny": m.Money,
@@ -66,6 +66,7 @@ FIRST_SEEN = table(
 # (向松溪市慈善总会捐赠, 捐给…, 资助…).  Longest first so 捐赠给 wins over 给.
 RECIPIENT_MARKERS = ("捐赠给", "拨付给", "捐给", "交给", "支持", "资助", "援助", "向", "给", "为", "予")
 NO_PROVINCE = "未标明地区"
+_Query = TypeVar("_Query", bound=Select)  # type: ignore[type-arg]
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def _window(start: date) -> tuple[datetime, datetime]:
     return monday, monday + timedelta(days=7)
 
 
-def _filtered(query: Select[Any], digest_filter: DigestFilter, *, types: bool, minimum: bool) -> Select[Any]:
+def _filtered(query: _Query, digest_filter: DigestFilter, *, types: bool, minimum: bool) -> _Query:
     if digest_filter.provinces:
         query = query.where(GIFT.c.province_code.in_(sorted(digest_filter.provinces)))
     if types and digest_filter.organization_types:
@@ -256,12 +257,12 @@ def _parties(session: Session, rows: Sequence[Any]) -> dict[int, tuple[str | Non
     if not rows:
         return {}
     article_ids = {row.article_id for row in rows}
-    texts = dict(
-        tuple(r)
-        for r in session.execute(
+    texts: dict[int, str] = {
+        article_id: text
+        for article_id, text in session.execute(
             select(m.Article.id, m.Article.original_text).where(m.Article.id.in_(article_ids))
         )
-    )
+    }
     offsets = {
         r.id: (r.start, r.end)
         for r in session.execute(

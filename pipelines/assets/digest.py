@@ -1,6 +1,7 @@
 """Digest stage: the weekly digest for subscribers."""
 
 from datetime import date
+from typing import Any
 
 import dagster as dg
 from sqlalchemy.orm import Session
@@ -46,7 +47,7 @@ def weekly_digest(
         paths = write_previews(engine, week, storage.digest_dir(), storage.raw_store())
         general_html = storage.digest_dir() / f"digest-{week}.html"
         general_text = storage.digest_dir() / f"digest-{week}.txt"
-        metadata: dict[str, object] = {
+        metadata: dict[str, Any] = {
             "iso_week": week,
             "html": dg.MetadataValue.path(str(general_html)),
             "text": dg.MetadataValue.path(str(general_text)),

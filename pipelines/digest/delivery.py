@@ -81,14 +81,12 @@ def subscriber_filter(subscriber: m.Subscriber) -> DigestFilter:
 
 
 def _province_names(session: Session) -> dict[str, str]:
-    return dict(
-        tuple(row)
-        for row in session.execute(select(m.Region.code, m.Region.name).where(m.Region.level == "province"))
-    )
+    query = select(m.Region.code, m.Region.name).where(m.Region.level == "province")
+    return {code: name for code, name in session.execute(query)}
 
 
 def _source_titles(session: Session) -> dict[str, str]:
-    return dict(tuple(row) for row in session.execute(select(m.Source.name, m.Source.title)))
+    return {name: title for name, title in session.execute(select(m.Source.name, m.Source.title))}
 
 
 def week_content(session: Session, iso_week: str, raw_store: RawStore | None) -> WeekContent:

@@ -24,11 +24,11 @@ class _LinkHeader(UnstructuredHeader):
     RFC 2047 encoded words, which no client reads as a link.  Its value is checked ASCII."""
 
     def fold(self, *, policy: Policy) -> str:  # type: ignore[override]
-        return f"{self.name}: {self}{policy.linesep}"
+        return f"{self.name}: {self}{policy.linesep}"  # type: ignore[attr-defined]
 
 
 _HEADERS = HeaderRegistry()
-_HEADERS.map_to_type("list-unsubscribe", _LinkHeader)
+_HEADERS.map_to_type("list-unsubscribe", _LinkHeader)  # type: ignore[arg-type]
 _POLICY = SMTP.clone(header_factory=_HEADERS)
 
 
@@ -83,7 +83,8 @@ def digest_message(
     message.set_content(rendered.text, subtype="plain", charset="utf-8")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8")
     if chart_png is not None and chart_cid is not None:
-        html_part = message.get_payload()[1]
+        html_part = message.get_payload()[1]  # type: ignore[index]
+        assert isinstance(html_part, EmailMessage)
         html_part.add_related(
             chart_png,
             maintype="image",
