@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from pipelines.digest.render import format_change, gift_amount, render_digest
 from pipelines.digest.source_health import failed_sources
 from spiders.raw_store import FetchRecord, RawStore
-from tests.digest_rows import SITES, WEEK, rows
+from tests.digest_rows import SITES, WEEK, Report, Sentence, rows, staging_row
 from warehouse.db import make_engine, upgrade
 from warehouse.load import load_extracted
 from warehouse.weekly import DigestFilter, WeekDigest, week_digest
@@ -133,3 +133,36 @@ def test_sources_that_failed_in_the_week(tmp_path) -> None:  # type: ignore[no-u
     assert [(p.name, p.title, p.failed, p.fetches, p.example) for p in problems or []] == [
         ("lianhe", "联合公益报", 2, 3, "HTTP 503")
     ]
+
+
+def test_a_headline_restating_its_body_is_listed_once(db_url: str) -> None:
+    """The extractor reads the amount in the headline and again in the body; the list shows the
+    copy naming the giver.  The views (and so the count of gifts) keep both."""
+    title = "鹭岛海洋食品有限公司捐资600万元修缮水库"
+    report = Report(
+        "http://demo.example/news/shuiku",
+        "demo",
+        "2026-11-21T09:00:00",
+        title,
+        (
+            Sentence(
+                title,
+                organizations=(("鹭岛海洋食品有限公司", "company"),),
+                amounts=(("600万元", 6_000_000, "CNY", "donated"),),
+            ),
+            Sentence(
+                "日前，该企业再次捐资600万元，用于漳州市三座小型水库的除险加固。",
+                regions=(("漳州市", "350600", "beneficiary"),),
+                amounts=(("600万元", 6_000_000, "CNY", "donated"),),
+            ),
+        ),
+        "工程预计明年汛期前完工。",
+    )
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, SITES, [*rows(), staging_row(report)])
+    digest = _digest(engine)
+    engine.dispose()
+    listed = [g for g in digest.gifts if g.article_url == report.url]
+    assert [(g.donor, g.sentence) for g in listed] == [("鹭岛海洋食品有限公司", title)]
+    assert digest.gifts_total == 6  # the four of the fortnight's week and both copies of this one

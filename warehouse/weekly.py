@@ -325,25 +325,32 @@ def _gifts(
     )
     total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
     # A headline usually restates an amount of its own article's body (华衍集团承诺捐赠5亿元 …):
-    # the list shows the body's sentence, which names more.  The views count both; see docs/digest.md.
-    rows = []
-    for row in session.execute(
+    # such a pair is listed once, as the copy that names more of giver and receiver (the body's
+    # sentence on a tie, it says more).  The views count both; see docs/digest.md.
+    candidates = session.execute(
         base.order_by(GIFT.c.value_cny.desc(), GIFT.c.amount_mention_id).limit(notable * 2)
-    ):
-        if row.sentence.strip() == row.title.strip() and session.scalar(
-            select(func.count())
-            .select_from(GIFT)
-            .where(
-                GIFT.c.article_id == row.article_id,
-                GIFT.c.currency == row.currency,
-                GIFT.c.value == row.value,
-                GIFT.c.amount_mention_id != row.amount_mention_id,
-            )
-        ):
+    ).all()
+    parties = _parties(session, candidates)
+
+    def known(row: Any) -> int:
+        return sum(
+            side is not None
+            for side in (parties[row.amount_mention_id][0], parties[row.amount_mention_id][2])
+        )
+
+    def is_headline(row: Any) -> bool:
+        return bool(row.sentence.strip() == row.title.strip())
+
+    dropped: set[int] = set()
+    for row in candidates:
+        if not is_headline(row):
             continue
-        rows.append(row)
-    rows = rows[:notable]
-    parties = _parties(session, rows)
+        for body in candidates:
+            same = (body.article_id, body.currency, body.value) == (row.article_id, row.currency, row.value)
+            if same and not is_headline(body):
+                dropped.add(body.amount_mention_id if known(row) > known(body) else row.amount_mention_id)
+                break
+    rows = [row for row in candidates if row.amount_mention_id not in dropped][:notable]
     gifts = [
         Gift(
             amount_mention_id=row.amount_mention_id,
