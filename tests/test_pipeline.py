@@ -172,3 +172,5 @@ def test_digest_files_for_the_latest_week(two_runs) -> None:  # type: ignore[no-
     # listed once, noting both copies.
     assert sum(1 for line in text.splitlines() if re.fullmatch(r"\d+\. 5亿元", line)) == 1
     assert "2 个网站刊登" in text
+    # A Hong Kong source's headline and sentence, quoted in the digest's simplified script.
+    assert "全年筹款逾3.1亿港元" in text and "籌款" not in text and "籌款" not in html

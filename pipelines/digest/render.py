@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jinja2
 
+from transforms.normalize import to_simplified
 from warehouse.weekly import DigestFilter, Gift, ProvinceTotal, WeekDigest
 
 CURRENCY_NAMES = {
@@ -136,7 +137,12 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(
-        amount=format_amount, gift_amount=gift_amount, parties=gift_parties, change=format_change
+        amount=format_amount,
+        gift_amount=gift_amount,
+        parties=gift_parties,
+        change=format_change,
+        # Quotes and headlines of Hong Kong, Macao and Taiwan sources, in the digest's script.
+        simplified=to_simplified,
     )
     env.globals.update(ORGANIZATION_TYPE_NAMES=ORGANIZATION_TYPE_NAMES)
     return env
