@@ -147,14 +147,22 @@ def _now() -> datetime:
 
 def _claim(engine: Engine, iso_week: str, subscriber_id: int, message_id: str) -> str | None:
     """Claim the (week, subscriber) row; its Message-ID, or None when it is already sent."""
-    with Session(engine) as session, session.begin():
-        row = session.scalar(
-            select(m.DigestDelivery).where(
-                m.DigestDelivery.iso_week == iso_week, m.DigestDelivery.subscriber_id == subscriber_id
-            )
+    try:
+        with Session(engine) as session, session.begin():
+            return _claim_row(session, iso_week, subscriber_id, message_id)
+    except IntegrityError:
+        return None  # another run inserted the row between our read and our insert (commit)
+
+
+def _claim_row(session: Session, iso_week: str, subscriber_id: int, message_id: str) -> str | None:
+    row = session.scalar(
+        select(m.DigestDelivery).where(
+            m.DigestDelivery.iso_week == iso_week, m.DigestDelivery.subscriber_id == subscriber_id
         )
-        if row is None:
-            row = m.DigestDelivery(
+    )
+    if row is None:
+        session.add(
+            m.DigestDelivery(
                 iso_week=iso_week,
                 subscriber_id=subscriber_id,
                 status="pending",
@@ -162,26 +170,22 @@ def _claim(engine: Engine, iso_week: str, subscriber_id: int, message_id: str) -
                 attempts=1,
                 claimed_at=_now(),
             )
-            session.add(row)
-            try:
-                session.flush()
-            except IntegrityError:
-                return None  # another run claimed it a moment ago
-            return message_id
-        if row.status == "sent":
-            return None
-        if row.status == "pending":
-            log.warning(
-                "%s for subscriber %d was claimed by a run that stopped before recording the outcome; "
-                "resending with the same Message-ID %s",
-                iso_week,
-                subscriber_id,
-                row.message_id,
-            )
-        row.status = "pending"
-        row.attempts += 1
-        row.claimed_at = _now()
-        return row.message_id
+        )
+        return message_id
+    if row.status == "sent":
+        return None
+    if row.status == "pending":
+        log.warning(
+            "%s for subscriber %d was claimed by a run that stopped before recording the outcome; "
+            "resending with the same Message-ID %s",
+            iso_week,
+            subscriber_id,
+            row.message_id,
+        )
+    row.status = "pending"
+    row.attempts += 1
+    row.claimed_at = _now()
+    return row.message_id
 
 
 def _record(engine: Engine, iso_week: str, subscriber_id: int, error: str | None) -> None:
