@@ -172,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sql_parser(sub)
     add_export_parser(sub)
+    # Weekly digest: subscriptions and sending (pipelines/cli_digest.py).
+    from pipelines.cli_digest import add_digest_parser, add_subscribers_parser
+
+    add_subscribers_parser(sub)
+    add_digest_parser(sub)
     return parser
 
 

@@ -64,6 +64,10 @@ class MailResource(dg.ConfigurableResource):
     timeout_seconds: float = 30.0
     attempts: int = 4
     backoff_seconds: float = 2.0
+    enabled: bool = Field(
+        default=True,
+        description="False when CHARITYNEWS_SMTP_HOST is unset: the digest asset then writes previews only",
+    )
 
     @classmethod
     def from_env(cls) -> MailResource:
@@ -76,6 +80,7 @@ class MailResource(dg.ConfigurableResource):
             password=os.environ.get("CHARITYNEWS_SMTP_PASSWORD", ""),
             sender=os.environ.get("CHARITYNEWS_SMTP_FROM") or DEFAULT_SENDER,
             security=security,
+            enabled=bool(os.environ.get("CHARITYNEWS_SMTP_HOST")),
         )
 
     def from_address(self) -> Address:

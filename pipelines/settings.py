@@ -28,3 +28,8 @@ def load_settings() -> Settings:
     data_dir = Path(os.environ.get("CHARITYNEWS_DATA_DIR", "data")).resolve()
     db_url = os.environ.get("CHARITYNEWS_DB_URL") or f"sqlite:///{data_dir / 'warehouse.sqlite'}"
     return Settings(data_dir=data_dir, db_url=db_url, sites=os.environ.get("CHARITYNEWS_SITES", SAMPLES))
+
+
+def public_url() -> str | None:
+    """CHARITYNEWS_PUBLIC_URL: where the unsubscribe page is served (digest links point there)."""
+    return os.environ.get("CHARITYNEWS_PUBLIC_URL") or None

@@ -32,6 +32,8 @@ _ORDER = (
     "amount_mention",
     "organization_mention",
     "region_mention",
+    "subscriber",
+    "digest_delivery",
 )
 
 

@@ -347,3 +347,72 @@ Index(
     OrganizationMention.organization_id,
     OrganizationMention.published_at,
 )
+
+
+class Subscriber(Base):
+    """A reader of the weekly digest, with what they want to see."""
+
+    __tablename__ = "subscriber"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, doc="Surrogate key.")
+    email: Mapped[str] = mapped_column(
+        String(254), unique=True, doc="Delivery address, validated on entry; the domain in lower case."
+    )
+    name: Mapped[str] = mapped_column(
+        String(100), default="", doc="Name shown in the greeting and the To header (no line breaks)."
+    )
+    provinces: Mapped[list | None] = mapped_column(
+        JsonType,
+        doc="Province-level GB/T 2260 codes the reader follows (gifts and totals are restricted "
+        "to them); null or empty for all.",
+    )
+    organization_types: Mapped[list | None] = mapped_column(
+        JsonType, doc="Organization types (organization.type) of the gifts shown; null or empty for all."
+    )
+    min_amount_cny: Mapped[Decimal | None] = mapped_column(
+        Money, doc="Smallest gift shown, in CNY; null for no minimum."
+    )
+    active: Mapped[bool] = mapped_column(
+        Boolean, default=True, doc="False once unsubscribed: no further digests are sent."
+    )
+    unsubscribe_token: Mapped[str] = mapped_column(
+        String(64), unique=True, doc="Secret random token in the unsubscribe link of every digest."
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, doc="When the subscription was added (UTC).")
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(
+        DateTime, doc="When it was deactivated (UTC); null while active."
+    )
+    __table_args__ = (CheckConstraint("min_amount_cny IS NULL OR min_amount_cny >= 0", name="min_amount"),)
+
+
+class DigestDelivery(Base):
+    """The delivery log: one row per (week, subscriber), so each digest is sent once.
+
+    A run claims the row (status pending, committed) before talking to SMTP and marks it sent
+    after the server accepted the message; docs/digest.md explains what a re-run does with each
+    status.
+    """
+
+    __tablename__ = "digest_delivery"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, doc="Surrogate key.")
+    iso_week: Mapped[str] = mapped_column(String(8), doc="ISO week of the digest, e.g. 2026-W47.")
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriber.id", ondelete="CASCADE"), index=True, doc="The subscriber."
+    )
+    status: Mapped[str] = mapped_column(
+        String(16),
+        doc="pending (claimed, SMTP outcome not yet recorded), sent (accepted by the SMTP server) "
+        "or failed (refused or unreachable; retried by the next run).",
+    )
+    message_id: Mapped[str] = mapped_column(
+        String(200), doc="Message-ID header, derived from (week, subscriber): the same on every attempt."
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0, doc="Runs that tried to send it.")
+    error: Mapped[str | None] = mapped_column(Text, doc="Last failure, when status is failed.")
+    claimed_at: Mapped[datetime] = mapped_column(DateTime, doc="When a run last claimed it (UTC).")
+    sent_at: Mapped[datetime | None] = mapped_column(
+        DateTime, doc="When the SMTP server accepted it (UTC); null until sent."
+    )
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        UniqueConstraint("iso_week", "subscriber_id", name="uq_digest_delivery_week_subscriber"),
+    )

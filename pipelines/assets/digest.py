@@ -1,43 +1,72 @@
 """Digest stage: the weekly digest for subscribers."""
 
+from datetime import date
+from typing import Any
+
 import dagster as dg
 from sqlalchemy.orm import Session
 
-from pipelines.digest.render import format_amount, render_digest, write_digest
+from pipelines.digest.delivery import send_week, write_previews
+from pipelines.mail import MailResource
 from pipelines.resources import StorageResource, WarehouseResource
-from warehouse.queries import latest_iso_week, week_digest
+from pipelines.settings import public_url
+from warehouse.queries import iso_week_of, latest_iso_week
 
 
-@dg.asset(group_name="digest", deps=["warehouse_tables"], kinds={"html"})
-def weekly_digest(storage: StorageResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """The latest week's digest in Chinese, as HTML (inline CSS, readable on a phone) and plain
-    text: notable gifts counted once per syndication cluster, totals by province, and
-    organizations seen for the first time.  Files: CHARITYNEWS_DATA_DIR/digest/.
+def digest_week(context: dg.AssetExecutionContext, session: Session) -> str:
+    """The partition's week (a Monday date, China time) or, unpartitioned, the latest with articles."""
+    if context.has_partition_key:
+        return iso_week_of(date.fromisoformat(context.partition_key))
+    week = latest_iso_week(session)
+    if week is None:
+        raise dg.Failure("the warehouse has no dated articles: nothing to digest")
+    return week
+
+
+@dg.asset(group_name="digest", deps=["warehouse_tables"], kinds={"html", "email"})
+def weekly_digest(
+    context: dg.AssetExecutionContext,
+    storage: StorageResource,
+    warehouse: WarehouseResource,
+    mail: MailResource,
+) -> dg.MaterializeResult:
+    """The week's digest in simplified Chinese, for every active subscriber with their filters:
+    notable gifts counted once per syndication cluster (giver → receiver, region, source link),
+    totals by province against the previous week with a chart, top organizations, organizations
+    seen for the first time, article and source counts, and the sources whose fetches failed.
+
+    Previews (HTML and text, the general one as digest-{week}.html/.txt and one per subscriber)
+    are written to CHARITYNEWS_DATA_DIR/digest.  Mail goes out only when CHARITYNEWS_SMTP_HOST is
+    set; the delivery log sends each subscriber one email per week however often this runs, so
+    re-materializing after a failure sends only what is missing.
     """
     engine = warehouse.migrated_engine()
-    with Session(engine) as session:
-        week = latest_iso_week(session)
-        if week is None:
-            raise dg.Failure("the warehouse has no dated articles: nothing to digest")
-        digest = week_digest(session, week)
-    engine.dispose()
-    rendered = render_digest(digest)
-    html_path, text_path = write_digest(rendered, storage.digest_dir(), week)
-    top = "\n".join(
-        f"| {format_amount(g.value, g.currency)} | {g.organization or ''} | {g.province or ''} "
-        f"| {g.article_title} |"
-        for g in digest.gifts[:5]
-    )
-    return dg.MaterializeResult(
-        metadata={
+    try:
+        with Session(engine) as session:
+            week = digest_week(context, session)
+        paths = write_previews(engine, week, storage.digest_dir(), storage.raw_store())
+        general_html = storage.digest_dir() / f"digest-{week}.html"
+        general_text = storage.digest_dir() / f"digest-{week}.txt"
+        metadata: dict[str, Any] = {
             "iso_week": week,
-            "articles": digest.articles,
-            "notable_gifts": len(digest.gifts),
-            "new_organizations": len(digest.new_organizations),
-            "html": dg.MetadataValue.path(str(html_path)),
-            "text": dg.MetadataValue.path(str(text_path)),
-            "top_gifts": dg.MetadataValue.md(
-                "| amount | organization | province | article |\n|---|---|---|---|\n" + top
-            ),
+            "html": dg.MetadataValue.path(str(general_html)),
+            "text": dg.MetadataValue.path(str(general_text)),
+            "preview_files": len(paths),
         }
-    )
+        if mail.enabled:
+            report = send_week(engine, week, mail, raw_store=storage.raw_store(), public_url=public_url())
+            metadata.update(
+                subscribers=report.subscribers,
+                sent=report.sent,
+                skipped=report.skipped,
+                failed=report.failed,
+            )
+            if report.errors:
+                metadata["failures"] = dg.MetadataValue.md("\n".join(f"- {e}" for e in report.errors[:50]))
+                context.log.warning("%d digest(s) not delivered; a re-run retries them", report.failed)
+        else:
+            context.log.info("CHARITYNEWS_SMTP_HOST is not set: previews written, nothing sent")
+            metadata["sending"] = "off (CHARITYNEWS_SMTP_HOST not set)"
+    finally:
+        engine.dispose()
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,54 @@
+"""Which sources failed in a week, read from the raw store's fetch log.
+
+The warehouse holds only articles that were fetched and parsed; a fetch that failed is recorded
+in the raw store's fetch log (``error`` set by the crawler's errback: timeouts, refused
+connections, 5xx and other HTTP errors).  404 and 410 are pages gone for good, not a source in
+trouble, so they are not counted.  The week is the ISO week in China time (Asia/Shanghai), the
+same week the digest's articles are grouped by.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from spiders.raw_store import RawStore
+from warehouse.weekly import SourceProblem
+
+CHINA = ZoneInfo("Asia/Shanghai")
+GONE = frozenset({404, 410})
+
+
+def failed_sources(
+    store: RawStore, start: date, end: date, titles: Mapping[str, str] | None = None
+) -> list[SourceProblem] | None:
+    """Sources with failed fetches between ``start`` and ``end`` (inclusive, China time).
+
+    None when the store has no fetch log at all (the digest then says it cannot tell).
+    """
+    if not store.fetches.exists() or not any(store.fetches.glob("*.jsonl")):
+        return None
+    titles = titles or {}
+    fetches: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
+    example: dict[str, str] = {}
+    for record in store.records():
+        try:
+            fetched = datetime.fromisoformat(record.fetched_at)
+        except ValueError:
+            continue
+        if fetched.tzinfo is not None:
+            fetched = fetched.astimezone(CHINA)
+        if not start <= fetched.date() <= end:
+            continue
+        fetches[record.site] += 1
+        if record.error is not None and record.status not in GONE:
+            failures[record.site] += 1
+            reason = f"HTTP {record.status}" if record.status else record.error
+            example.setdefault(record.site, reason[:80])
+    return [
+        SourceProblem(site, titles.get(site, site), failures[site], fetches[site], example[site])
+        for site in sorted(failures, key=lambda s: (-failures[s], s))
+    ]

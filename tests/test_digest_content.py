@@ -1,0 +1,168 @@
+"""The digest's content on SQLite and PostgreSQL: read from the views, one subscriber's filters,
+rendered in both parts.  Expected values follow from the texts in tests/digest_rows.py."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session
+
+from pipelines.digest.render import format_change, gift_amount, render_digest
+from pipelines.digest.source_health import failed_sources
+from spiders.raw_store import FetchRecord, RawStore
+from tests.digest_rows import SITES, WEEK, Report, Sentence, rows, staging_row
+from warehouse.db import make_engine, upgrade
+from warehouse.load import load_extracted
+from warehouse.weekly import DigestFilter, WeekDigest, week_digest
+
+
+@pytest.fixture
+def fortnight(db_url: str):  # type: ignore[no-untyped-def]
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, SITES, rows())
+    yield engine
+    engine.dispose()
+
+
+def _digest(engine, digest_filter: DigestFilter | None = None) -> WeekDigest:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        return week_digest(session, WEEK, digest_filter)
+
+
+def test_the_week_counts_each_syndicated_gift_once_and_names_both_sides(fortnight) -> None:  # type: ignore[no-untyped-def]
+    digest = _digest(fortnight)
+    assert (digest.articles, digest.reports, digest.sources) == (5, 4, 2)
+    assert [(g.value_cny, g.donor, g.recipient, g.province, g.copies) for g in digest.gifts] == [
+        (Decimal("12000000.00"), "华禾控股集团有限公司", None, "甘肃省", 1),
+        (Decimal("3000000.00"), "青禾公益基金会", "云南省红十字会", "云南省", 2),
+        (Decimal("1820000.00"), "港九慈善基金会", "澳门仁爱互助会", "澳门特别行政区", 1),
+        # 市民向松溪市慈善总会捐赠: the linked organization receives; the giver is not named
+        (Decimal("50000.00"), None, "松溪市慈善总会", "贵州省", 1),
+    ]
+    assert digest.gifts_total == 4
+    assert gift_amount(digest.gifts[2]) == "200万港元（约合182万元）"
+    assert digest.gifts[1].article_url == "http://demo.example/news/nujiang"  # the earliest copy
+
+
+def test_province_totals_against_the_previous_week(fortnight) -> None:  # type: ignore[no-untyped-def]
+    totals = {t.province: t for t in _digest(fortnight).province_totals}
+    assert {p: (t.total_cny, t.previous_cny) for p, t in totals.items()} == {
+        "甘肃省": (Decimal("12000000.00"), Decimal(0)),
+        "云南省": (Decimal("3000000.00"), Decimal("1000000.00")),
+        "澳门特别行政区": (Decimal("1820000.00"), Decimal(0)),
+        "贵州省": (Decimal("50000.00"), Decimal(0)),
+        "湖南省": (Decimal(0), Decimal("800000.00")),
+    }
+    assert format_change(totals["云南省"]) == "+200万元（+200%）"
+    assert format_change(totals["甘肃省"]) == "新"
+    assert format_change(totals["湖南省"]) == "−80万元（−100%）"
+
+
+def test_top_and_new_organizations(fortnight) -> None:  # type: ignore[no-untyped-def]
+    digest = _digest(fortnight)
+    assert [(o.organization, o.total_cny) for o in digest.top_organizations][:2] == [
+        ("华禾控股集团有限公司", Decimal("12000000.00")),
+        ("青禾公益基金会", Decimal("3000000.00")),
+    ]
+    # 青禾 and 云南省红十字会 were already named last week; 槐安 only last week.
+    assert [name for name, _ in digest.new_organizations] == sorted(
+        ["华禾控股集团有限公司", "松溪市慈善总会", "港九慈善基金会", "澳门仁爱互助会"]
+    )
+
+
+def test_a_subscribers_filters(fortnight) -> None:  # type: ignore[no-untyped-def]
+    yunnan = _digest(fortnight, DigestFilter(provinces=frozenset({"530000"})))
+    assert [g.province for g in yunnan.gifts] == ["云南省"]
+    assert [(t.province, t.total_cny) for t in yunnan.province_totals] == [("云南省", Decimal("3000000.00"))]
+    assert [o.organization for o in yunnan.top_organizations] == ["青禾公益基金会"]
+    large = _digest(fortnight, DigestFilter(min_amount_cny=Decimal(5_000_000)))
+    assert [g.donor for g in large.gifts] == ["华禾控股集团有限公司"]
+    assert large.gifts_total == 1
+    foundations = _digest(fortnight, DigestFilter(organization_types=frozenset({"foundation"})))
+    assert [g.donor for g in foundations.gifts] == ["青禾公益基金会", "港九慈善基金会"]
+    assert [name for name, _ in foundations.new_organizations] == ["港九慈善基金会"]
+
+
+def test_both_parts_say_the_same(fortnight) -> None:  # type: ignore[no-untyped-def]
+    rendered = render_digest(
+        _digest(fortnight), name="李四", unsubscribe_url="https://news.example/unsubscribe?token=t"
+    )
+    assert rendered.subject == "公益慈善周报 2026年第47周（11月16日—11月22日）"
+    for part in (rendered.html, rendered.text):
+        assert "李四，您好" in part
+        assert "青禾公益基金会 → 云南省红十字会（捐赠）" in part
+        assert "捐赠方未注明 → 松溪市慈善总会（捐赠）" in part
+        assert "华禾控股集团有限公司 → 受助方未注明（捐赠）" in part
+        assert "+200万元（+200%）" in part and "−80万元（−100%）" in part
+        assert "2 个网站刊登" in part
+        assert "本周收录 5 篇报道" in part
+        assert "https://news.example/unsubscribe?token=t" in part
+    assert '<a href="http://demo.example/news/nujiang"' in rendered.html
+    assert rendered.preheader in rendered.html
+
+
+def test_names_are_escaped_in_html(fortnight) -> None:  # type: ignore[no-untyped-def]
+    rendered = render_digest(_digest(fortnight), name="<b>王五</b>")
+    assert "&lt;b&gt;王五&lt;/b&gt;" in rendered.html and "<b>王五</b>" not in rendered.html
+
+
+def test_sources_that_failed_in_the_week(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = RawStore(tmp_path / "raw")
+    assert failed_sources(store, date(2026, 11, 16), date(2026, 11, 22)) is None  # no crawl log at all
+    store.fetches.mkdir(parents=True)
+
+    def fetch(site: str, when: str, status: int | None, error: str | None) -> str:
+        record = FetchRecord(f"http://{site}.example/", site, "list", status, when, "c1", error=error)
+        return json.dumps(asdict(record), ensure_ascii=False)
+
+    lines = [
+        fetch("lianhe", "2026-11-17T02:00:00+00:00", 503, "503 Service Unavailable"),
+        fetch("lianhe", "2026-11-17T02:01:00+00:00", None, "TCP connection timed out"),
+        fetch("lianhe", "2026-11-17T02:02:00+00:00", 200, None),
+        fetch("demo", "2026-11-17T02:03:00+00:00", 404, "404 Not Found"),  # gone, not a failure
+        fetch("demo", "2026-11-15T15:30:00+00:00", 500, "500"),  # 23:30 Sunday China time: last week
+        fetch("demo", "2026-11-22T16:30:00+00:00", 500, "500"),  # 00:30 Monday China time: next week
+    ]
+    (store.fetches / "20261117-c1.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    problems = failed_sources(store, date(2026, 11, 16), date(2026, 11, 22), {"lianhe": "联合公益报"})
+    assert [(p.name, p.title, p.failed, p.fetches, p.example) for p in problems or []] == [
+        ("lianhe", "联合公益报", 2, 3, "HTTP 503")
+    ]
+
+
+def test_a_headline_restating_its_body_is_listed_once(db_url: str) -> None:
+    """The extractor reads the amount in the headline and again in the body; the list shows the
+    copy naming the giver.  The views (and so the count of gifts) keep both."""
+    title = "鹭岛海洋食品有限公司捐资600万元修缮水库"
+    report = Report(
+        "http://demo.example/news/shuiku",
+        "demo",
+        "2026-11-21T09:00:00",
+        title,
+        (
+            Sentence(
+                title,
+                organizations=(("鹭岛海洋食品有限公司", "company"),),
+                amounts=(("600万元", 6_000_000, "CNY", "donated"),),
+            ),
+            Sentence(
+                "日前，该企业再次捐资600万元，用于漳州市三座小型水库的除险加固。",
+                regions=(("漳州市", "350600", "beneficiary"),),
+                amounts=(("600万元", 6_000_000, "CNY", "donated"),),
+            ),
+        ),
+        "工程预计明年汛期前完工。",
+    )
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, SITES, [*rows(), staging_row(report)])
+    digest = _digest(engine)
+    engine.dispose()
+    listed = [g for g in digest.gifts if g.article_url == report.url]
+    assert [(g.donor, g.sentence) for g in listed] == [("鹭岛海洋食品有限公司", title)]
+    assert digest.gifts_total == 6  # the four of the fortnight's week and both copies of this one
