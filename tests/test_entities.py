@@ -85,3 +85,20 @@ def test_short_forms_take_the_home_place_not_the_beneficiary() -> None:
     names = {o.name for o in extract_article(text).organizations}
     assert "义乌市慈善总会" in names
     assert "杭州市西湖区民政局" in names  # a district comes with its own city
+
+
+def test_a_description_before_a_company_is_not_its_name() -> None:
+    text = (
+        "爱心企业浙江恒远科技有限公司捐赠50万元，民营企业宁波华盛集团有限公司捐款100万元，"
+        "德资企业博川（太仓）精密机械有限公司捐赠12万欧元。"
+    )
+    assert [name for _, name, _ in _orgs(text)] == [
+        "浙江恒远科技有限公司",
+        "宁波华盛集团有限公司",
+        "博川（太仓）精密机械有限公司",
+    ]
+
+
+def test_enterprise_inside_a_name_stays() -> None:
+    text = "浙江华盛企业管理有限公司与外资企业协会共同发起募捐。"
+    assert [name for _, name, _ in _orgs(text)] == ["浙江华盛企业管理有限公司", "外资企业协会"]

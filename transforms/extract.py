@@ -19,7 +19,7 @@ from transforms.organizations import OrganizationMention, extract_organizations
 from transforms.regions import RegionMention, extract_regions, region_context, with_roles
 
 # Bump when extraction output changes, so the warehouse knows which mentions to replace.
-EXTRACTOR_VERSION = "0.1.0"
+EXTRACTOR_VERSION = "0.2.0"
 
 _M = TypeVar("_M", AmountMention, OrganizationMention, RegionMention)
 

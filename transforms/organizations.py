@@ -536,7 +536,11 @@ def _is_boundary(word: str, flag: str, frequency: int) -> bool:
 
 
 def _left_boundary(
-    text: str, suffix_start: int, tagger: WindowTagger, inside: frozenset[str] = frozenset()
+    text: str,
+    suffix_start: int,
+    tagger: WindowTagger,
+    inside: frozenset[str] = frozenset(),
+    company: bool = False,
 ) -> int:
     """Start of the name whose suffix begins at ``suffix_start``; ``inside``: words that belong
     to names with this suffix even where they would end another (帮扶 in 驻村帮扶工作队, 开发 in
@@ -548,10 +552,10 @@ def _left_boundary(
     # window; a boundary found there stands, otherwise the whole window is tagged.
     short_start = suffix_start - _SHORT_WINDOW
     if short_start > window_start:
-        start, token_start = _walk_left(text, short_start, suffix_start, tagger, inside)
+        start, token_start = _walk_left(text, short_start, suffix_start, tagger, inside, company)
         if token_start >= short_start + _SETTLED:
             return start
-    return _walk_left(text, window_start, suffix_start, tagger, inside)[0]
+    return _walk_left(text, window_start, suffix_start, tagger, inside, company)[0]
 
 
 # Short window and the distance from its edge beyond which jieba's route has settled.
@@ -560,18 +564,25 @@ _SETTLED = 4
 
 
 def _walk_left(
-    text: str, window_start: int, suffix_start: int, tagger: WindowTagger, inside: frozenset[str]
+    text: str,
+    window_start: int,
+    suffix_start: int,
+    tagger: WindowTagger,
+    inside: frozenset[str],
+    company: bool = False,
 ) -> tuple[int, int]:
     """Walk the tagged window leftwards from the suffix to the first token that ends a name.
 
     Returns the name's start and where the ending token starts (``window_start`` if none did).
+    ``company``: the suffix is a company's, which a description may stand before (爱心企业).
     """
     tokens = tagger.tag(text[window_start:suffix_start])
     frequency = tagger.frequency
     decided = tagger.token_decisions
     start = suffix_start
     depth = 0
-    for word, flag in reversed(tokens):
+    for index in range(len(tokens) - 1, -1, -1):
+        word, flag = tokens[index]
         if word in ("）", ")"):
             depth += 1
         elif word in ("（", "("):
@@ -580,6 +591,8 @@ def _walk_left(
             depth -= 1
         elif word in _ABBREVIATED:
             pass  # 建行 (a verb to jieba) is the bank: 建行和平支行
+        elif company and depth == 0 and _describes_company(word, tokens[index - 1][0] if index else ""):
+            return start, start - len(word)  # 爱心企业浙江恒远科技有限公司: the name follows
         elif word in inside:
             pass  # 甘肃省民政厅驻红崖村帮扶工作队, 月城农业开发有限公司: part of the name
         elif depth == 0:
@@ -591,6 +604,21 @@ def _walk_left(
                 return start, start - len(word)
         start -= len(word)
     return start, window_start
+
+
+# Words that describe a company standing before its name (爱心企业, 会员企业, 德资企业).
+_COMPANY_DESCRIPTORS = frozenset(
+    {"爱心", "会员", "本地", "当地", "合作", "捐赠", "参与", "优秀", "知名", "龙头", "民营", "国有", "私营",
+     "上市", "骨干", "重点", "共建", "结对", "帮扶", "外资", "合资", "独资", "外商", "涉农", "本土", "领军"}
+)  # fmt: skip
+
+
+def _describes_company(word: str, before: str) -> bool:
+    """Whether ``word`` is a description of a company before its name: 民营企业 as one word, or
+    企业 after a descriptor (爱心企业) or an origin of capital (德资企业, 港资企业)."""
+    if not word.endswith("企业"):
+        return False
+    return len(word) > 2 or before in _COMPANY_DESCRIPTORS or before.endswith("资")
 
 
 def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:
@@ -690,6 +718,7 @@ def extract_organizations(
             m.start(),
             tagger,
             _NAME_INTERNAL_WORDS.get(kind if kind == "company" else m.group(0), frozenset()),
+            company=kind == "company",
         )
         if start == m.start() and text[max(0, start - 1) : start] in SHORT_FORM_MARKERS:
             start -= 1
