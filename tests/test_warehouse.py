@@ -182,3 +182,25 @@ _ARTICLE_COPY = (
 
 def _first_article(session: Session) -> m.Article:
     return session.scalars(select(m.Article)).first()  # type: ignore[return-value]
+
+
+def test_an_amount_without_a_place_in_its_sentence_takes_the_article_main_province() -> None:
+    from warehouse.load import _amount_links
+
+    def mention(start: int, sentence: tuple[int, int], **fields: object) -> dict:
+        return {"start": start, "sentence_start": sentence[0], "sentence_end": sentence[1], **fields}
+
+    # 台湾 named in passing first, 香港 where the money goes; the headline amount's sentence
+    # names no place: a beneficiary counts twice, so the tie goes to 香港.
+    row = {
+        "amounts": [mention(2, (0, 10))],
+        "organizations": [],
+        "regions": [
+            mention(12, (10, 40), code="710000", role="mention"),
+            mention(30, (10, 40), code="810000", role="beneficiary"),
+        ],
+    }
+    province_of = {"710000": "710000", "810000": "810000"}
+    assert _amount_links(row, [], province_of) == [(None, "810000", "article")]
+    row["regions"][1]["role"] = "mention"
+    assert _amount_links(row, [], province_of) == [(None, "710000", "article")]  # the earliest

@@ -215,9 +215,12 @@ def _amount_links(
 
     The organization is the first one named before the amount in its sentence (the giver, in
     「X基金会向Y县捐赠…」).  The region is a beneficiary in the sentence, else a place mentioned
-    there, else the article's most mentioned province.
+    there, else the article's main province: the most mentioned, a beneficiary counting twice
+    (the money goes there; a place named in passing should not win a tie), the earliest on a tie.
     """
-    provinces = Counter(province_of[r["code"]] for r in row["regions"])
+    provinces: Counter[str] = Counter()
+    for r in row["regions"]:
+        provinces[province_of[r["code"]]] += 2 if r["role"] == "beneficiary" else 1
     article_province = provinces.most_common(1)[0][0] if provinces else None
     links = []
     for amount in row["amounts"]:

@@ -239,7 +239,8 @@ class AmountMention(_Provenance, Base):
     region_code: Mapped[str | None] = mapped_column(
         ForeignKey("region.code"),
         doc="The region the amount serves: a beneficiary region in its sentence, else a region "
-        "mentioned there, else the article's most mentioned province (see region_basis).",
+        "mentioned there, else the article's main province, beneficiaries counting twice (see "
+        "region_basis).",
     )
     region_basis: Mapped[str | None] = mapped_column(
         String(16), doc="sentence or article: where region_code was read; null when no region."
