@@ -4,19 +4,23 @@ import dagster as dg
 from sqlalchemy.orm import Session
 
 from pipelines.digest.render import format_amount, render_digest, write_digest
+from pipelines.partitions import digest_weeks, iso_week_of
 from pipelines.resources import StorageResource, WarehouseResource
 from warehouse.queries import latest_iso_week, week_digest
 
 
-@dg.asset(group_name="digest", deps=["warehouse_tables"], kinds={"html"})
-def weekly_digest(storage: StorageResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+@dg.asset(group_name="digest", deps=["warehouse_tables"], kinds={"html"}, partitions_def=digest_weeks)
+def weekly_digest(
+    context: dg.AssetExecutionContext, storage: StorageResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """The latest week's digest in Chinese, as HTML (inline CSS, readable on a phone) and plain
     text: notable gifts counted once per syndication cluster, totals by province, and
     organizations seen for the first time.  Files: CHARITYNEWS_DATA_DIR/digest/.
     """
     engine = warehouse.migrated_engine()
     with Session(engine) as session:
-        week = latest_iso_week(session)
+        # A partition is the week starting on its Monday; unpartitioned calls take the latest.
+        week = iso_week_of(context.partition_key) if context.has_partition_key else latest_iso_week(session)
         if week is None:
             raise dg.Failure("the warehouse has no dated articles: nothing to digest")
         digest = week_digest(session, week)
