@@ -1,19 +1,17 @@
 """Jobs: what schedules, sensors and operators launch.
 
 The crawl is partitioned (day × site) and the digest by week, while the stages in between
-work on the whole raw store; Dagster runs assets with different partitions in separate jobs.
+work on the whole raw store; Dagster runs assets with different partitions in separate jobs
+(each job takes its partitions from its assets).
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.partitions import digest_weeks, site_crawl_days
-
 crawl_job = dg.define_asset_job(
     "crawl",
     selection=dg.AssetSelection.assets("raw_pages"),
-    partitions_def=site_crawl_days,
     description="Crawl one site for one day into the raw store (partition: date|site).",
 )
 
@@ -26,7 +24,6 @@ process_news_job = dg.define_asset_job(
 weekly_digest_job = dg.define_asset_job(
     "weekly_digest_job",
     selection=dg.AssetSelection.assets("weekly_digest"),
-    partitions_def=digest_weeks,
     description="Render the digest of one week (partition: the week's Monday).",
 )
 
