@@ -1,6 +1,7 @@
 """Schedules, in Asia/Shanghai time.  All are stopped until an operator starts them (in the UI
 or with ``dagster schedule start NAME``): a development checkout never crawls on its own."""
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -8,10 +9,10 @@ import dagster as dg
 from pipelines.assets.crawl import site_host
 from pipelines.jobs import crawl_job, process_news_job, weekly_digest_job
 from pipelines.partitions import (
+    FIRST_DAY,
     HOST_RUN_TAG,
     SITE_DIMENSION,
     TIMEZONE,
-    crawl_days,
     previous_monday,
     site_day_key,
 )
@@ -26,10 +27,11 @@ from pipelines.resources import SiteRegistryResource
     description="01:00 every day: crawl yesterday's partition of every registered site, one run per site.",
 )
 def daily_crawl(context: dg.ScheduleEvaluationContext, site_registry: SiteRegistryResource):  # type: ignore[no-untyped-def]
-    scheduled = context.scheduled_execution_time
-    day = crawl_days.get_last_partition_key(current_time=scheduled)
-    if day is None:
-        return dg.SkipReason("no complete day yet")
+    # The day that ended before this tick, in Shanghai: 01:00 on the 21st crawls the 20th.
+    scheduled = context.scheduled_execution_time.astimezone(ZoneInfo(TIMEZONE))
+    day = (scheduled - timedelta(days=1)).date().isoformat()
+    if day < FIRST_DAY:
+        return dg.SkipReason(f"{day} is before the first crawl day {FIRST_DAY}")
     known = set(context.instance.get_dynamic_partitions(SITE_DIMENSION))
     requests = []
     for site in site_registry.sites():

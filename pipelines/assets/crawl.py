@@ -48,9 +48,10 @@ def raw_pages(
     if site_name not in known:
         raise dg.Failure(
             f"site {site_name!r} is no longer in the registry {site_registry.registry_path()}; "
-            f"the registry has {sorted(known)}"
+            f"the registry has {sorted(known)}",
+            allow_retries=False,  # retrying cannot bring the site back
         )
-    crawl_id = f"{site_name}-{context.run_id[:8]}"
+    crawl_id = f"{site_name}-{context.run.run_id[:8]}"
     context.log.info(f"crawling {site_name} for {day} (crawl id {crawl_id})")
     with site_registry.crawl_command(storage.root, crawl_id, only=[site_name]) as command:
         invocation = pipes_subprocess_client.run(command=command, context=context)
