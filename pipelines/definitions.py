@@ -6,6 +6,7 @@ import dagster as dg
 
 from pipelines.assets import crawl, digest, transform, warehouse
 from pipelines.checks import ALL_CHECKS
+from pipelines.executors import executor_from_env
 from pipelines.jobs import ALL_JOBS
 from pipelines.mail import MailResource
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
@@ -35,4 +36,5 @@ defs = dg.Definitions(
     jobs=ALL_JOBS,
     schedules=ALL_SCHEDULES,
     sensors=ALL_SENSORS,
+    executor=executor_from_env(),  # Celery workers when CHARITYNEWS_CELERY_BROKER is set
 )
