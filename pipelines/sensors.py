@@ -19,12 +19,10 @@ def failure_message(context: dg.RunFailureSensorContext, to: str) -> EmailMessag
     """The notice: which run of which job, which steps failed and with what error."""
     run = context.dagster_run
     failed_steps = context.get_step_failure_events()
-    lines = [
-        f"Run {run.run_id} of job {run.job_name} failed.",
-        f"Partition: {run.tags['dagster/partition']}" if "dagster/partition" in run.tags else "",
-        f"Run failure: {context.failure_event.message or '(no message)'}",
-        "",
-    ]
+    lines = [f"Run {run.run_id} of job {run.job_name} failed."]
+    if "dagster/partition" in run.tags:
+        lines.append(f"Partition: {run.tags['dagster/partition']}")
+    lines += [f"Run failure: {context.failure_event.message or '(no message)'}", ""]
     for event in failed_steps:
         error = event.step_failure_data.error
         lines += [
@@ -40,7 +38,7 @@ def failure_message(context: dg.RunFailureSensorContext, to: str) -> EmailMessag
     steps = ", ".join(e.step_key or "?" for e in failed_steps) or "run"
     message["Subject"] = f"[charity-news] {run.job_name} failed ({steps})"
     message["To"] = to
-    message.set_content("\n".join(line for line in lines if line is not None))
+    message.set_content("\n".join(lines))
     return message
 
 

@@ -150,6 +150,7 @@ def test_failure_sensor_emails_run_step_and_error(failed_crawl, monkeypatch) -> 
     body = message.get_content()
     run_id = result.dagster_run.run_id
     assert f"Run {run_id}" in body
+    assert "Partition: 2026-11-20|removed" in body
     assert "Step raw_pages failed:" in body
     assert "site 'removed' is no longer in the registry" in body
     assert f"http://dagster.internal:3000/runs/{run_id}" in body

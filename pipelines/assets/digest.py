@@ -13,9 +13,10 @@ from warehouse.queries import latest_iso_week, week_digest
 def weekly_digest(
     context: dg.AssetExecutionContext, storage: StorageResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """The latest week's digest in Chinese, as HTML (inline CSS, readable on a phone) and plain
-    text: notable gifts counted once per syndication cluster, totals by province, and
-    organizations seen for the first time.  Files: CHARITYNEWS_DATA_DIR/digest/.
+    """One week's digest in Chinese (partition: the week's Monday, Asia/Shanghai), as HTML
+    (inline CSS, readable on a phone) and plain text: notable gifts counted once per
+    syndication cluster, totals by province, and organizations seen for the first time.
+    Files: CHARITYNEWS_DATA_DIR/digest/.
     """
     engine = warehouse.migrated_engine()
     with Session(engine) as session:
