@@ -18,8 +18,9 @@ def _demo(args: argparse.Namespace) -> int:
     import dagster as dg
     from sqlalchemy.orm import Session
 
-    from pipelines.definitions import ALL_ASSETS, build_resources
+    from pipelines.definitions import build_resources
     from pipelines.digest.render import format_amount
+    from pipelines.local_run import materialize_everything
     from pipelines.resources import SiteRegistryResource
     from warehouse.db import make_engine
     from warehouse.queries import latest_iso_week, warehouse_counts
@@ -31,22 +32,28 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"charity-news demo: crawling the bundled sample sites into {settings.data_dir}", flush=True)
     with dg.instance_for_test() as instance:  # an ephemeral instance: the demo leaves no run history
         resources = build_resources()
-        resources["site_registry"] = SiteRegistryResource(
+        resources["site_registry"] = registry = SiteRegistryResource(
             registry=settings.sites, crawler_log_level="WARNING"
         )
-        result = dg.materialize(
-            ALL_ASSETS,
-            resources=resources,
-            instance=instance,
-            raise_on_error=False,
+        # The crawl runs once per site partition (today's latest day), then the other stages.
+        run = materialize_everything(
+            resources,
+            instance,
+            [site.name for site in registry.sites()],
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
-        if not result.success:
-            for event in result.all_events:
-                if event.is_failure and event.step_key:
-                    print(f"step {event.step_key} failed: {event.message}", file=sys.stderr)
+        if not run.success:
+            for result in run.results:
+                for event in result.all_events:
+                    if event.is_failure and event.step_key:
+                        print(f"step {event.step_key} failed: {event.message}", file=sys.stderr)
             return 1
-        crawl = result.asset_materializations_for_node("raw_pages")[-1].metadata
+        pages_fetched = sum(
+            r.asset_materializations_for_node("raw_pages")[-1].metadata["pages_fetched"].value  # type: ignore[misc]
+            for r in run.crawls.values()
+        )
+        checks = run.check_evaluations()
+        failed_checks = [f"{c.asset_key.to_user_string()}:{c.check_name}" for c in checks if not c.passed]
     engine = make_engine(settings.db_url)
     with Session(engine) as session:
         counts = warehouse_counts(session)
@@ -57,13 +64,15 @@ def _demo(args: argparse.Namespace) -> int:
         "",
         "charity-news demo finished in %.0f s" % (time.monotonic() - started),
         f"  sites crawled        {counts.sources}",
-        f"  pages fetched        {crawl['pages_fetched'].value}",
+        f"  pages fetched        {pages_fetched}",
         f"  articles             {counts.articles} "
         f"({counts.clusters_with_copies} syndicated report(s) found on several sites)",
         f"  amount mentions      {counts.amount_mentions}, "
         f"total {format_amount(counts.amount_total_cny)} in CNY (every mention; conversions not added twice)",
         f"  organizations        {counts.organizations}",
         f"  regions              {counts.regions} distinct GB/T 2260 divisions",
+        f"  asset checks         {len(checks) - len(failed_checks)} of {len(checks)} passed"
+        + (f" (failed: {', '.join(failed_checks)})" if failed_checks else ""),
         f"  database             {settings.db_url}",
         f"  digest ({week})   {digest_dir / f'digest-{week}.html'}",
         f"                       {digest_dir / f'digest-{week}.txt'}",

@@ -5,8 +5,13 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets import crawl, digest, transform, warehouse
+from pipelines.checks import ALL_CHECKS
+from pipelines.executors import executor_from_env
+from pipelines.jobs import ALL_JOBS
 from pipelines.mail import MailResource
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
+from pipelines.schedules import ALL_SCHEDULES
+from pipelines.sensors import ALL_SENSORS
 from pipelines.settings import load_settings
 
 ALL_ASSETS = dg.load_assets_from_modules([crawl, transform, warehouse, digest])
@@ -23,8 +28,13 @@ def build_resources() -> dict[str, object]:
     }
 
 
-daily_news_job = dg.define_asset_job(
-    "daily_news", selection=dg.AssetSelection.all(), description="Crawl, extract, load and digest."
+# --- operating (issue 6): jobs, schedules, sensors, checks ---
+defs = dg.Definitions(
+    assets=ALL_ASSETS,
+    asset_checks=ALL_CHECKS,
+    resources=build_resources(),
+    jobs=ALL_JOBS,
+    schedules=ALL_SCHEDULES,
+    sensors=ALL_SENSORS,
+    executor=executor_from_env(),  # Celery workers when CHARITYNEWS_CELERY_BROKER is set
 )
-
-defs = dg.Definitions(assets=ALL_ASSETS, resources=build_resources(), jobs=[daily_news_job])

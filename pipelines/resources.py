@@ -51,8 +51,11 @@ class SiteRegistryResource(dg.ConfigurableResource):
         return load_registry(self.registry_path())
 
     @contextmanager
-    def crawl_command(self, data_dir: Path, crawl_id: str) -> Iterator[list[str]]:
-        """The crawler's command line, with the sample server running if samples are used."""
+    def crawl_command(
+        self, data_dir: Path, crawl_id: str, only: list[str] | None = None
+    ) -> Iterator[list[str]]:
+        """The crawler's command line (``only``: these sites, else all), with the sample server
+        running if samples are used."""
         command = [
             sys.executable,
             "-m",
@@ -66,6 +69,8 @@ class SiteRegistryResource(dg.ConfigurableResource):
             "--log-level",
             self.crawler_log_level,
         ]
+        for name in only or []:
+            command += ["--site", name]
         if self.registry != SAMPLES:
             yield command
             return

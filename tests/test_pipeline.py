@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipelines.definitions import ALL_ASSETS
+from pipelines.local_run import LocalRun, materialize_everything
 from pipelines.mail import MailResource
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
 from spiders.sample_server import SAMPLE_ROOT
@@ -34,7 +34,7 @@ TABLES = [
 ]
 
 
-def _materialize(data_dir: Path, db_url: str) -> dg.ExecuteInProcessResult:
+def _materialize(data_dir: Path, db_url: str) -> LocalRun:
     resources = {
         "storage": StorageResource(data_dir=str(data_dir)),
         "site_registry": SiteRegistryResource(registry="samples"),
@@ -43,7 +43,7 @@ def _materialize(data_dir: Path, db_url: str) -> dg.ExecuteInProcessResult:
         "mail": MailResource(enabled=False),  # previews only: no SMTP server in this test
     }
     with dg.instance_for_test() as instance:
-        return dg.materialize(ALL_ASSETS, resources=resources, instance=instance)
+        return materialize_everything(resources, instance, ["shanxing", "gangao", "xiangcun"])
 
 
 def _counts(db_url: str) -> dict[str, int]:
@@ -57,7 +57,7 @@ def _counts(db_url: str) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def two_runs(
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[dg.ExecuteInProcessResult, dict, dict, str, Path]:
+) -> tuple[LocalRun, dict, dict, str, Path]:
     data_dir = tmp_path_factory.mktemp("data")
     db_url = f"sqlite:///{data_dir / 'warehouse.sqlite'}"
     first = _materialize(data_dir, db_url)
@@ -76,23 +76,36 @@ def _gold() -> dict[str, dict]:
 
 
 def test_every_stage_materializes(two_runs) -> None:  # type: ignore[no-untyped-def]
-    result = two_runs[0]
-    assert result.success
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    run = two_runs[0]
+    assert run.success
+    materialized = {
+        e.asset_key.to_user_string() for r in run.results for e in r.get_asset_materialization_events()
+    }
     assert materialized == {"raw_pages", "articles", "mentions", "warehouse_tables", "weekly_digest"}
-    crawl = result.asset_materializations_for_node("raw_pages")[-1].metadata
+    crawls = {
+        site: r.asset_materializations_for_node("raw_pages")[-1].metadata for site, r in run.crawls.items()
+    }
     # This is the second run: the crawl is incremental, every article is already stored.
-    assert crawl["articles_fetched"].value == 0
-    assert crawl["articles_already_stored"].value == 44
-    assert crawl["failed_requests"].value == 0
+    assert {site: c["site"].value for site, c in crawls.items()} == {s: s for s in crawls}
+    assert sum(c["articles_fetched"].value for c in crawls.values()) == 0
+    assert {site: c["articles_already_stored"].value for site, c in crawls.items()} == {
+        "shanxing": 18,
+        "gangao": 12,
+        "xiangcun": 14,
+    }
+    assert sum(c["failed_requests"].value for c in crawls.values()) == 0
+    # The sample sites are clean: every check of every stage passes on them.
+    evaluations = run.check_evaluations()
+    assert len(evaluations) == 9 and all(e.passed for e in evaluations), evaluations
 
 
 def test_rerun_leaves_identical_row_counts(two_runs) -> None:  # type: ignore[no-untyped-def]
     _, first, second, _, data_dir = two_runs
     assert first == second
     assert second["article"] == 44 and second["source"] == 3
-    # The raw store is append-only: the second crawl added a fetch log, not a second copy of bodies.
-    assert len(list((data_dir / "raw" / "fetches").glob("*.jsonl"))) == 2
+    # The raw store is append-only: each site's second crawl added a fetch log, not a second
+    # copy of bodies.
+    assert len(list((data_dir / "raw" / "fetches").glob("*.jsonl"))) == 2 * 3
 
 
 def test_articles_have_dates_scripts_and_encodings(two_runs) -> None:  # type: ignore[no-untyped-def]

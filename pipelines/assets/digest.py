@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from pipelines.digest.delivery import send_week, write_previews
 from pipelines.mail import MailResource
+from pipelines.partitions import digest_weeks
 from pipelines.resources import StorageResource, WarehouseResource
 from pipelines.settings import public_url
 from warehouse.queries import iso_week_of, latest_iso_week
@@ -23,14 +24,17 @@ def digest_week(context: dg.AssetExecutionContext, session: Session) -> str:
     return week
 
 
-@dg.asset(group_name="digest", deps=["warehouse_tables"], kinds={"html", "email"})
+@dg.asset(
+    group_name="digest", deps=["warehouse_tables"], kinds={"html", "email"}, partitions_def=digest_weeks
+)
 def weekly_digest(
     context: dg.AssetExecutionContext,
     storage: StorageResource,
     warehouse: WarehouseResource,
     mail: MailResource,
 ) -> dg.MaterializeResult:
-    """The week's digest in simplified Chinese, for every active subscriber with their filters:
+    """One week's digest in simplified Chinese (partition: the week's Monday, Asia/Shanghai),
+    for every active subscriber with their filters:
     notable gifts counted once per syndication cluster (giver → receiver, region, source link),
     totals by province against the previous week with a chart, top organizations, organizations
     seen for the first time, article and source counts, and the sources whose fetches failed.

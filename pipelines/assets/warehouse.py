@@ -1,13 +1,36 @@
 """Warehouse stage: load extracted articles into the SQL warehouse."""
 
 import dagster as dg
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pipelines.digest.render import format_amount
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
 from pipelines.staging import read_jsonl
+from warehouse import models as m
 from warehouse.load import load_extracted
 from warehouse.queries import warehouse_counts
+
+
+def top_amounts_table(engine: Engine, limit: int = 10) -> str:
+    """The largest amount mentions in CNY as a Markdown table linking to their articles."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(m.AmountMention, m.Article.url, m.Article.title, m.Source.name)
+            .join(m.Article, m.Article.id == m.AmountMention.article_id)
+            .join(m.Source, m.Source.id == m.Article.source_id)
+            .where(m.AmountMention.value_cny.is_not(None))
+            .order_by(m.AmountMention.value_cny.desc(), m.AmountMention.id)
+            .limit(limit)
+        ).all()
+    lines = ["| CNY | as written | role | site | article |", "|---:|---|---|---|---|"]
+    for mention, url, title, site in rows:
+        title = (title or url).replace("|", "\\|")
+        lines.append(
+            f"| {format_amount(mention.value_cny)} | {mention.surface.replace('|', ' ')} "
+            f"| {mention.role or ''} | {site} | [{title}]({url}) |"
+        )
+    return "\n".join(lines)
 
 
 @dg.asset(group_name="warehouse", deps=["mentions"], kinds={"sqlite", "postgres"})
@@ -30,6 +53,7 @@ def warehouse_tables(
         context.log.warning(f"article rejected: {rejected.url}: {rejected.reason}")
     with Session(engine) as session:
         counts = warehouse_counts(session)
+    top_amounts = top_amounts_table(engine)
     engine.dispose()
     return dg.MaterializeResult(
         metadata={
@@ -43,6 +67,10 @@ def warehouse_tables(
             "organizations": counts.organizations,
             "syndication_clusters_with_copies": report.multi_article_clusters,
             "amount_total_cny": format_amount(counts.amount_total_cny),
+            "rejection_rate": dg.MetadataValue.float(
+                round(len(report.rejected) / report.articles, 4) if report.articles else 0.0
+            ),
+            "top_amounts": dg.MetadataValue.md(top_amounts),
             "database": dg.MetadataValue.text(engine.url.render_as_string(hide_password=True)),
         }
     )
