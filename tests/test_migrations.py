@@ -78,3 +78,37 @@ def test_downgrade_to_base_removes_everything(db_url: str) -> None:
 
 
 VIEWS_NAMES = [view.name for view in VIEWS]
+
+
+def _headline_rows(connection) -> list[tuple[int, int | None, bool]]:  # type: ignore[no-untyped-def]
+    query = "SELECT position, headline_of_position, counted FROM amount_mention ORDER BY position"
+    return [(p, h, bool(c)) for p, h, c in connection.execute(text(query))]
+
+
+def test_a_headline_restating_its_body_is_not_counted_and_0006_backfills_it(db_url: str) -> None:
+    """Loads link a headline's amount to the body's and count only the body's; 0006 does the
+    same for a warehouse loaded before it."""
+    row = article_row(4, amounts=(300, 300, 80))
+    first = row["amounts"][0]
+    # The article's headline is its first sentence: 300万元 there restates the body's 300万元.
+    row["title"] = row["text"][first["sentence_start"] : first["sentence_end"]] + "\n"
+    config = alembic_config(db_url)
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, [SITE], [row])
+    with engine.connect() as connection:
+        assert _headline_rows(connection) == [(0, 1, False), (1, None, True), (2, None, True)]
+        assert connection.execute(text("SELECT COUNT(*) FROM gift")).scalar() == 2
+    command.downgrade(config, "0005")
+    with engine.begin() as connection:
+        counted = connection.execute(text("SELECT COUNT(*) FROM amount_mention WHERE counted")).scalar()
+        assert counted == 3  # before 0006 the headline's amount was counted too
+        # As if the body's sentence had named no giver (该企业…): 0006 gives it the headline's.
+        connection.execute(text("UPDATE amount_mention SET organization_id = NULL WHERE position = 1"))
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        assert _headline_rows(connection) == [(0, 1, False), (1, None, True), (2, None, True)]
+        givers = "SELECT organization_id FROM amount_mention WHERE position IN (0, 1) ORDER BY position"
+        headline_giver, body_giver = connection.execute(text(givers)).scalars()
+        assert headline_giver is not None and body_giver == headline_giver
+    engine.dispose()

@@ -244,6 +244,30 @@ def _amount_links(
     return links
 
 
+def _headline_restatements(row: dict[str, Any]) -> list[int | None]:
+    """For each amount in the headline, the position of the body amount it restates (the same
+    value and currency), else None.  A report's headline usually repeats its main gift
+    (华衍集团承诺捐赠5亿元 …, then 「华衍集团承诺捐赠5亿元，用于…」): counting both would double it.
+    The body's mention is the one counted: its sentence says more."""
+    title = (row.get("title") or "").strip()
+    text = row["text"]
+
+    def in_headline(amount: dict[str, Any]) -> bool:
+        # The text's first sentence, and the title: a body sentence worded as the title is not it.
+        start, end = amount["sentence_start"], amount["sentence_end"]
+        return bool(title) and not text[:start].strip() and text[start:end].strip() == title
+
+    headline = [in_headline(a) for a in row["amounts"]]
+    body = {}
+    for position, amount in enumerate(row["amounts"]):
+        if not headline[position]:
+            body.setdefault((Decimal(str(amount["value"])), amount["currency"]), position)
+    return [
+        body.get((Decimal(str(a["value"])), a["currency"])) if headline[position] else None
+        for position, a in enumerate(row["amounts"])
+    ]
+
+
 def load_article(session: Session, context: _LoadContext, row: dict[str, Any]) -> tuple[int, bool]:
     """Upsert one article and replace its mentions; returns (article id, whether anything was written)."""
     digest = _digest(row)
@@ -289,6 +313,12 @@ def load_article(session: Session, context: _LoadContext, row: dict[str, Any]) -
         for o in row["organizations"]
     ]
     links = _amount_links(row, org_ids, context.province_of)
+    headline_of = _headline_restatements(row)
+    for position, body in enumerate(headline_of):
+        # 「鹭岛食品捐资600万元修缮水库」 then 「该企业再次捐资600万元…」: the body's amount is the
+        # one counted, and its giver is the one the headline names when its own sentence names none.
+        if body is not None and links[body][0] is None and links[position][0] is not None:
+            links[body] = (links[position][0], *links[body][1:])
     amounts = []
     for position, (amount, (org_id, region, basis)) in enumerate(zip(row["amounts"], links, strict=True)):
         value = Decimal(str(amount["value"]))
@@ -305,13 +335,17 @@ def load_article(session: Session, context: _LoadContext, row: dict[str, Any]) -
                 "role": amount["role"],
                 "cumulative": amount["cumulative"],
                 "conversion_of_position": amount["conversion_of"],
+                "headline_of_position": headline_of[position],
                 "organization_id": org_id,
                 "region_code": region,
                 "region_basis": basis,
                 "province_code": context.province_of[region] if region else None,
                 "published_at": published,
                 "published_month": month,
-                "counted": representative and amount["conversion_of"] is None and value_cny is not None,
+                "counted": representative
+                and amount["conversion_of"] is None
+                and headline_of[position] is None
+                and value_cny is not None,
             }
         )
     if amounts:
@@ -348,7 +382,9 @@ def refresh_counted(session: Session, article_ids: Iterable[int]) -> None:
     Only rows whose flag changes are written.
     """
     a = m.AmountMention
-    countable = and_(a.conversion_of_position.is_(None), a.value_cny.is_not(None))
+    countable = and_(
+        a.conversion_of_position.is_(None), a.headline_of_position.is_(None), a.value_cny.is_not(None)
+    )
     for chunk in _chunks(article_ids):
         representatives = list(
             session.scalars(

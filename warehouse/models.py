@@ -230,6 +230,11 @@ class AmountMention(_Provenance, Base):
     conversion_of_position: Mapped[int | None] = mapped_column(
         Integer, doc="position of the amount this one restates in another currency (约合…); else null."
     )
+    headline_of_position: Mapped[int | None] = mapped_column(
+        Integer,
+        doc="In the headline: the position of the amount in the body it restates (same value and "
+        "currency), which is the one counted; else null.",
+    )
     details: Mapped[dict | None] = mapped_column(JsonType, doc="Reserved for extractor details; unused.")
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organization.id"),
@@ -257,7 +262,8 @@ class AmountMention(_Provenance, Base):
         default=False,
         server_default=false(),
         doc="True when the views add this amount: it is in its cluster's representative article, "
-        "is not a restatement in another currency, and has a CNY value.",
+        "restates neither another currency's amount nor the body's (headline_of_position), and "
+        "has a CNY value.",
     )
     __table_args__ = (
         CheckConstraint(_CURRENCY_CHECK, name="currency"),

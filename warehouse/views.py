@@ -52,7 +52,8 @@ VIEWS: tuple[View, ...] = (
     View(
         "counted_amount",
         "Every amount the warehouse counts: one copy per syndication cluster (the representative "
-        "article's), restatements in another currency left out, with its provenance.",
+        "article's), restatements in another currency and headlines restating the body left out, "
+        "with its provenance.",
         _AMOUNT_COLUMNS,
         "filter on amount_mention.counted; join article by primary key",
     ),

@@ -299,6 +299,12 @@ def _parties(session: Session, rows: Sequence[Any]) -> dict[int, tuple[str | Non
             (x for x in in_sentence if x.organization_id == row.organization_id and x.start < amount_start),
             None,
         )
+        if linked is None and row.organization_id is not None:
+            # A link the body's amount took from the headline restating it (该企业再次捐资…).
+            linked = next(
+                (x for x in mentions.get(row.article_id, []) if x.organization_id == row.organization_id),
+                None,
+            )
         donor = donor_type = None
         if linked is not None and not receiving(text, linked.start):
             donor, donor_type = linked.name, linked.type
@@ -324,33 +330,12 @@ def _gifts(
         minimum=True,
     )
     total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    # A headline usually restates an amount of its own article's body (华衍集团承诺捐赠5亿元 …):
-    # such a pair is listed once, as the copy that names more of giver and receiver (the body's
-    # sentence on a tie, it says more).  The views count both; see docs/digest.md.
-    candidates = session.execute(
-        base.order_by(GIFT.c.value_cny.desc(), GIFT.c.amount_mention_id).limit(notable * 2)
+    # A headline restating its body's amount is not a gift of its own: the warehouse counts the
+    # body's mention only (amount_mention.headline_of_position), so each gift is listed once.
+    rows = session.execute(
+        base.order_by(GIFT.c.value_cny.desc(), GIFT.c.amount_mention_id).limit(notable)
     ).all()
-    parties = _parties(session, candidates)
-
-    def known(row: Any) -> int:
-        return sum(
-            side is not None
-            for side in (parties[row.amount_mention_id][0], parties[row.amount_mention_id][2])
-        )
-
-    def is_headline(row: Any) -> bool:
-        return bool(row.sentence.strip() == row.title.strip())
-
-    dropped: set[int] = set()
-    for row in candidates:
-        if not is_headline(row):
-            continue
-        for body in candidates:
-            same = (body.article_id, body.currency, body.value) == (row.article_id, row.currency, row.value)
-            if same and not is_headline(body):
-                dropped.add(body.amount_mention_id if known(row) > known(body) else row.amount_mention_id)
-                break
-    rows = [row for row in candidates if row.amount_mention_id not in dropped][:notable]
+    parties = _parties(session, rows)
     gifts = [
         Gift(
             amount_mention_id=row.amount_mention_id,
