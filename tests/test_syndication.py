@@ -106,6 +106,7 @@ def test_the_warehouse_clusters_copies_and_counts_each_amount_once(db_url: str) 
             for a in session.scalars(select(m.AmountMention))
             if a.article_id in representatives
             and a.conversion_of_position is None
+            and a.headline_of_position is None
             and a.value_cny is not None
         )
         counted = sorted(
