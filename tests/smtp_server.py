@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -16,6 +15,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
+
+from tests.process_group import free_port
 
 
 @dataclass
@@ -43,18 +44,12 @@ class RecordingHandler:
         return "250 2.0.0 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class SmtpTestServer:
     """Start with ``with SmtpTestServer() as server:``; ``server.port``, ``server.received``."""
 
     def __init__(self) -> None:
         self.handler = RecordingHandler()
-        self.port = _free_port()
+        self.port = free_port()
         # decode_data=False keeps the bytes exactly as sent, so header encoding can be checked.
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, decode_data=False)
 

@@ -18,6 +18,7 @@ import dagster as dg
 import pytest
 
 from pipelines.executors import CELERY_BROKER_ENV, celery_settings, worker_config_module
+from tests.process_group import start_group, stop_group
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = "redis://127.0.0.1:6379/6"  # database 6: this project's Celery tests only
@@ -34,21 +35,6 @@ def _redis_or_unavailable() -> None:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
     except redis.RedisError as exc:
         _unavailable(f"Redis at {REDIS_URL}", str(exc))
-
-
-def _default_signals() -> None:
-    # An inherited "ignore SIGINT/SIGTERM" would keep the worker from its warm shutdown.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _group_alive(process: subprocess.Popen[bytes], pgid: int) -> bool:
-    process.poll()
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.fixture
@@ -69,32 +55,17 @@ def celery_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[t
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     log = tmp_path / "worker.log"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(config_dir), str(ROOT)])}
-    with log.open("wb") as out:
-        worker = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "celery"),
-                "-A",
-                "dagster_celery.app",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "1",
-                "--prefetch-multiplier",
-                "1",
-                "-Q",
-                "dagster",
-                "-n",
-                f"charitynews-test-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_default_signals,
-        )
-    pgid = os.getpgid(worker.pid)
+    worker, pgid = start_group(
+        [
+            str(Path(sys.executable).parent / "celery"),
+            *("-A", "dagster_celery.app", "worker", "--loglevel", "INFO"),
+            *("--concurrency", "1", "--prefetch-multiplier", "1", "-Q", "dagster"),
+            *("-n", f"charitynews-test-{os.getpid()}@%h"),
+        ],
+        cwd=ROOT,
+        env=env,
+        log=log,
+    )
     try:
         deadline = time.monotonic() + READY_SECONDS
         while " ready." not in log.read_text(errors="replace"):
@@ -103,15 +74,8 @@ def celery_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[t
             time.sleep(0.5)
         yield worker, log
     finally:
-        if _group_alive(worker, pgid):
-            os.killpg(pgid, signal.SIGTERM)  # Celery's warm shutdown: finish the task in hand
-        deadline = time.monotonic() + STOP_SECONDS
-        while _group_alive(worker, pgid) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        leftover = _group_alive(worker, pgid)
-        if leftover:
-            os.killpg(pgid, signal.SIGKILL)
-        worker.wait(timeout=30)
+        # SIGTERM is Celery's warm shutdown: finish the task in hand.
+        leftover = stop_group(worker, pgid, signal.SIGTERM, STOP_SECONDS)
     assert not leftover, f"Celery worker processes still running {STOP_SECONDS} s after SIGTERM"
 
 

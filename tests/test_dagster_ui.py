@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 
 from pipelines.definitions import defs
 from tests.browser import chromium_page
+from tests.process_group import free_port, start_group, stop_group
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_SECONDS = 240  # two shared cores: loading the code location alone takes a while
@@ -39,29 +39,6 @@ QUERY = """
   }
 }
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _group_alive(process: subprocess.Popen[bytes], pgid: int) -> bool:
-    process.poll()  # reap the leader once it exits: a zombie still counts as a group member
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _default_signals() -> None:
-    # A shell that started us in the background may have left SIGINT (and SIGTERM) ignored; an
-    # ignored signal survives exec, and `dagster dev` would never see the operator's Ctrl-C, nor
-    # its code server the SIGTERM that dagster sends its gRPC child on the way out.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @dataclass
@@ -107,46 +84,20 @@ def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUI]:
     home = tmp_path_factory.mktemp("dagster_home")
     shutil.copy(ROOT / "deploy" / "dagster-dev.yaml", home / "dagster.yaml")  # nux and telemetry off
     log = home / "dagster-dev.log"
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
         "CHARITYNEWS_DATA_DIR": str(tmp_path_factory.mktemp("data")),
     }
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "dagster"),
-                "dev",
-                "-w",
-                "workspace.yaml",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: one signal reaches the whole tree
-            preexec_fn=_default_signals,
-        )
+    command = [str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml"]
+    process, pgid = start_group([*command, "-h", "127.0.0.1", "-p", str(port)], cwd=ROOT, env=env, log=log)
     ui = RunningUI(f"http://127.0.0.1:{port}", process, log)
-    pgid = os.getpgid(process.pid)
     try:
         _wait_ready(ui)
         yield ui
     finally:
-        if _group_alive(process, pgid):
-            os.killpg(pgid, signal.SIGINT)
-        deadline = time.monotonic() + STOP_SECONDS
-        while _group_alive(process, pgid) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        leftover = _group_alive(process, pgid)
-        if leftover:
-            os.killpg(pgid, signal.SIGKILL)  # do not leave a server behind, but fail below
-        process.wait(timeout=30)
+        leftover = stop_group(process, pgid, signal.SIGINT, STOP_SECONDS)
     assert not leftover, f"processes of dagster dev still running {STOP_SECONDS} s after SIGINT"
 
 
