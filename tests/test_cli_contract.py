@@ -53,7 +53,17 @@ ORGANIZATION_TYPES = {
     "media",
     "other",
 }
-RECORD_KEYS = {"source", "variant", "locale", "title", "published", "amounts", "organizations", "regions"}
+RECORD_KEYS = {
+    "source",
+    "variant",
+    "locale",
+    "title",
+    "published",
+    "amounts",
+    "organizations",
+    "regions",
+    "text",
+}
 AMOUNT_KEYS = {
     "value",
     "currency",
@@ -251,6 +261,7 @@ def test_offsets_slice_the_document_text(corpus: Corpus, capsys: pytest.CaptureF
     _, records = run_jsonl(capsys, corpus.readable)
     for record in records:
         text = document_text(record["source"])
+        assert record["text"] == text
         for amount in record["amounts"]:
             assert text[amount["start"] : amount["end"]] == amount["raw"], (record["source"], amount)
         for entry in [*record["organizations"], *record["regions"]]:
@@ -259,12 +270,29 @@ def test_offsets_slice_the_document_text(corpus: Corpus, capsys: pytest.CaptureF
             assert set(written) == set(entry["surfaces"]), (record["source"], entry)
 
 
+def test_plain_text_records_carry_the_input_as_read(
+    corpus: Corpus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, records = run_jsonl(capsys, [corpus.utf8, corpus.gbk, corpus.big5])
+    assert [r["text"] for r in records] == [UTF8_ARTICLE, GBK_ARTICLE, BIG5_ARTICLE]
+
+
+def test_html_page_without_an_article_gives_an_error_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    menu = tmp_path / "menu.html"
+    menu.write_text('<html><body><ul class="menu"><li><a href="/">首页</a></li></ul></body></html>')
+    _, (record,) = run_jsonl(capsys, [str(menu)])
+    assert set(record) == {"source", "error"} and "no main text" in record["error"]
+
+
 def test_html_offsets_point_into_headline_and_main_text(
     corpus: Corpus, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, (record,) = run_jsonl(capsys, [corpus.html])
     document = read_document(Path(corpus.html).read_bytes(), corpus.html)
     assert document.is_html
+    assert record["text"] == document.text  # the text the offsets below index
     assert document.text.startswith("长沙县慈善会发放助学金\n")  # the headline, then the body
     assert "版权所有" not in document.text and "专题" not in document.text  # no furniture
     assert record["title"] == "长沙县慈善会发放助学金"

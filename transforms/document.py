@@ -12,6 +12,8 @@ Other tools read these records, so the field names and meanings here are fixed:
   ``surfaces``, plus ``spans`` and ``expanded_from_context``.
 - ``regions``: unique per file: ``code`` (GB/T 2260), ``name``, ``level``, ``role`` (the strongest
   of the file: beneficiary > mention > seat), plus ``surfaces`` and ``spans``.
+- ``text``: the text every ``start``/``end`` and span indexes (the decoded file as read for plain
+  text; the headline, a line break and the main text for HTML).
 - A file that cannot be read gives ``{"source": …, "error": "…"}``.
 """
 
@@ -144,6 +146,7 @@ def extraction_record(source: str, document: Document, result: ArticleExtraction
         "amounts": amount_records(result.amounts),
         "organizations": organization_records(result.organizations),
         "regions": region_records(result.regions),
+        "text": document.text,
     }
 
 
