@@ -1,0 +1,378 @@
+"""Where a page's main text is: the element (and its sibling blocks) holding the article.
+
+No list of container tags: any element that is not inline text formatting is a block, so custom,
+misspelled and namespaced elements (``<founder-content>``, ``<dvi>``, ``<o:p>``) and crawler
+wrappers hold text like a ``<div>``.  Each block's own prose (Han characters outside links,
+more for sentence punctuation) is credited to the block and, halved, to its parent; the best
+block wins, and its siblings that also carry prose join it (government pages split one article
+over several sibling blocks; folded pages put the text below "展开全文" in a second block).
+
+Furniture (``<nav>``, ``<footer>``, class or id words such as ``menu``, ``share``, ``related``)
+only discounts the prose inside it and is pruned from inside the chosen blocks; it never removes
+an element outright.  So a page wrapped in one ``<form>`` (ASP.NET) or in a wrapper whose class
+merely contains a furniture word is read like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+# Markup that never carries article text: dropped before anything is measured.
+_NEVER_TEXT = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "select",
+    "option",
+    "textarea",
+    "button",
+    "input",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "canvas",
+    "map",
+    "head",
+)
+# Inline formatting: text inside it belongs to the block around it.
+INLINE_TAGS = frozenset(
+    [
+        "a",
+        "abbr",
+        "acronym",
+        "b",
+        "bdi",
+        "bdo",
+        "big",
+        "br",
+        "cite",
+        "code",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "label",
+        "mark",
+        "nobr",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "wbr",
+    ]
+)
+# Elements that are furniture by their tag.
+_FURNITURE_TAGS = frozenset({"nav", "footer", "aside", "menu"})
+# Furniture words, matched against the tokens of class and id values (split at -, _, spaces and
+# case changes), at a token's start or end: "topnav", "nav-bar", "footerLinks", but not "canvas"
+# or "unavailable"; a word in the middle of a longer token ("mainnavigationwrapper") is not one.
+_FURNITURE_WORDS = (
+    "nav",
+    "navbar",
+    "navigation",
+    "menu",
+    "footer",
+    "foot",
+    "breadcrumb",
+    "crumb",
+    "share",
+    "sharing",
+    "related",
+    "relate",
+    "copyright",
+    "sidebar",
+    "side",
+    "toolbar",
+    "banner",
+    "comment",
+    "comments",
+    "reply",
+    "pager",
+    "pagination",
+    "paging",
+    "links",
+    "recommend",
+    "hot",
+    "rank",
+    "ad",
+    "ads",
+    "advert",
+    "login",
+    "search",
+    "tags",
+    "popular",
+)
+_TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_URLISH = re.compile(r"[/:?=&.]")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SENTENCE_PUNCTUATION = re.compile(r"[，。！？；、：,.!?;]")
+# Prose credit: a block needs this much to count at all; parents get half their children's.
+_MIN_PROSE = 8
+_PARENT_SHARE = 0.5
+_SIBLING_SHARE = 0.25
+_FURNITURE_DISCOUNT = 0.2
+
+
+def strip_non_text(soup: BeautifulSoup) -> None:
+    """Drop scripts, styles, form controls and comments: markup, never article text."""
+    for tag in soup.find_all(_NEVER_TEXT):
+        if not tag.decomposed:
+            tag.decompose()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+
+
+def _class_tokens(tag: Tag) -> list[str]:
+    values = [*tag.get("class", []), tag.get("id") or ""]
+    tokens: list[str] = []
+    for value in values:
+        if not isinstance(value, str) or _URLISH.search(value):
+            continue  # an id holding a URL (crawler wrappers) names nothing
+        for word in re.split(r"[\s_\-:]+", value):
+            parts = _TOKEN.findall(word)
+            if len(parts) > 1:
+                tokens.extend(part.lower() for part in parts)
+            elif word:
+                tokens.append(word.lower())
+    return tokens
+
+
+def is_furniture(tag: Tag) -> bool:
+    """Whether an element is page furniture by its tag or its class and id words."""
+    if tag.name in _FURNITURE_TAGS:
+        return True
+    for token in _class_tokens(tag):
+        for word in _FURNITURE_WORDS:
+            if token == word:
+                return True
+            # Compounds: "topnav", "hotnews", "footerbox"; a longer token is some other word.
+            room = 6 if len(word) >= 4 else 4
+            if (
+                len(word) >= 3
+                and len(token) <= len(word) + room
+                and (token.startswith(word) or token.endswith(word))
+            ):
+                return True
+    return False
+
+
+@dataclass(slots=True)
+class _Block:
+    tag: Tag
+    han: int = 0  # Han characters of the block's own text, outside links
+    link_han: int = 0  # Han characters inside links
+    punctuation: int = 0
+    children: list[_Block] = field(default_factory=list)
+
+
+def _is_block(tag: Tag) -> bool:
+    return tag.name not in INLINE_TAGS
+
+
+def _own_blocks(root: Tag) -> dict[int, _Block]:
+    """Every block element with the text whose nearest block ancestor it is."""
+    blocks: dict[int, _Block] = {}
+    for string in root.find_all(string=True):
+        if isinstance(string, Comment) or not isinstance(string, NavigableString):
+            continue
+        han = len(_HAN.findall(string))
+        if not han and not _SENTENCE_PUNCTUATION.search(string):
+            continue
+        in_link = False
+        owner: Tag | None = None
+        for parent in string.parents:
+            if parent.name == "a":
+                in_link = True
+            if _is_block(parent):
+                owner = parent
+                break
+        if owner is None:
+            continue
+        block = blocks.get(id(owner))
+        if block is None:
+            block = blocks[id(owner)] = _Block(owner)
+        if in_link:
+            block.link_han += han
+        else:
+            block.han += han
+            block.punctuation += len(_SENTENCE_PUNCTUATION.findall(string))
+    return blocks
+
+
+def _prose(block: _Block, discounted: bool) -> float:
+    """How much article prose a block's own text is: Han outside links, punctuation as a sign of
+    sentences, less for link-heavy blocks and blocks inside furniture."""
+    if block.han < _MIN_PROSE and block.punctuation == 0:
+        return 0.0
+    total = block.han + block.link_han
+    link_share = block.link_han / total if total else 0.0
+    value = (block.han + 3 * block.punctuation) * (1 - link_share) ** 2
+    return value * (_FURNITURE_DISCOUNT if discounted else 1.0)
+
+
+def _inside_furniture(tag: Tag, cache: dict[int, bool]) -> bool:
+    chain: list[Tag] = []
+    answer = False
+    node: Tag | None = tag
+    while node is not None and node.name not in ("body", "html", "[document]"):
+        if id(node) in cache:
+            answer = cache[id(node)]
+            break
+        chain.append(node)
+        if is_furniture(node):
+            answer = True
+            break
+        node = node.parent
+    for item in chain:
+        cache[id(item)] = answer
+    return answer
+
+
+@dataclass(frozen=True, slots=True)
+class MainText:
+    blocks: list[Tag]  # the chosen element and its sibling blocks, in document order
+    score: float
+
+
+def find_main_text(root: Tag) -> MainText | None:
+    """The element holding the most article prose, with the sibling blocks that continue it."""
+    own = _own_blocks(root)
+    furniture_cache: dict[int, bool] = {}
+    scores: dict[int, float] = {}
+    tags: dict[int, Tag] = {}
+    for block in own.values():
+        value = _prose(block, _inside_furniture(block.tag, furniture_cache))
+        if not value:
+            continue
+        scores[id(block.tag)] = scores.get(id(block.tag), 0.0) + value
+        tags[id(block.tag)] = block.tag
+        parent = block.tag.parent
+        if isinstance(parent, Tag) and parent.name != "[document]":
+            scores[id(parent)] = scores.get(id(parent), 0.0) + value * _PARENT_SHARE
+            tags[id(parent)] = parent
+    if not scores:
+        return None
+    best_id = max(scores, key=lambda key: scores[key])
+    best = tags[best_id]
+    return MainText(_with_siblings(best, scores), scores[best_id])
+
+
+def _with_siblings(best: Tag, scores: dict[int, float]) -> list[Tag]:
+    """``best`` and the siblings around it that carry prose too (a split article)."""
+    parent = best.parent
+    if not isinstance(parent, Tag) or best.name in ("body", "html"):
+        return [best]
+    floor = scores[id(best)] * _SIBLING_SHARE
+    siblings = [child for child in parent.children if isinstance(child, Tag)]
+    kept = [
+        child
+        for child in siblings
+        if child is best or (scores.get(id(child), 0.0) >= floor and not is_furniture(child))
+    ]
+    return kept
+
+
+def prune_furniture(blocks: list[Tag]) -> None:
+    """Remove furniture and link lists from inside the chosen blocks (never the blocks, and never
+    an element holding most of a block's text: that is a wrapper, whatever its class says)."""
+    for block in blocks:
+        total = len(_HAN.findall(block.get_text()))
+        for tag in list(block.find_all(True)):
+            if tag.decomposed or (tag.name in INLINE_TAGS and tag.name != "a"):
+                continue
+            if (is_furniture(tag) or _is_link_list(tag)) and len(_HAN.findall(tag.get_text())) * 2 <= total:
+                tag.decompose()
+
+
+def _is_link_list(tag: Tag) -> bool:
+    """A list or block of several links with little other text: related stories, a menu."""
+    if tag.name not in ("ul", "ol", "dl", "div", "table", "tbody", "td"):
+        return False
+    links = tag.find_all("a", limit=40)
+    if len(links) < 3:
+        return False
+    linked = sum(len(_HAN.findall(a.get_text())) for a in links)
+    total = len(_HAN.findall(tag.get_text()))
+    return total > 0 and linked / total > 0.6
+
+
+_CELL_MAX = 60
+
+
+def _is_data_row(row: Tag) -> bool:
+    """A row of a data table rather than of a page-layout table: several short cells and no
+    paragraphs, line breaks or tables inside."""
+    cells = row.find_all(["td", "th"], recursive=False)
+    return (
+        len(cells) >= 2
+        and row.find(["p", "div", "table", "br", "ul"]) is None
+        and all(len(cell.get_text(strip=True)) <= _CELL_MAX for cell in cells)
+    )
+
+
+def _row_text(row: Tag) -> str:
+    # One line per row, cells apart, so that money columns whose unit is only in the header
+    # (金额(万元)) can still be read.
+    return " | ".join(" ".join(cell.get_text(" ").split()) for cell in row.find_all(["td", "th"]))
+
+
+def walk_lines(container: Tag) -> Iterator[str]:
+    """Lines of text in document order: a new line at every block boundary and ``<br>``; a data
+    table row is one line, its cells joined by `` | ``."""
+    current: list[str] = []
+    stack: list[tuple[object, bool]] = [(container, False)]
+    while stack:
+        node, closing = stack.pop()
+        if closing:
+            if current:
+                yield "".join(current)
+                current = []
+            continue
+        if isinstance(node, NavigableString):
+            if not isinstance(node, Comment):
+                current.append(str(node))
+            continue
+        if not isinstance(node, Tag):
+            continue
+        if node.name == "br":
+            if current:
+                yield "".join(current)
+                current = []
+            continue
+        if node.name == "tr" and _is_data_row(node):
+            if current:
+                yield "".join(current)
+                current = []
+            yield _row_text(node)
+            continue
+        block = _is_block(node)
+        if block and current:
+            yield "".join(current)
+            current = []
+        if block:
+            stack.append((node, True))
+        stack.extend((child, False) for child in reversed(list(node.children)))
+    if current:
+        yield "".join(current)
