@@ -22,6 +22,7 @@ _SOURCE_LINE = re.compile(r"(?:来源|來源|稿源)[:：]\s*([^\s|丨/　]+)")
 _AUTHOR_LINE = re.compile(r"(?:作者|记者|記者|撰文)[:：]\s*([^\s|丨/　()（）]{2,20})")
 _TITLE_SPLIT = re.compile(r"\s*(?:[_|｜—–]{1,2}|\s-\s|-(?=[^\s\d]))\s*")
 _CAPTION_MAX = 40
+_SENTENCE = re.compile(r"[，。！？；,!?;]")
 # A line that is only a date (with a label, time or weekday): a date line, not article text.
 _DATE_ONLY = re.compile(
     r"^[(（\[]?\s*(?:[^\s\d]{2,4}[:：]\s*)?\d{2,4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?"
@@ -95,10 +96,15 @@ def _drop_repeats(lines: list[str], title: str) -> list[str]:
     for line in lines:
         if (title and line == title) or (counts[line] > 1 and len(line) <= _CAPTION_MAX):
             continue
-        if not kept and _DATE_ONLY.match(line):
+        if not kept and (_DATE_ONLY.match(line) or _is_date_line(line)):
             continue
         kept.append(line)
     return kept
+
+
+def _is_date_line(line: str) -> bool:
+    """A byline or date line before the first paragraph: short, holding a date, no sentence."""
+    return len(line) <= _CAPTION_MAX and parse_date(line) is not None and not _SENTENCE.search(line)
 
 
 def _text_after(node: Tag, limit: int = 400) -> str:

@@ -3,7 +3,8 @@
 No list of container tags: any element that is not inline text formatting is a block, so custom,
 misspelled and namespaced elements (``<founder-content>``, ``<dvi>``, ``<o:p>``) and crawler
 wrappers hold text like a ``<div>``.  Each block's own prose (Han characters outside links,
-more for sentence punctuation) is credited to the block and, halved, to its parent; the best
+more for sentence punctuation) is credited to the block and its parent, and halved to its
+grandparent; the best
 block wins, and its siblings that also carry prose join it (government pages split one article
 over several sibling blocks; folded pages put the text below "展开全文" in a second block).
 
@@ -108,6 +109,7 @@ _FURNITURE_WORDS = (
     "banner",
     "comment",
     "comments",
+    "comm",
     "reply",
     "pager",
     "pagination",
@@ -130,7 +132,7 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SENTENCE_PUNCTUATION = re.compile(r"[，。！？；、：,.!?;]")
 # Prose credit: a block needs this much to count at all; parents get half their children's.
 _MIN_PROSE = 8
-_PARENT_SHARE = 0.5
+_GRANDPARENT_SHARE = 0.5
 _SIBLING_SHARE = 0.25
 _FURNITURE_DISCOUNT = 0.2
 
@@ -266,12 +268,15 @@ def find_main_text(root: Tag) -> MainText | None:
         value = _prose(block, _inside_furniture(block.tag, furniture_cache))
         if not value:
             continue
-        scores[id(block.tag)] = scores.get(id(block.tag), 0.0) + value
-        tags[id(block.tag)] = block.tag
-        parent = block.tag.parent
-        if isinstance(parent, Tag) and parent.name != "[document]":
-            scores[id(parent)] = scores.get(id(parent), 0.0) + value * _PARENT_SHARE
-            tags[id(parent)] = parent
+        # A block's prose counts fully for itself and its parent, half for its grandparent: the
+        # article's container, not its longest paragraph, wins.
+        node: Tag | None = block.tag
+        for share in (1.0, 1.0, _GRANDPARENT_SHARE):
+            if node is None or node.name == "[document]":
+                break
+            scores[id(node)] = scores.get(id(node), 0.0) + value * share
+            tags[id(node)] = node
+            node = node.parent if isinstance(node.parent, Tag) else None
     if not scores:
         return None
     best_id = max(scores, key=lambda key: scores[key])
