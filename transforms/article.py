@@ -120,8 +120,9 @@ def _text_after(node: Tag, limit: int = 400) -> str:
 
 
 def _meta_content(soup: BeautifulSoup, *keys: tuple[str, str]) -> str:
+    head = soup.head or soup
     for attribute, value in keys:
-        node = soup.find("meta", attrs={attribute: value})
+        node = head.find("meta", attrs={attribute: value})
         if isinstance(node, Tag) and isinstance(content := node.get("content"), str) and content.strip():
             return _clean(content)
     return ""

@@ -33,7 +33,7 @@ _LABEL = re.compile(r"^(?:主题|主題|标题|標題|题目|題目|文章标题
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _MAX_CHARS = 120
 _SCAN_LIMIT = 4000
-_DEBUG = False
+_NEAR_BEFORE, _NEAR_AFTER = 300, 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,11 @@ def _agreement(text: str, references: list[str]) -> float:
     return best
 
 
+def _has_headline_class(node: Tag) -> bool:
+    words = " ".join([*node.get("class", []), node.get("id", "") or ""])
+    return bool(words and _HEADLINE_CLASS.search(words))
+
+
 def _prominent(node: Tag) -> bool:
     """Set apart as a headline by its look: bold, big or centred (pages without heading tags)."""
     if node.name in ("b", "strong", "big", "center"):
@@ -120,6 +125,15 @@ def find_headline(
         end = order.get(id(last[-1]) if last else id(body_end), start)
     best: tuple[float, Tag, str] | None = None
     for node in soup.find_all(_CANDIDATE_TAGS, limit=_SCAN_LIMIT):
+        position = order.get(id(node))
+        # Look-alike headlines (bold, centred, a td) only count near the top of the body.
+        far = (
+            start is not None
+            and position is not None
+            and not start - _NEAR_BEFORE <= position <= start + _NEAR_AFTER
+        )
+        if node.name not in _HEADING_TAGS and far and not _has_headline_class(node):
+            continue
         raw = _clean(node.get_text(" "))
         text = _LABEL.sub("", raw).strip(" -_|｜")
         if not text or len(text) > _MAX_CHARS or (not _HAN.search(text) and len(text) < 4):
@@ -143,7 +157,6 @@ def find_headline(
         score = 2.5 * agreement + max((_TAG_WEIGHT[name] for name in heading_tags), default=0.0)
         score += 1.5 if classed else 0.0
         score += 1.0 if prominent else 0.0
-        position = order.get(id(node))
         if start is not None and position is not None:
             if position <= start:
                 score += 3.0 / (1 + (start - position) / 20)  # the nearer above the body, the better
@@ -158,8 +171,6 @@ def find_headline(
             score -= 3.0
         if node.find_parent("a") is not None or (node.find("a") is not None and not agreement):
             score -= 1.0
-        if _DEBUG:
-            print("CAND", round(score, 2), node.name, repr(text[:40]), agreement, prominent, heading, classed)
         if best is None or score > best[0]:
             best = (score, node, text)
     if best is not None and best[0] >= 3.0:

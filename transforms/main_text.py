@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
@@ -138,12 +139,11 @@ _FURNITURE_DISCOUNT = 0.2
 
 
 def strip_non_text(soup: BeautifulSoup) -> None:
-    """Drop scripts, styles, form controls and comments: markup, never article text."""
+    """Drop scripts, styles and form controls: markup, never article text (comments are skipped
+    wherever text is read)."""
     for tag in soup.find_all(_NEVER_TEXT):
         if not tag.decomposed:
             tag.decompose()
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
 
 
 def _class_tokens(tag: Tag) -> list[str]:
@@ -165,18 +165,19 @@ def is_furniture(tag: Tag) -> bool:
     """Whether an element is page furniture by its tag or its class and id words."""
     if tag.name in _FURNITURE_TAGS:
         return True
-    for token in _class_tokens(tag):
-        for word in _FURNITURE_WORDS:
-            if token == word:
-                return True
-            # Compounds: "topnav", "hotnews", "footerbox"; a longer token is some other word.
-            room = 6 if len(word) >= 4 else 4
-            if (
-                len(word) >= 3
-                and len(token) <= len(word) + room
-                and (token.startswith(word) or token.endswith(word))
-            ):
-                return True
+    return any(_furniture_token(token) for token in _class_tokens(tag))
+
+
+@lru_cache(maxsize=4096)
+def _furniture_token(token: str) -> bool:
+    for word in _FURNITURE_WORDS:
+        if token == word:
+            return True
+        # Compounds: "topnav", "hotnews", "footerbox"; a longer token is some other word.
+        room = 6 if len(word) >= 4 else 4
+        compound = token.startswith(word) or token.endswith(word)
+        if compound and len(word) >= 3 and len(token) <= len(word) + room:
+            return True
     return False
 
 
