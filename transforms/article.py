@@ -22,6 +22,9 @@ _SOURCE_LINE = re.compile(r"(?:来源|來源|稿源)[:：]\s*([^\s|丨/　]+)")
 _AUTHOR_LINE = re.compile(r"(?:作者|记者|記者|撰文)[:：]\s*([^\s|丨/　()（）]{2,20})")
 _TITLE_SPLIT = re.compile(r"\s*(?:[_|｜—–]{1,2}|\s-\s|-(?=[^\s\d]))\s*")
 _CAPTION_MAX = 40
+# Where a page repeats its headline at the top of the body, and what ends a prefix before it.
+_REPEAT_LINES = 3
+_PREFIX_ENDS = frozenset("：:]】》|｜")
 _SENTENCE = re.compile(r"[，。！？；,!?;]")
 # A line that is only a date (with a label, time or weekday): a date line, not article text.
 _DATE_ONLY = re.compile(
@@ -102,6 +105,18 @@ def _drop_repeats(lines: list[str], title: str) -> list[str]:
     return kept
 
 
+def _headline_proper(title: str, lines: list[str]) -> str:
+    """The headline without what a page prints before it (an author "某某：", a category tag
+    "[栏目]"): when the body opens by repeating the headline's end, after such a separator, that
+    repeat is the headline proper."""
+    for line in lines[:_REPEAT_LINES]:
+        if len(line) >= 4 and line != title and title.endswith(line):
+            prefix = title[: -len(line)].rstrip()
+            if prefix and prefix[-1] in _PREFIX_ENDS:
+                return line
+    return title
+
+
 def _is_date_line(line: str) -> bool:
     """A byline or date line before the first paragraph: short, holding a date, no sentence."""
     return len(line) <= _CAPTION_MAX and parse_date(line) is not None and not _SENTENCE.search(line)
@@ -167,7 +182,9 @@ def parse_article(
     published = _published(url, soup, page_text, title_node, blocks, sel.date, meta_date)
     if not sel.body:
         prune_furniture(blocks)
-    paragraphs = _drop_repeats(_paragraphs(blocks), title)
+    lines = _paragraphs(blocks)
+    title = _headline_proper(title, lines)
+    paragraphs = _drop_repeats(lines, title)
     if not paragraphs:
         raise PageError(f"{url}: no main text found")
     return Article(

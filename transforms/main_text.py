@@ -146,7 +146,7 @@ def strip_non_text(soup: BeautifulSoup) -> None:
             tag.decompose()
 
 
-def _class_tokens(tag: Tag) -> list[str]:
+def class_tokens(tag: Tag) -> list[str]:
     values = [*tag.get("class", []), tag.get("id") or ""]
     tokens: list[str] = []
     for value in values:
@@ -165,7 +165,7 @@ def is_furniture(tag: Tag) -> bool:
     """Whether an element is page furniture by its tag or its class and id words."""
     if tag.name in _FURNITURE_TAGS:
         return True
-    return any(_furniture_token(token) for token in _class_tokens(tag))
+    return any(_furniture_token(token) for token in class_tokens(tag))
 
 
 @lru_cache(maxsize=4096)
