@@ -136,6 +136,11 @@ _MIN_PROSE = 8
 _GRANDPARENT_SHARE = 0.5
 _SIBLING_SHARE = 0.25
 _FURNITURE_DISCOUNT = 0.2
+# Prose an element needs to be chosen over one inside furniture, or as a first post.
+_MIN_BEST = 20.0
+# How far above the best element a repeated post unit is looked for.
+_POST_DEPTH = 10
+_DATED = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}")
 
 
 def strip_non_text(soup: BeautifulSoup) -> None:
@@ -266,23 +271,68 @@ def find_main_text(root: Tag) -> MainText | None:
     scores: dict[int, float] = {}
     tags: dict[int, Tag] = {}
     for block in own.values():
-        value = _prose(block, _inside_furniture(block.tag, furniture_cache))
+        discounted = _inside_furniture(block.tag, furniture_cache)
+        value = _prose(block, discounted)
         if not value:
             continue
         # A block's prose counts fully for itself and its parent, half for its grandparent: the
-        # article's container, not its longest paragraph, wins.
+        # article's container, not its longest paragraph, wins.  Prose inside furniture (a
+        # comment thread) credits nothing outside it, so it never lifts the post's wrapper.
         node: Tag | None = block.tag
         for share in (1.0, 1.0, _GRANDPARENT_SHARE):
             if node is None or node.name == "[document]":
+                break
+            if discounted and not _inside_furniture(node, furniture_cache):
                 break
             scores[id(node)] = scores.get(id(node), 0.0) + value * share
             tags[id(node)] = node
             node = node.parent if isinstance(node.parent, Tag) else None
     if not scores:
         return None
-    best_id = max(scores, key=lambda key: scores[key])
-    best = tags[best_id]
-    return MainText(_with_siblings(best, scores), scores[best_id])
+    # Never an element inside furniture when the page has prose elsewhere: a long comment thread
+    # under a short post is still the comments.
+    outside = [key for key in scores if not _inside_furniture(tags[key], furniture_cache)]
+    pool = outside if outside and max(scores[key] for key in outside) >= _MIN_BEST else list(scores)
+    best = tags[max(pool, key=lambda key: scores[key])]
+    best = _first_post(best, scores)
+    return MainText(_with_siblings(best, scores), scores[id(best)])
+
+
+def _signature(tag: Tag) -> tuple[str, tuple[str, ...], frozenset[str]]:
+    """What a repeated unit of a listing looks like: its tag, its classes and the classes inside."""
+    inner = frozenset(value for node in tag.find_all(class_=True, limit=60) for value in node["class"])
+    return tag.name, tuple(tag.get("class", [])), inner
+
+
+def _first_post(best: Tag, scores: dict[int, float]) -> Tag:
+    """On a page listing several posts (a blog archive, a forum thread), the first post.
+
+    A post is a unit repeated among its siblings with the same structure (same tag, classes and
+    classes inside, at least one) and with a date of its own; when the best element sits in a
+    later one, the best element of the first is taken instead: the newest post of an archive,
+    the opening post of a thread."""
+    node: Tag = best
+    for _ in range(_POST_DEPTH):
+        parent = node.parent
+        if not isinstance(parent, Tag) or parent.name in ("body", "html", "[document]"):
+            return best
+        signature = _signature(node)
+        if signature[2]:
+            units = [
+                child
+                for child in parent.children
+                if isinstance(child, Tag) and child.name == node.name and _signature(child) == signature
+            ]
+            dated = len(units) >= 2 and all(_DATED.search(unit.get_text()) for unit in units)
+            if dated and units[0] is not node:
+                first = units[0]
+                inside = [first, *first.find_all(True)]
+                found = max(inside, key=lambda tag: scores.get(id(tag), 0.0))
+                return found if scores.get(id(found), 0.0) >= _MIN_BEST else best
+            if len(units) >= 2:
+                return best  # the best element already is the first post, or these are not posts
+        node = parent
+    return best
 
 
 def _with_siblings(best: Tag, scores: dict[int, float]) -> list[Tag]:
