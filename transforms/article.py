@@ -6,7 +6,6 @@ Pure: bytes and headers in, a frozen ``Article`` out, or ``PageError`` saying wh
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +21,7 @@ _SOURCE_LINE = re.compile(r"(?:来源|來源|稿源)[:：]\s*([^\s|丨/　]+)")
 _AUTHOR_LINE = re.compile(r"(?:作者|记者|記者|撰文)[:：]\s*([^\s|丨/　()（）]{2,20})")
 _TITLE_SPLIT = re.compile(r"\s*(?:[_|｜—–]{1,2}|\s-\s|-(?=[^\s\d]))\s*")
 _CAPTION_MAX = 40
+_CAPTION_GAP = 3  # a caption repeated within this many lines is one caption
 # Where a page repeats its headline at the top of the body, and what ends a prefix before it.
 _REPEAT_LINES = 3
 _PREFIX_ENDS = frozenset("：:]】》|｜")
@@ -92,12 +92,23 @@ def _paragraphs(blocks: list[Tag]) -> list[str]:
 
 def _drop_repeats(lines: list[str], title: str) -> list[str]:
     """Lines that belong to the page around the report, not to it: the headline repeated inside
-    the body, date lines before the first paragraph, and photo captions (short lines that appear
-    twice, as CMSes print a caption under the photo and again in its alt text or gallery)."""
-    counts = Counter(lines)
+    the body, date lines before the first paragraph, and photo captions printed twice close
+    together (under the photo and again in a gallery strip): both copies go.  A short line that
+    recurs further apart (a venue in an agenda, a section name in a contents list) is text and
+    is kept each time."""
+    places: dict[str, list[int]] = {}
+    for index, line in enumerate(lines):
+        places.setdefault(line, []).append(index)
     kept: list[str] = []
-    for line in lines:
-        if (title and line == title) or (counts[line] > 1 and len(line) <= _CAPTION_MAX):
+    for index, line in enumerate(lines):
+        if title and line == title:
+            continue
+        near = places[line]
+        if (
+            len(near) > 1
+            and len(line) <= _CAPTION_MAX
+            and any(0 < abs(index - other) <= _CAPTION_GAP for other in near)
+        ):
             continue
         if not kept and (_DATE_ONLY.match(line) or _is_date_line(line)):
             continue
