@@ -81,7 +81,9 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
 
 
 def _clean(text: str) -> str:
-    return re.sub(r"[ \t\r\f\v\xa0\u3000]+", " ", text).strip()
+    """Whitespace collapsed; U+FFFD (bytes the page's encoding could not decode, counted in
+    ``replacement_chars``) left out: it is no character of the text."""
+    return re.sub(r"[ \t\r\f\v\xa0\u3000]+", " ", text.replace("\ufffd", "")).strip()
 
 
 def _paragraphs(blocks: list[Tag]) -> list[str]:
