@@ -15,7 +15,7 @@ from transforms.dates import date_from_url, find_published, month_day_with_year,
 from transforms.encoding import decode_page
 from transforms.furniture import furniture_flags
 from transforms.headline import Headline, find_headline
-from transforms.main_text import find_main_text, prune_furniture, strip_non_text, walk_lines
+from transforms.main_text import find_main_text, next_block, prune_furniture, strip_non_text, walk_lines
 
 _SOURCE_LINE = re.compile(r"(?:来源|來源|稿源)[:：]\s*([^\s|丨/　]+)")
 _AUTHOR_LINE = re.compile(r"(?:作者|记者|記者|撰文)[:：]\s*([^\s|丨/　()（）]{2,20})")
@@ -24,6 +24,8 @@ _CAPTION_MAX = 40
 _CAPTION_GAP = 3  # a caption repeated within this many lines is one caption
 # Where a page repeats its headline at the top of the body, and what ends a prefix before it.
 _REPEAT_LINES = 3
+# A last line that announces what follows: "如下：", "附：招生专业目录", "附件1：".
+_ANNOUNCES = re.compile(r"[:：]$|^附(?:件|表|录)?\s*\d*\s*[:：]")
 _PREFIX_ENDS = frozenset("：:]】》|｜")
 _SENTENCE = re.compile(r"[，。！？；,!?;]")
 # A line that is only a date (with a label, time or weekday): a date line, not article text.
@@ -196,6 +198,10 @@ def parse_article(
     if not sel.body:
         prune_furniture(blocks)
     lines = _paragraphs(blocks)
+    if not sel.body and lines and _ANNOUNCES.search(lines[-1]) and (more := next_block(blocks[-1])):
+        # "附：招生专业及考试科目" and the table it announces, printed as the next block.
+        prune_furniture([more])
+        lines += _paragraphs([more])
     title = _headline_proper(title, lines)
     paragraphs = _drop_repeats(lines, title)
     if not paragraphs:

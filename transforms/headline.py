@@ -36,6 +36,8 @@ _LABEL = re.compile(r"^(?:主题|主題|标题|標題|题目|題目|文章标题
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _MAX_CHARS = 120
 _HEADLINE_PART_MIN = 6
+# Marks some pages print before a heading (a bullet, a level sign): not part of it.
+_BULLETS = "*@#$&·•◆◇■□●○▲△►▶→~"
 # Class and id words of a page's own header: a heading there is the site's name.
 _MASTHEAD_WORDS = frozenset({"header", "head", "logo", "masthead", "brand", "sitename", "topbar"})
 _SCAN_LIMIT = 4000
@@ -258,8 +260,8 @@ def find_headline(
         if content is None:
             continue
         raw = _clean(content)
-        text = _LABEL.sub("", raw).strip(" -_|｜")
-        labelled = len(text) < len(raw.strip(" -_|｜")) and bool(text)
+        text = _LABEL.sub("", raw).strip(" -_|｜").lstrip(_BULLETS).strip()
+        labelled = bool(text) and _LABEL.match(raw) is not None
         whole_title = bool(text) and any(_key(text) == _key(ref) for ref in references)
         too_short = not _HAN.search(text) and len(text) < 4 and not whole_title
         if not text or len(text) > _MAX_CHARS or too_short:

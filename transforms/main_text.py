@@ -350,6 +350,20 @@ def _with_siblings(best: Tag, scores: dict[int, float]) -> list[Tag]:
     return kept
 
 
+def next_block(block: Tag, depth: int = 4) -> Tag | None:
+    """The element that follows ``block`` (or the element wrapping it, a few levels up) and
+    carries prose: where a text that ends announcing something ("附：…如下：") continues."""
+    node: Tag | None = block
+    for _ in range(depth):
+        if node is None or node.name in ("body", "html"):
+            return None
+        for sibling in node.next_siblings:
+            if isinstance(sibling, Tag) and _HAN.search(sibling.get_text()):
+                return None if is_furniture(sibling) else sibling
+        node = node.parent if isinstance(node.parent, Tag) else None
+    return None
+
+
 def prune_furniture(blocks: list[Tag]) -> None:
     """Remove furniture and link lists from inside the chosen blocks (never the blocks, and never
     an element holding most of a block's text: that is a wrapper, whatever its class says)."""
