@@ -9,9 +9,16 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Comment, Tag
 
-from transforms.dates import date_from_url, find_published, month_day_with_year, parse_date, year_from_url
+from transforms.dates import (
+    date_from_url,
+    find_published,
+    last_date,
+    month_day_with_year,
+    parse_date,
+    year_from_url,
+)
 from transforms.encoding import decode_page
 from transforms.furniture import furniture_flags
 from transforms.headline import Headline, find_headline
@@ -24,6 +31,7 @@ _CAPTION_MAX = 40
 _CAPTION_GAP = 3  # a caption repeated within this many lines is one caption
 # Where a page repeats its headline at the top of the body, and what ends a prefix before it.
 _REPEAT_LINES = 3
+_BEFORE_SPAN = 80  # characters before a headline where a post header's date sits
 # A last line that announces what follows: "如下：", "附：招生专业目录", "附件1：".
 _ANNOUNCES = re.compile(r"[:：]$|^附(?:件|表|录)?\s*\d*\s*[:：]")
 _PREFIX_ENDS = frozenset("：:]】》|｜")
@@ -149,6 +157,20 @@ def _text_after(node: Tag, limit: int = 400) -> str:
     return " ".join(pieces)
 
 
+def _text_before(node: Tag, limit: int = _BEFORE_SPAN) -> str:
+    """Text right before the headline, nearest last."""
+    pieces: list[str] = []
+    size = 0
+    for string in node.find_all_previous(string=True):
+        if isinstance(string, Comment):
+            continue
+        pieces.append(str(string))
+        size += len(string.strip())
+        if size >= limit:
+            break
+    return " ".join(reversed(pieces))[-limit * 2 :]
+
+
 def _meta_content(soup: BeautifulSoup, *keys: tuple[str, str]) -> str:
     head = soup.head or soup
     for attribute, value in keys:
@@ -257,6 +279,10 @@ def _published(
         return found
     if from_url := date_from_url(url):
         return datetime(from_url.year, from_url.month, from_url.day)
+    # A post header right before the headline (forum and blog posts: author, date, then the
+    # title): its date is nearer the article than any date inside the text.
+    if title_node is not None and (found := last_date(_text_before(title_node))):
+        return found
     # A date line with month and day only (05-10 16:20): the year comes from the URL.
     if after_title and (year := year_from_url(url)) and (found := month_day_with_year(after_title, year)):
         return found

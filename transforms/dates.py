@@ -1,6 +1,7 @@
 """Publication dates as news pages write them.
 
-Forms: ``2024-03-15``, ``2023-05-02 09:12:40``, ``2024年3月5日``, ``2024/02/07 19:05``; Chinese
+Forms: ``2024-03-15``, ``2023-05-02 09:12:40``, ``2024年3月5日``, ``2024/02/07 19:05``,
+``9/17/2004 5:54:13 AM`` (month first, the en-US form of ASP sites); Chinese
 numerals (``二〇二四年三月五日``); the ROC calendar (``民國114年8月15日``, ``一一二年十二月三日``,
 and ``113-05-10`` after a publish label, as Taiwan's government sites write it); dates in URLs
 (``/2022-09/16/``, ``/202312/17/``, ``/2023/0510/``, ``t20231217_``); and year-less ``05-10`` or
@@ -15,6 +16,12 @@ from datetime import date, datetime
 _ISO = re.compile(
     r"(?P<y>20\d{2}|19\d{2})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?"
     r"(?:\s*(?P<H>\d{1,2})[:：时](?P<M>\d{2})(?:[:：分](?P<S>\d{2}))?)?"
+)
+# 7/5/2005 9:23:57 PM: month first, as ASP and .NET sites print dates in the en-US locale (a
+# first number above 12 can only be a day: 17/9/2004 is read day first).
+_YEAR_LAST = re.compile(
+    r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>(?:19|20)\d{2})(?![\d/])"
+    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<p>[AaPp])\.?[Mm]\.?)?)?"
 )
 # 民國114年8月15日 / 中華民國115年11月17日: the ROC calendar (year 1 = 1912).
 _ROC = re.compile(r"民[國国]\s*(?P<y>\d{2,3})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")
@@ -74,6 +81,18 @@ def _han_date(match: re.Match[str]) -> datetime | None:
     return _build(year, month, day)
 
 
+def _year_last(match: re.Match[str]) -> datetime | None:
+    month, day = int(match["a"]), int(match["b"])
+    if month > 12 >= day:
+        month, day = day, month
+    hour = int(match["H"] or 0)
+    if match["p"] and match["p"].lower() == "p" and hour < 12:
+        hour += 12
+    elif match["p"] and match["p"].lower() == "a" and hour == 12:
+        hour = 0
+    return _build(int(match["y"]), month, day, str(hour), match["M"], match["S"])
+
+
 def parse_date(text: str) -> datetime | None:
     """The first complete date in ``text`` (Gregorian or ROC calendar, digits or characters)."""
     found: list[tuple[int, datetime]] = []
@@ -85,7 +104,17 @@ def parse_date(text: str) -> datetime | None:
         found.append((iso.start(), built))
     if (han := _HAN_DATE.search(text)) and (built := _han_date(han)):
         found.append((han.start(), built))
+    if (last := _YEAR_LAST.search(text)) and (built := _year_last(last)):
+        found.append((last.start(), built))
     return min(found, key=lambda pair: pair[0])[1] if found else None
+
+
+def last_date(text: str) -> datetime | None:
+    """The last complete Gregorian date in ``text`` (the one nearest what follows it)."""
+    for match in reversed(list(_ISO.finditer(text))):
+        if built := _build(int(match["y"]), int(match["m"]), int(match["d"]), match["H"], match["M"]):
+            return built
+    return None
 
 
 def _after_label(text: str) -> datetime | None:
