@@ -41,6 +41,7 @@ _NEVER_TEXT = (
     "canvas",
     "map",
     "head",
+    "title",  # a <title> that a wrapper pushed into <body> is still not text of the page
 )
 # Inline formatting: text inside it belongs to the block around it.
 INLINE_TAGS = frozenset(
@@ -336,16 +337,28 @@ def _first_post(best: Tag, scores: dict[int, float]) -> Tag:
 
 
 def _with_siblings(best: Tag, scores: dict[int, float]) -> list[Tag]:
-    """``best`` and the siblings around it that carry prose too (a split article)."""
-    parent = best.parent
-    if not isinstance(parent, Tag) or best.name in ("body", "html"):
-        return [best]
+    """``best`` and the siblings around it that carry prose too (a split article).  When ``best``
+    is the only text of the elements around it (a table alone in a ``<form>``), the siblings are
+    looked for beside the outermost of them."""
     floor = scores[id(best)] * _SIBLING_SHARE
-    siblings = [child for child in parent.children if isinstance(child, Tag)]
+    anchor = best
+    while isinstance(anchor.parent, Tag) and anchor.parent.name not in ("body", "html", "[document]"):
+        texts = [
+            child
+            for child in anchor.parent.children
+            if isinstance(child, Tag) and _HAN.search(child.get_text())
+        ]
+        if texts != [anchor]:
+            break
+        anchor = anchor.parent
+    parent = anchor.parent
+    if not isinstance(parent, Tag) or anchor.name in ("body", "html"):
+        return [best]
     kept = [
-        child
-        for child in siblings
-        if child is best or (scores.get(id(child), 0.0) >= floor and not is_furniture(child))
+        best if child is anchor else child
+        for child in parent.children
+        if isinstance(child, Tag)
+        and (child is anchor or (scores.get(id(child), 0.0) >= floor and not is_furniture(child)))
     ]
     return kept
 
