@@ -30,6 +30,9 @@ from transforms.encoding import codec_for, decode_page
         ("二○二三年十月廿一日", date(2023, 10, 21)),
         ("發布日期：113-05-10", date(2024, 5, 10)),
         ("更新 2026年11月21日 星期六 发布时间：2024-01-09", date(2024, 1, 9)),  # the labelled date wins
+        ("发布日期： 9/17/2004 5:54:13 AM", date(2004, 9, 17)),  # en-US, month first (ASP sites)
+        ("发布日期： 3/4/2006 8:05:10 PM", date(2006, 3, 4)),
+        ("17/9/2004", date(2004, 9, 17)),  # 17 cannot be a month: day first
     ],
 )
 def test_date_forms(text: str, expected: date) -> None:
@@ -168,3 +171,107 @@ def test_error_class_pages(
     lines = article.body.split("\n")
     assert lines[0].startswith(first) and lines[-1].endswith(last), lines
     assert furniture not in article.body
+
+
+@pytest.mark.parametrize(
+    ("page", "title", "published", "first", "last", "furniture"),
+    [
+        # "Site - Headline": the headline part of <title> agrees, not the site name in the logo.
+        (
+            "site_first_title",
+            "渔港志愿者冬季送暖活动圆满结束",
+            "2024-12-28",
+            "12月27日",
+            "两个镇。",
+            "版权所有",
+        ),
+        # A <title> that is only the site, a forum subject printed after a "主题：" label.
+        (
+            "forum_subject",
+            "我们小区的旧衣回收箱到底送到哪里去了？",
+            "2024-10-09",
+            "楼下",
+            "你们的经历。",
+            "Copyright",
+        ),
+        # Only the site name in <title>; the headline is a coloured line in the post's header row.
+        (
+            "site_name_title",
+            "看完《海边的小图书馆》：一座书屋和一个渔村",
+            None,
+            "这部纪录片",
+            "这个地方。",
+            "返回",
+        ),
+        # "作者：标题" above the body, which repeats the headline proper; month-first en-US date.
+        ("author_prefix", "我在山区小学当了一年志愿者", "2006-03-14", "林夕", "添置图书。", "All rights"),
+        # A blog archive of dated posts: the first (newest) post, not the longest.
+        ("blog_archive", "周末去敬老院包饺子 (图)", "2024-11-18", "周六上午", "说说话。", "露天电影"),
+        # A comment thread longer than the post it follows stays out.
+        ("blog_comments", "入驻公益博客", "2024-05-20", "受朋友邀请", "对大家有用。", "顶一下"),
+        # An agenda whose venue lines recur far apart: each is text, kept each time.
+        (
+            "agenda_repeats",
+            "第三届社区公益论坛会议日程",
+            "2024-10-15",
+            "第三届社区公益论坛",
+            "一楼报告厅",
+            "版权所有",
+        ),
+        # The text ends announcing an attachment ("附：…"); the table after it is part of it.
+        (
+            "attachment_table",
+            "慈善艺术学院2025年公益讲师招募简章",
+            None,
+            "一、招募对象",
+            "白沙村小学",
+            "Copyright",
+        ),
+        # A forum post header dated just before the headline; an older date inside the text.
+        ("post_header_date", "农村留守儿童的阅读状况调查", "2024-06-12", "张晓、李明", "读起来。", "powered"),
+        # A table beside a <form> holding only another table: both are the page's text.
+        (
+            "form_siblings",
+            "[原创]请正确看待乡村捐赠！",
+            None,
+            "公益社区-大话公益",
+            "正常登录",
+            "→",
+        ),
+        # The headline is the whole <title>, however short: a serial's chapter number.
+        ("chapter_number", "3", None, "《灯塔》连载简介", "过年的热闹。", "读书频道"),
+        # Marks printed before a heading (a bullet, a level sign) are not part of it.
+        ("bullet_heading", "第二编 近代", None, "*第二编 近代", "一种形式。", "无规矩"),
+    ],
+)
+def test_more_error_class_pages(
+    page: str, title: str, published: str | None, first: str, last: str, furniture: str
+) -> None:
+    raw = (ARTICLE_PAGES / f"{page}.html").read_bytes()
+    article = parse_article(f"http://news.example/{page}.asp?id=7", raw, "text/html; charset=utf-8")
+    assert article.title == title
+    found = article.published.date().isoformat() if article.published else None
+    assert found == published
+    lines = article.body.split("\n")
+    assert lines[0].startswith(first) and lines[-1].endswith(last), lines
+    assert furniture not in article.body
+
+
+def test_agenda_keeps_each_venue_line() -> None:
+    raw = (ARTICLE_PAGES / "agenda_repeats.html").read_bytes()
+    body = parse_article("http://news.example/a.asp", raw, "text/html; charset=utf-8").body
+    assert body.count("地 点：滨江大学图书馆一楼报告厅") == 2
+    assert body.count("地 点：公共管理学院三楼会议室") == 2
+
+
+def test_undecodable_bytes_are_counted_not_kept() -> None:
+    raw = (
+        "<html><head><title>助学金发放</title></head><body><h1>助学金发放</h1><p>".encode()
+        + "县慈善总会向一百名学生发放助学金".encode()
+        + b"\xff\xfe"
+        + "，每人两千元，用于购买学习用品和冬衣。".encode()
+        + b"</p></body></html>"
+    )
+    article = parse_article("http://news.example/a.html", raw, "text/html; charset=utf-8")
+    assert article.replacement_chars > 0
+    assert "\ufffd" not in article.body and "助学金，每人两千元" in article.body

@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup, Comment, Tag
 from transforms.dates import (
     date_from_url,
     find_published,
+    has_publish_label,
     last_date,
     month_day_with_year,
     parse_date,
@@ -29,12 +30,15 @@ _AUTHOR_LINE = re.compile(r"(?:作者|记者|記者|撰文)[:：]\s*([^\s|丨/�
 _TITLE_SPLIT = re.compile(r"\s*(?:[_|｜—–]{1,2}|\s-\s|-(?=[^\s\d]))\s*")
 _CAPTION_MAX = 40
 _CAPTION_GAP = 3  # a caption repeated within this many lines is one caption
+# A labelled field ("地 点：…", "主持人：…"): repeated in agendas and forms, never a caption.
+_FIELD = re.compile(r"^[^\s：:，。]{1,5}(?: [^\s：:，。]{1,3})?[：:]")
 # Where a page repeats its headline at the top of the body, and what ends a prefix before it.
 _REPEAT_LINES = 3
-_BEFORE_SPAN = 80  # characters before a headline where a post header's date sits
+_PREFIX_ENDS = frozenset("：:]】》|｜")
 # A last line that announces what follows: "如下：", "附：招生专业目录", "附件1：".
 _ANNOUNCES = re.compile(r"[:：]$|^附(?:件|表|录)?\s*\d*\s*[:：]")
-_PREFIX_ENDS = frozenset("：:]】》|｜")
+_BEFORE_SPAN = 80  # characters before a headline where a post header's date sits
+_BYLINE_MAX = 60  # a text piece this short holding a date is a date line, not a sentence
 _SENTENCE = re.compile(r"[，。！？；,!?;]")
 # A line that is only a date (with a label, time or weekday): a date line, not article text.
 _DATE_ONLY = re.compile(
@@ -116,11 +120,8 @@ def _drop_repeats(lines: list[str], title: str) -> list[str]:
         if title and line == title:
             continue
         near = places[line]
-        if (
-            len(near) > 1
-            and len(line) <= _CAPTION_MAX
-            and any(0 < abs(index - other) <= _CAPTION_GAP for other in near)
-        ):
+        caption = len(near) > 1 and len(line) <= _CAPTION_MAX and not _FIELD.match(line)
+        if caption and any(0 < abs(index - other) <= _CAPTION_GAP for other in near):
             continue
         if not kept and (_DATE_ONLY.match(line) or _is_date_line(line)):
             continue
@@ -155,6 +156,28 @@ def _text_after(node: Tag, limit: int = 400) -> str:
         if size >= limit:
             break
     return " ".join(pieces)
+
+
+def _byline_date(node: Tag, limit: int = 400) -> datetime | None:
+    """The date of the first date line after the headline: a short piece of text or one with a
+    publish label (2024-05-21 08:30 来源：…), not a date inside a sentence of the text."""
+    previous = ""
+    size = 0
+    for string in node.find_all_next(string=True):
+        if isinstance(string, Comment):
+            continue
+        piece = _clean(str(string))
+        if piece:
+            short_line = len(piece) <= _BYLINE_MAX and not _SENTENCE.search(piece)
+            byline = short_line or has_publish_label(piece)
+            dated = byline and any(ch.isdigit() for ch in piece)
+            if dated and (found := find_published(f"{previous} {piece}")):
+                return found
+            previous = piece
+            size += len(piece)
+        if size >= limit:
+            break
+    return None
 
 
 def _text_before(node: Tag, limit: int = _BEFORE_SPAN) -> str:
@@ -275,13 +298,15 @@ def _published(
     # Headers often show today's date and related-story lists their own dates; the article's own
     # date line follows its headline.
     after_title = _text_after(title_node) if title_node is not None else ""
-    if after_title and (found := find_published(after_title)):
+    if title_node is not None and (found := _byline_date(title_node)):
         return found
     if from_url := date_from_url(url):
         return datetime(from_url.year, from_url.month, from_url.day)
     # A post header right before the headline (forum and blog posts: author, date, then the
-    # title): its date is nearer the article than any date inside the text.
+    # title): its date is nearer the article than a date inside the text's sentences.
     if title_node is not None and (found := last_date(_text_before(title_node))):
+        return found
+    if after_title and (found := find_published(after_title)):
         return found
     # A date line with month and day only (05-10 16:20): the year comes from the URL.
     if after_title and (year := year_from_url(url)) and (found := month_day_with_year(after_title, year)):

@@ -109,6 +109,12 @@ def parse_date(text: str) -> datetime | None:
     return min(found, key=lambda pair: pair[0])[1] if found else None
 
 
+def has_publish_label(text: str) -> bool:
+    """Whether ``text`` carries a publish label with a number after it (发布时间：2024…, 日期 5月…),
+    not the word inside a sentence (阅读时间、…)."""
+    return any(text[label.end() : label.end() + 1].isdigit() for label in _PUBLISH_LABEL.finditer(text))
+
+
 def last_date(text: str) -> datetime | None:
     """The last complete Gregorian date in ``text`` (the one nearest what follows it)."""
     for match in reversed(list(_ISO.finditer(text))):

@@ -68,13 +68,14 @@ def title_segments(page_title: str) -> list[str]:
 
 
 def headline_part(page_title: str) -> str:
-    """The part of ``<title>`` that is the headline: of its first two segments ("标题_频道_网站",
-    "网站 - 标题") the one with more Han characters, on a tie the longer; none when both are as
-    short as site and channel names ("通知公告 - 某某会")."""
+    """The part of ``<title>`` that is the headline: its first segment ("标题_频道_网站"), or the
+    second when the first has less than half its Han characters ("Site - 标题", "某网 - 长标题");
+    none when the one chosen is as short as a site or channel name ("通知公告 - 某某会")."""
     segments = title_segments(page_title)
-    if len(segments) == 1:
-        return segments[0]
-    best = max(segments[:2], key=lambda part: (len(_HAN.findall(part)), len(part))) if segments else ""
+    if len(segments) <= 1:
+        return segments[0] if segments else ""
+    first, second = segments[0], segments[1]
+    best = second if len(_HAN.findall(first)) * 2 < len(_HAN.findall(second)) else first
     return best if len(_key(best)) >= _HEADLINE_PART_MIN else ""
 
 
