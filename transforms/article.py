@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bs4 import BeautifulSoup, Comment, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 
 from transforms.dates import (
     date_from_url,
@@ -150,7 +150,9 @@ def _text_after(node: Tag, limit: int = 400) -> str:
     """Text right after the headline, where the date line of an article sits."""
     pieces: list[str] = []
     size = 0
-    for string in node.find_all_next(string=True):
+    for string in node.next_elements:
+        if type(string) is not NavigableString:
+            continue
         pieces.append(str(string))
         size += len(string)
         if size >= limit:
@@ -163,8 +165,8 @@ def _byline_date(node: Tag, limit: int = 400) -> datetime | None:
     publish label (2024-05-21 08:30 来源：…), not a date inside a sentence of the text."""
     previous = ""
     size = 0
-    for string in node.find_all_next(string=True):
-        if isinstance(string, Comment):
+    for string in node.next_elements:
+        if type(string) is not NavigableString:
             continue
         piece = _clean(str(string))
         if piece:
@@ -184,8 +186,8 @@ def _text_before(node: Tag, limit: int = _BEFORE_SPAN) -> str:
     """Text right before the headline, nearest last."""
     pieces: list[str] = []
     size = 0
-    for string in node.find_all_previous(string=True):
-        if isinstance(string, Comment):
+    for string in node.previous_elements:
+        if type(string) is not NavigableString:
             continue
         pieces.append(str(string))
         size += len(string.strip())
@@ -194,13 +196,23 @@ def _text_before(node: Tag, limit: int = _BEFORE_SPAN) -> str:
     return " ".join(reversed(pieces))[-limit * 2 :]
 
 
-def _meta_content(soup: BeautifulSoup, *keys: tuple[str, str]) -> str:
-    head = soup.head or soup
-    for attribute, value in keys:
-        node = head.find("meta", attrs={attribute: value})
-        if isinstance(node, Tag) and isinstance(content := node.get("content"), str) and content.strip():
-            return _clean(content)
-    return ""
+def _meta_values(soup: BeautifulSoup) -> dict[tuple[str, str], str]:
+    """``<meta>`` contents by (attribute, lower-cased name) and the first ``<time datetime>``,
+    read in one pass over the page."""
+    found: dict[tuple[str, str], str] = {}
+    for node in soup.descendants:
+        if not isinstance(node, Tag) or node.name not in ("meta", "time"):
+            continue
+        if node.name == "time":
+            if isinstance(value := node.get("datetime"), str):
+                found.setdefault(("time", ""), value)
+            continue
+        if not isinstance(content := node.get("content"), str) or not content.strip():
+            continue
+        for attribute in ("property", "itemprop", "name"):
+            if isinstance(key := node.get(attribute), str):
+                found.setdefault((attribute, key.lower()), content)
+    return found
 
 
 def parse_article(
@@ -213,8 +225,9 @@ def parse_article(
     html, encoding = decoded.text, decoded.encoding
     soup = BeautifulSoup(html, "lxml")
     page_title = _clean(soup.title.get_text(" ")) if soup.title else ""
-    og_title = _meta_content(soup, ("property", "og:title"), ("name", "og:title"))
-    meta_date = _meta_published(soup)
+    metas = _meta_values(soup)
+    og_title = _clean(metas.get(("property", "og:title")) or metas.get(("name", "og:title")) or "")
+    meta_date = _meta_published(metas)
     strip_non_text(soup)
     page_text = soup.get_text("\n")
     source_node = soup.select_one(sel.source) if sel.source else None
@@ -263,18 +276,8 @@ def parse_article(
     )
 
 
-def _meta_published(soup: BeautifulSoup) -> datetime | None:
+def _meta_published(found: dict[tuple[str, str], str]) -> datetime | None:
     """The date in <meta property="article:published_time"> and kin, or <time datetime>."""
-    found: dict[tuple[str, str], str] = {}
-    for node in soup.find_all(["meta", "time"]):
-        if node.name == "time":
-            if isinstance(value := node.get("datetime"), str):
-                found.setdefault(("time", ""), value)
-            continue
-        for attribute in ("property", "itemprop", "name"):
-            key = node.get(attribute)
-            if isinstance(key, str) and isinstance(content := node.get("content"), str):
-                found.setdefault((attribute, key.lower()), content)
     for key in (*_META_DATES, ("time", "")):
         if key in found and (date := parse_date(found[key])):
             return date

@@ -43,6 +43,7 @@ _NEVER_TEXT = (
     "head",
     "title",  # a <title> that a wrapper pushed into <body> is still not text of the page
 )
+_NEVER_TEXT_SET = frozenset(_NEVER_TEXT)
 # Inline formatting: text inside it belongs to the block around it.
 INLINE_TAGS = frozenset(
     [
@@ -141,13 +142,15 @@ _FURNITURE_DISCOUNT = 0.2
 _MIN_BEST = 20.0
 # How far above the best element a repeated post unit is looked for.
 _POST_DEPTH = 10
+_SIGNATURE_SCAN = 300  # nodes of a unit read for its signature
 _DATED = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}")
 
 
 def strip_non_text(soup: BeautifulSoup) -> None:
     """Drop scripts, styles and form controls: markup, never article text (comments are skipped
     wherever text is read)."""
-    for tag in soup.find_all(_NEVER_TEXT):
+    doomed = [node for node in soup.descendants if isinstance(node, Tag) and node.name in _NEVER_TEXT_SET]
+    for tag in doomed:
         if not tag.decomposed:
             tag.decompose()
 
@@ -301,8 +304,13 @@ def find_main_text(root: Tag) -> MainText | None:
 
 def _signature(tag: Tag) -> tuple[str, tuple[str, ...], frozenset[str]]:
     """What a repeated unit of a listing looks like: its tag, its classes and the classes inside."""
-    inner = frozenset(value for node in tag.find_all(class_=True, limit=60) for value in node["class"])
-    return tag.name, tuple(tag.get("class", [])), inner
+    inner: set[str] = set()
+    for seen, node in enumerate(tag.descendants):
+        if seen >= _SIGNATURE_SCAN:
+            break
+        if isinstance(node, Tag) and (classes := node.get("class")):
+            inner.update(classes)
+    return tag.name, tuple(tag.get("class", [])), frozenset(inner)
 
 
 def _first_post(best: Tag, scores: dict[int, float]) -> Tag:
@@ -381,24 +389,66 @@ def prune_furniture(blocks: list[Tag]) -> None:
     """Remove furniture and link lists from inside the chosen blocks (never the blocks, and never
     an element holding most of a block's text: that is a wrapper, whatever its class says)."""
     for block in blocks:
-        total = len(_HAN.findall(block.get_text()))
-        for tag in list(block.find_all(True)):
-            if tag.decomposed or (tag.name in INLINE_TAGS and tag.name != "a"):
+        stats = _TextStats(block)
+        total = stats.han.get(id(block), 0)
+        doomed: list[Tag] = []
+        stack = [child for child in reversed(block.contents) if isinstance(child, Tag)]
+        while stack:
+            tag = stack.pop()
+            if tag.name not in INLINE_TAGS or tag.name == "a":
+                own = stats.han.get(id(tag), 0)
+                if own * 2 <= total and (is_furniture(tag) or stats.is_link_list(tag)):
+                    doomed.append(tag)
+                    continue
+            stack.extend(child for child in reversed(tag.contents) if isinstance(child, Tag))
+        for tag in doomed:
+            tag.decompose()
+
+
+class _TextStats:
+    """Han characters, Han inside links and link counts of every element under ``root``, from
+    one pass over its text (instead of reading each element's text again)."""
+
+    def __init__(self, root: Tag) -> None:
+        self.han: dict[int, int] = {}
+        self.linked: dict[int, int] = {}
+        self.links: dict[int, int] = {}
+        for node in root.descendants:
+            if isinstance(node, Tag):
+                if node.name == "a":
+                    self._count_link(node, root)
                 continue
-            if (is_furniture(tag) or _is_link_list(tag)) and len(_HAN.findall(tag.get_text())) * 2 <= total:
-                tag.decompose()
+            if type(node) is not NavigableString or not (count := len(_HAN.findall(node))):
+                continue  # comments and doctypes are no text
+            current = node.parent
+            in_link = False
+            while isinstance(current, Tag):
+                in_link = in_link or current.name == "a"
+                key = id(current)
+                self.han[key] = self.han.get(key, 0) + count
+                if in_link:
+                    self.linked[key] = self.linked.get(key, 0) + count
+                if current is root:
+                    break
+                current = current.parent
+
+    def _count_link(self, link: Tag, root: Tag) -> None:
+        current = link.parent
+        while isinstance(current, Tag):
+            self.links[id(current)] = self.links.get(id(current), 0) + 1
+            if current is root:
+                break
+            current = current.parent
+
+    def is_link_list(self, tag: Tag) -> bool:
+        """A list or block of several links with little other text: related stories, a menu."""
+        if tag.name not in _LIST_TAGS or self.links.get(id(tag), 0) < 3:
+            return False
+        total = self.han.get(id(tag), 0)
+        return total > 0 and self.linked.get(id(tag), 0) / total > 0.6
 
 
-def _is_link_list(tag: Tag) -> bool:
-    """A list or block of several links with little other text: related stories, a menu."""
-    if tag.name not in ("ul", "ol", "dl", "div", "table", "tbody", "td"):
-        return False
-    links = tag.find_all("a", limit=40)
-    if len(links) < 3:
-        return False
-    linked = sum(len(_HAN.findall(a.get_text())) for a in links)
-    total = len(_HAN.findall(tag.get_text()))
-    return total > 0 and linked / total > 0.6
+_LIST_TAGS = frozenset({"ul", "ol", "dl", "div", "table", "tbody", "td"})
 
 
 _CELL_MAX = 60
