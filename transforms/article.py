@@ -27,7 +27,6 @@ from transforms.main_text import find_main_text, next_block, prune_furniture, st
 
 _SOURCE_LINE = re.compile(r"(?:来源|來源|稿源)[:：]\s*([^\s|丨/　]+)")
 _AUTHOR_LINE = re.compile(r"(?:作者|记者|記者|撰文)[:：]\s*([^\s|丨/　()（）]{2,20})")
-_TITLE_SPLIT = re.compile(r"\s*(?:[_|｜—–]{1,2}|\s-\s|-(?=[^\s\d]))\s*")
 _CAPTION_MAX = 40
 _CAPTION_GAP = 3  # a caption repeated within this many lines is one caption
 # A labelled field ("地 点：…", "主持人：…"): repeated in agendas and forms, never a caption.

@@ -112,6 +112,9 @@ _FURNITURE_WORDS = (
     "banner",
     "comment",
     "comments",
+    "feedback",
+    "pinglun",  # 评论 and 留言 in pinyin, as Chinese CMSes name their comment blocks
+    "liuyan",
     "comm",
     "reply",
     "pager",
