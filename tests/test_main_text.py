@@ -240,6 +240,8 @@ def test_error_class_pages(
         ),
         # The headline is the whole <title>, however short: a serial's chapter number.
         ("chapter_number", "3", None, "《灯塔》连载简介", "过年的热闹。", "读书频道"),
+        # Replies under the article, inside its container, after a "网友回复" heading.
+        ("reply_heading", "社区图书漂流站开张", "2024-04-23", "4月22日", "送去修补。", "明天送过去"),
         # Marks printed before a heading (a bullet, a level sign) are not part of it.
         ("bullet_heading", "第二编 近代", None, "*第二编 近代", "一种形式。", "无规矩"),
     ],
