@@ -209,6 +209,9 @@ def test_error_class_pages(
         ("blog_archive", "周末去敬老院包饺子 (图)", "2024-11-18", "周六上午", "说说话。", "露天电影"),
         # A comment thread longer than the post it follows stays out.
         ("blog_comments", "入驻公益博客", "2024-05-20", "受朋友邀请", "对大家有用。", "顶一下"),
+        # The post's own footer lines: read counts and trackback links.
+        ("blog_comments", "入驻公益博客", "2024-05-20", "受朋友邀请", "对大家有用。", "已被阅读"),
+        ("blog_comments", "入驻公益博客", "2024-05-20", "受朋友邀请", "对大家有用。", "引用通告"),
         # An agenda whose venue lines recur far apart: each is text, kept each time.
         (
             "agenda_repeats",
