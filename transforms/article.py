@@ -115,8 +115,9 @@ def _drop_repeats(lines: list[str], title: str) -> list[str]:
     for index, line in enumerate(lines):
         places.setdefault(line, []).append(index)
     kept: list[str] = []
+    headline = _headline_key(title)
     for index, line in enumerate(lines):
-        if title and line == title:
+        if headline and _headline_key(line) == headline:
             continue
         near = places[line]
         caption = len(near) > 1 and len(line) <= _CAPTION_MAX and not _FIELD.match(line)
@@ -126,6 +127,11 @@ def _drop_repeats(lines: list[str], title: str) -> list[str]:
             continue
         kept.append(line)
     return kept
+
+
+def _headline_key(text: str) -> str:
+    """A headline as compared with a body line: spaces and trailing dashes or bars ("标题- -") out."""
+    return re.sub(r"\s+", "", text).strip("-_|｜")
 
 
 def _headline_proper(title: str, lines: list[str]) -> str:
