@@ -36,6 +36,11 @@ _REPEAT_LINES = 3
 _PREFIX_ENDS = frozenset("：:]】》|｜")
 # A last line that announces what follows: "如下：", "附：招生专业目录", "附件1：".
 _ANNOUNCES = re.compile(r"[:：]$|^附(?:件|表|录)?\s*\d*\s*[:：]")
+# A byline before the first paragraph: "文：某某", "作者：某某", "文/图 某某", "本报记者 某某".
+_BYLINE = re.compile(
+    r"^[(（]?(?:(?:文|作者|撰文)\s*[:：/]|(?:文/图|图/文|(?:本报|本報)?(?:记者|記者|通讯员|通訊員))\s*[:：/]?)\s*"
+    r"[^\s，。：:；;]{2,8}(?:[ 、，,][^\s，。：:；;]{2,8}){0,3}[)）]?$"
+)
 _BEFORE_SPAN = 80  # characters before a headline where a post header's date sits
 _BYLINE_MAX = 60  # a text piece this short holding a date is a date line, not a sentence
 _SENTENCE = re.compile(r"[，。！？；,!?;]")
@@ -107,7 +112,7 @@ def _paragraphs(blocks: list[Tag]) -> list[str]:
 
 def _drop_repeats(lines: list[str], title: str) -> list[str]:
     """Lines that belong to the page around the report, not to it: the headline repeated inside
-    the body, date lines before the first paragraph, and photo captions printed twice close
+    the body, date and byline lines before the first paragraph, and photo captions printed twice close
     together (under the photo and again in a gallery strip): both copies go.  A short line that
     recurs further apart (a venue in an agenda, a section name in a contents list) is text and
     is kept each time."""
@@ -123,7 +128,7 @@ def _drop_repeats(lines: list[str], title: str) -> list[str]:
         caption = len(near) > 1 and len(line) <= _CAPTION_MAX and not _FIELD.match(line)
         if caption and any(0 < abs(index - other) <= _CAPTION_GAP for other in near):
             continue
-        if not kept and (_DATE_ONLY.match(line) or _is_date_line(line)):
+        if not kept and (_DATE_ONLY.match(line) or _is_date_line(line) or _BYLINE.match(line)):
             continue
         kept.append(line)
     return kept
