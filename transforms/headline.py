@@ -1,11 +1,13 @@
 """Which element of a page is the article's headline.
 
 The first ``<h1>`` is often the site's logo or a section name, and ``<title>`` often carries the
-site name too ("标题_频道_某某网") or only the site name.  So every heading-like element is a
-candidate, scored by three independent signs: it agrees with ``<title>`` or ``og:title``, it
-sits just before (or at the top of) the main text, and it is a heading (h1–h3, a class or id
-saying title/headline).  Candidates in furniture (navigation, logo bars) or after the main text
-(related stories) lose points.  A page with no heading at all falls back to ``<title>``.
+site name too ("标题_频道_某某网", "Site - 标题") or only the site name.  So every heading-like
+element is a candidate, scored by three independent signs: it agrees with ``<title>``'s headline
+part or ``og:title``, it sits just before (or at the top of) the main text, and it looks like a
+heading (h1–h3, a class or id saying title, a "主题：" label, bold, big or coloured type).
+Candidates in furniture, in the page's header or logo, or after the main text (related stories)
+lose points.  When nothing near the body agrees with ``<title>`` (it is only the site name), the
+heading-like line above the body wins with less; a page with no heading falls back to ``<title>``.
 """
 
 from __future__ import annotations
