@@ -41,6 +41,12 @@ _BYLINE = re.compile(
     r"^[(（]?(?:(?:文|作者|撰文)\s*[:：/]|(?:文/图|图/文|(?:本报|本報)?(?:记者|記者|通讯员|通訊員))\s*[:：/]?)\s*"
     r"[^\s，。：:；;]{2,8}(?:[ 、，,][^\s，。：:；;]{2,8}){0,3}[)）]?$"
 )
+# An English date line (blog templates in the en-US locale): "Saturday, September 10th, 2005 10:56 am".
+_ENGLISH_DATE_LINE = re.compile(
+    r"^(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r"[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}(?:\s*(?:@|at)?\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?)?$",
+    re.I,
+)
 _BEFORE_SPAN = 80  # characters before a headline where a post header's date sits
 _BYLINE_MAX = 60  # a text piece this short holding a date is a date line, not a sentence
 _SENTENCE = re.compile(r"[，。！？；,!?;]")
@@ -128,7 +134,8 @@ def _drop_repeats(lines: list[str], title: str) -> list[str]:
         caption = len(near) > 1 and len(line) <= _CAPTION_MAX and not _FIELD.match(line)
         if caption and any(0 < abs(index - other) <= _CAPTION_GAP for other in near):
             continue
-        if not kept and (_DATE_ONLY.match(line) or _is_date_line(line) or _BYLINE.match(line)):
+        leading = _DATE_ONLY.match(line) or _ENGLISH_DATE_LINE.match(line) or _BYLINE.match(line)
+        if not kept and (leading or _is_date_line(line)):
             continue
         kept.append(line)
     return kept
