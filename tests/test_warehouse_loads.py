@@ -94,11 +94,14 @@ def test_reextraction_replaces_an_articles_mentions_and_nothing_else(db_url: str
 _CHILD = """
 import sys
 from tests.warehouse_rows import SITE, article_row
+from warehouse import load
 from warehouse.db import make_engine
 from warehouse.load import load_extracted
 
+load.BATCH = 100  # three batches: killed after the second is written
+
 def progress(handled):
-    if handled == 150:
+    if handled == 200:
         print("midway", flush=True)
         sys.stdin.readline()  # hold the open transaction until the parent kills us
 
@@ -122,7 +125,7 @@ def test_a_load_killed_half_way_leaves_the_previous_state(db_url: str) -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert child.stdout is not None
-    line = child.stdout.readline()  # blocks until the child has written 150 articles, uncommitted
+    line = child.stdout.readline()  # blocks until the child has written 200 articles, uncommitted
     assert line.strip() == "midway"
     child.send_signal(signal.SIGKILL)
     assert child.wait(timeout=60) == -signal.SIGKILL

@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -162,6 +163,27 @@ class Article(Base):
         CheckConstraint("script_variant IN ('simplified', 'traditional', 'mixed', 'none')", name="variant"),
     )
     source: Mapped[Source] = relationship()
+
+
+class SyndicationBand(Base):
+    """The LSH band keys of an article's MinHash signature: articles sharing a key are candidate
+    copies.  A new article is compared only with the articles of its buckets; a bucket holds at
+    most ``warehouse.syndication.BUCKET_CAP`` articles (the earliest loaded), so a band shared by
+    thousands of articles (boilerplate) costs a bounded number of comparisons.
+    """
+
+    __tablename__ = "syndication_band"
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), primary_key=True, doc="The article."
+    )
+    band: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False, doc="Band number (0–15) of the signature."
+    )
+    key: Mapped[int] = mapped_column(
+        BigInteger,
+        index=True,
+        doc="The band's four MinHash values folded into one signed 64-bit key (band number included).",
+    )
 
 
 class Organization(Base):
