@@ -33,11 +33,11 @@ SITE = Site(
     article_url_pattern=__import__("re").compile("y"),
     selectors=Selectors(),
 )
-_WORDS = (
+_WORDS = str.split(
     "乡村 学校 图书 医疗 志愿 老人 儿童 山区 培训 救灾 食堂 课桌 教师 助学 义诊 饮水 道路 桥梁 文化 体育 "
     "电脑 被褥 药品 种苗 养殖 技能 就业 住房 取暖 营养 午餐 校车 书包 眼镜 助听 康复 社区 护理 托育 图书馆 "
     "实验室 操场 水窖 光伏 农技 合作社 电商 冷链 旧衣 义卖 募捐 善款 透明 审计 公示 回访 结对 帮扶"
-).split()
+)
 _KINDS = ("公益基金会", "慈善总会", "红十字会", "控股集团有限公司", "慈善协会", "教育基金会")
 COPY_SHARE = 0.03  # exact copies under another URL
 

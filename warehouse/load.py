@@ -459,6 +459,21 @@ class _BatchWriter:
             )
             self._known = max(int(estimate or 0), 0)
 
+    def _insert_rows(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        """Insert rows that all have the same keys: COPY on PostgreSQL, executemany on SQLite."""
+        if not rows:
+            return
+        if not self.postgres:
+            self.session.execute(insert(table), rows)
+            return
+        columns = list(rows[0])
+        names = ", ".join(f'"{column}"' for column in columns)
+        # The session's own connection, so the rows are part of the load's transaction.
+        cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[column] for column in columns])
+
     def _insert_ignoring_duplicates(
         self, model: type[m.Base], rows: list[dict[str, Any]], keys: list[str]
     ) -> None:
@@ -553,8 +568,8 @@ class _BatchWriter:
         cluster = m.SyndicationCluster.__table__
         article = m.Article.__table__
         if plan.new_clusters:
-            session.execute(
-                insert(cluster),
+            self._insert_rows(
+                cluster,
                 [
                     {"id": c, "representative_article_id": None, "size": n}
                     for c, n in sorted(plan.new_clusters.items())
@@ -581,8 +596,8 @@ class _BatchWriter:
                 ],
             )
         if new:
-            session.execute(
-                insert(article),
+            self._insert_rows(
+                article,
                 [
                     {"id": article_id[p.url], "cluster_id": plan.cluster_of[article_id[p.url]], **p.article}
                     for p in new
@@ -608,8 +623,7 @@ class _BatchWriter:
             )
         for chunk in chunks(plan.dropped):
             session.execute(delete(cluster).where(cluster.c.id.in_(chunk)))
-        if plan.bands:
-            session.execute(insert(m.SyndicationBand.__table__), plan.bands)
+        self._insert_rows(m.SyndicationBand.__table__, plan.bands)
 
         amounts, organizations, regions = [], [], []
         for p in todo:
@@ -630,8 +644,7 @@ class _BatchWriter:
             (m.OrganizationMention, organizations),
             (m.RegionMention, regions),
         ):
-            if rows:
-                session.execute(insert(model.__table__), rows)
+            self._insert_rows(model.__table__, rows)
         refresh_counted(session, plan.status_changed)
         outcome.written = len(todo)
         self._added += len(new)
