@@ -2,8 +2,9 @@
 
 The bundled sample sites' articles go once through the pipeline's own normalization and
 extractor (``pipelines.staging.extract_mentions``), so texts, mention counts, sentences and
-offsets are what a load really receives.  Variants are then made from them: digits changed in
-place (offsets stay valid), a paragraph of the variant's own words appended (so unrelated
+offsets are what a load really receives.  Variants are then made from them: digits redrawn
+and a third of the Han characters outside the mentions swapped, in place (offsets stay valid,
+and two variants of one base are no closer than two different reports), a paragraph of the variant's own words appended (so unrelated
 variants are not near-duplicates), organization names drawn from a large pool (so
 organizations keep being new), dates spread over seven years, unique URLs.  A few percent are
 exact copies of an earlier variant under another URL: real syndication.
@@ -77,13 +78,24 @@ def base_records() -> list[dict[str, Any]]:
     return rows
 
 
-def _vary_digits(text: str, rng: random.Random) -> str:
-    return "".join(rng.choice("123456789") if ch.isdigit() else ch for ch in text)
+def _vary(text: str, rng: random.Random, pool: str, keep: set[int]) -> str:
+    """Digits redrawn, and about a third of the other Han characters outside ``keep`` (the
+    mentions' spans) swapped for others: offsets stay valid, and two variants of one base share
+    too few character 4-grams to pass for copies (as two different reports would)."""
+    out = []
+    for i, ch in enumerate(text):
+        if ch.isdigit():
+            ch = rng.choice("123456789")
+        elif i not in keep and "\u4e00" <= ch <= "\u9fff" and rng.random() < 0.35:
+            ch = rng.choice(pool)
+        out.append(ch)
+    return "".join(out)
 
 
 def variants(count: int, seed: int = 16, first: int = 0) -> Iterator[dict[str, Any]]:
     """``count`` records numbered from ``first``; the same (seed, number) gives the same record."""
     bases = base_records()
+    pool = "".join(sorted({ch for b in bases for ch in b["simplified"] if "\u4e00" <= ch <= "\u9fff"}))
     organizations = [f"第{i}号{_KINDS[i % len(_KINDS)]}" for i in range(20_000)]
     previous: dict[str, Any] | None = None
     for n in range(first, first + count):
@@ -94,10 +106,14 @@ def variants(count: int, seed: int = 16, first: int = 0) -> Iterator[dict[str, A
             yield row
             continue
         row = copy.deepcopy(bases[n % len(bases)])
-        digits = random.Random(n)
-        text = _vary_digits(row["text"], digits)
-        digits = random.Random(n)
-        simplified = _vary_digits(row["simplified"], digits)
+        spans = {
+            i
+            for kind in ("amounts", "organizations", "regions")
+            for x in row[kind]
+            for i in range(x["start"], x["end"])
+        }
+        text = _vary(row["text"], random.Random(n), pool, spans)
+        simplified = _vary(row["simplified"], random.Random(n), pool, spans)
         extra = "\n" + "、".join(rng.sample(_WORDS, 24)) + f"等项目第{n}期。"
         row["text"], row["simplified"] = text + extra, simplified + extra
         row["url"] = f"http://bench.example/news/{n}"
