@@ -1,11 +1,11 @@
-"""Realistic staging records for the loader bench (``bench.warehouse``).
+"""Realistic staging records for the loader bench (``bench.loader``).
 
 The bundled sample sites' articles go once through the pipeline's own normalization and
 extractor (``pipelines.staging.extract_mentions``), so texts, mention counts, sentences and
-offsets are what a load really receives.  Variants are then made from them: digits redrawn
-and a third of the Han characters outside the mentions swapped, in place (offsets stay valid,
-and two variants of one base are no closer than two different reports), a paragraph of the variant's own words appended (so unrelated
-variants are not near-duplicates), organization names drawn from a large pool (so
+offsets are what a load really receives.  Variants are then made from them, in place so that
+offsets stay valid: digits redrawn and a third of the Han characters outside the mentions
+swapped (two variants of one base are then no closer than two different reports), a paragraph
+of the variant's own words appended, organization names drawn from a large pool (so
 organizations keep being new), dates spread over seven years, unique URLs.  A few percent are
 exact copies of an earlier variant under another URL: real syndication.
 """
