@@ -102,8 +102,13 @@ class _LoadContext:
 
 def ensure_regions(session: Session) -> int:
     """Fill the GB/T 2260 reference table (parents before children); returns rows added."""
-    existing = dict(session.execute(select(m.Region.code, m.Region.province_code)).all())
     gazetteer = load_gazetteer()
+    filled = session.scalar(
+        select(func.count()).select_from(m.Region).where(m.Region.province_code.is_not(None))
+    )
+    if filled == len(gazetteer.regions):
+        return 0  # every load calls this: the usual case costs one count
+    existing = dict(session.execute(select(m.Region.code, m.Region.province_code)).all())
     order = {"province": 0, "city": 1, "county": 2}
     added = 0
     for region in sorted(gazetteer.regions.values(), key=lambda r: (order[r.level], r.code)):
