@@ -96,7 +96,7 @@ def measure(url: str, articles: int) -> list[str]:
         per_new = report.compared / report.written if report.written else 0.0
         lines.append(
             f"    {name:<20}{len(batch):>8,}{len(batch) / wall:>10,.0f}{len(batch) / cpu:>10,.0f}"
-            f"{report.written:>9,}{per_new:>10.1f}{len(report.rejected):>9}"
+            f"{report.written:>9,}{per_new:>10.2f}{len(report.rejected):>9}"
         )
     band_rows, largest, full, mean = bucket_stats(engine)
     lines.append(
