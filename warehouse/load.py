@@ -702,7 +702,10 @@ def load_extracted(
     """Load extracted articles in one transaction, batch by batch, updating clusters as it goes.
 
     ``rows`` is consumed as a stream (held ``BATCH`` at a time).  ``progress`` is called with the
-    number of records handled so far after each batch is written.
+    number of records handled so far after each batch is written.  The load lock is held from
+    the start to the commit, so feed it records already extracted (a partition's staging file):
+    a generator that extracts as it yields would make other partitions' loads wait for its
+    extraction too.
     """
     rejected: list[Rejected] = []
     totals = _Outcome()
