@@ -163,3 +163,18 @@ def test_a_bad_reextraction_keeps_the_articles_previous_mentions(
         assert set(before[table]) <= set(after[table])  # nothing of article 1 was touched
     assert report.written == 1  # the good article after it still loaded
     engine.dispose()
+
+
+def test_a_record_that_fails_while_its_rows_are_built_is_rejected_alone(db_url: str) -> None:
+    """Faults found after validation (a malformed date, an amount missing a field) reject only
+    their article; the batch around it is written."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    bad_date, bad_amount = article_row(1), article_row(2)
+    bad_date["fetched_at"] = "yesterday"
+    del bad_amount["amounts"][0]["qualifier"]
+    report = load_extracted(engine, [SITE], [article_row(0), bad_date, bad_amount, article_row(3)])
+    assert sorted(r.url for r in report.rejected) == [bad_date["url"], bad_amount["url"]]
+    assert {r.reason.split(":")[0] for r in report.rejected} == {"ValueError", "KeyError"}
+    assert (report.written, report.articles) == (2, 2)
+    engine.dispose()

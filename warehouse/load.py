@@ -66,6 +66,8 @@ _ORGANIZATION_CACHE = 200_000  # names → ids kept between batches (cleared whe
 # the schema's hash, so warehouses in different schemas of one database do not wait on each other.
 _LOAD_LOCK_CLASS = 160_001
 _DB_ERRORS = (IntegrityError, DataError)
+# What a malformed record raises (BadArticle is a ValueError): it is rejected, the load goes on.
+_RECORD_ERRORS = (KeyError, TypeError, ValueError, InvalidOperation, AttributeError)
 
 
 class BadArticle(ValueError):
@@ -349,23 +351,39 @@ def region_mention_row(region: dict[str, Any], text: str, version: str) -> dict[
 
 @dataclass
 class _Prepared:
-    """A validated record with every column computed; only ids are missing."""
+    """A validated record: URL and digest at once, every column once it is known to be written
+    (``complete``; an unchanged record skips its signature and rows).  Only ids are missing."""
 
     url: str
     digest: str
-    signature: bytes
-    published: datetime | None
-    article: dict[str, Any]
-    amounts: list[dict[str, Any]]
-    organization_mentions: list[dict[str, Any]]
-    region_mentions: list[dict[str, Any]]
-    organizations: dict[str, str]  # canonical name → type
-    aliases: set[tuple[str, str]]  # (canonical name, other written form)
+    row: dict[str, Any]
+    done: bool = False
+    signature: bytes = b""
+    published: datetime | None = None
+    article: dict[str, Any] = field(default_factory=dict)
+    amounts: list[dict[str, Any]] = field(default_factory=list)
+    organization_mentions: list[dict[str, Any]] = field(default_factory=list)
+    region_mentions: list[dict[str, Any]] = field(default_factory=list)
+    organizations: dict[str, str] = field(default_factory=dict)  # canonical name → type
+    aliases: set[tuple[str, str]] = field(default_factory=set)  # (canonical name, other written form)
+
+    def complete(self, **columns: Any) -> None:
+        for name, value in columns.items():
+            setattr(self, name, value)
+        self.done = True
 
 
 def prepare(row: dict[str, Any], context: _LoadContext) -> _Prepared:
-    """Validate one record and compute its rows; raises (BadArticle, KeyError, …) naming the fault."""
+    """Validate one record; raises BadArticle (or KeyError, …) naming the fault."""
     validate(row, context)
+    return _Prepared(url=row["url"], digest=_digest(row), row=row)
+
+
+def complete(prepared: _Prepared, context: _LoadContext) -> None:
+    """Compute every column of a record to be written; raises (KeyError, ValueError, …) on a fault."""
+    if prepared.done:
+        return
+    row = prepared.row
     text = row["text"]
     version = row["extractor_version"]
     published = datetime.fromisoformat(row["published"]) if row.get("published") else None
@@ -379,10 +397,8 @@ def prepare(row: dict[str, Any], context: _LoadContext) -> _Prepared:
         if body is not None and links[body][0] is None and links[position][0] is not None:
             links[body] = (links[position][0], *links[body][1:])
     amount_context = AmountContext(text, version, published, context.province_of)
-    digest = _digest(row)
-    return _Prepared(
-        url=row["url"],
-        digest=digest,
+    digest = prepared.digest
+    prepared.complete(
         signature=signature,
         published=published,
         article={
@@ -447,6 +463,7 @@ class _Outcome:
     written: int = 0
     unchanged: int = 0
     compared: int = 0
+    rejected: list[tuple[str, Exception]] = field(default_factory=list)
 
 
 class _BatchWriter:
@@ -547,8 +564,17 @@ class _BatchWriter:
                 ).where(m.Article.url.in_(chunk))
             ):
                 existing[row.url] = row
-        todo = [p for p in batch if p.url not in existing or existing[p.url].load_digest != p.digest]
-        outcome.unchanged = len(batch) - len(todo)
+        todo = []
+        for p in batch:
+            if p.url in existing and existing[p.url].load_digest == p.digest:
+                outcome.unchanged += 1
+                continue
+            try:
+                complete(p, self.context)
+            except _RECORD_ERRORS as exc:
+                outcome.rejected.append((p.url, exc))
+                continue
+            todo.append(p)
         if not todo:
             return outcome
         organization_ids = self.organization_ids(todo)
@@ -726,6 +752,8 @@ def load_extracted(
             totals.written += outcome.written
             totals.unchanged += outcome.unchanged
             totals.compared += outcome.compared
+            for url, exc in outcome.rejected:
+                reject(url, exc)
 
         def flush(batch: list[_Prepared]) -> None:
             if not batch:
@@ -758,7 +786,7 @@ def load_extracted(
                 continue
             try:
                 prepared = prepare(row, context)
-            except (BadArticle, KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            except _RECORD_ERRORS as exc:
                 reject(str(row.get("url", "?")), exc)
                 continue
             if prepared.url in urls:  # the same URL again: the later record replaces the earlier
