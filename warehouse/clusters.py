@@ -174,7 +174,7 @@ def plan_clusters(session: Session, incoming: Sequence[Incoming]) -> ClusterPlan
     for chunk in chunks(existing):
         for cid, size, published in session.execute(
             select(m.SyndicationCluster.id, m.SyndicationCluster.size, m.Article.published_at)
-            .join(m.Article, m.Article.id == m.SyndicationCluster.id)
+            .outerjoin(m.Article, m.Article.id == m.SyndicationCluster.id)
             .where(m.SyndicationCluster.id.in_(chunk))
         ):
             cluster_info[cid] = (size, published)

@@ -656,20 +656,27 @@ class _BatchWriter:
             session.execute(delete(cluster).where(cluster.c.id.in_(chunk)))
         self._insert_rows(m.SyndicationBand.__table__, plan.bands)
 
-        amounts, organizations, regions = [], [], []
+        amounts: list[dict[str, Any]] = []
+        organizations: list[dict[str, Any]] = []
+        regions: list[dict[str, Any]] = []
         for p in todo:
             aid = article_id[p.url]
             representative = plan.cluster_of[aid] == aid
-            for row in p.amounts:
-                row = {**row, "article_id": aid, "counted": representative and countable(row)}
+            for mention in p.amounts:
+                amount = {**mention, "article_id": aid, "counted": representative and countable(mention)}
                 for column in ORGANIZATION_COLUMNS:
-                    row[column] = organization_ids[row[column]] if row[column] is not None else None
-                amounts.append(row)
-            for row in p.organization_mentions:
+                    name = amount[column]
+                    amount[column] = organization_ids[name] if name is not None else None
+                amounts.append(amount)
+            for mention in p.organization_mentions:
                 organizations.append(
-                    {**row, "article_id": aid, "organization_id": organization_ids[row["organization_id"]]}
+                    {
+                        **mention,
+                        "article_id": aid,
+                        "organization_id": organization_ids[mention["organization_id"]],
+                    }
                 )
-            regions.extend({**row, "article_id": aid} for row in p.region_mentions)
+            regions.extend({**mention, "article_id": aid} for mention in p.region_mentions)
         for model, rows in (
             (m.AmountMention, amounts),
             (m.OrganizationMention, organizations),
