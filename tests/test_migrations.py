@@ -112,3 +112,23 @@ def test_a_headline_restating_its_body_is_not_counted_and_0006_backfills_it(db_u
         headline_giver, body_giver = connection.execute(text(givers)).scalars()
         assert headline_giver is not None and body_giver == headline_giver
     engine.dispose()
+
+
+def test_0008_backfills_the_band_keys_loads_write(db_url: str) -> None:
+    """A warehouse loaded before 0008 gets the band keys (and signatures) a load would write."""
+    config = alembic_config(db_url)
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, [SITE], [article_row(i) for i in range(6)])
+    query = "SELECT article_id, band, key FROM syndication_band ORDER BY article_id, band"
+    with engine.connect() as connection:
+        written = [tuple(r) for r in connection.execute(text(query))]
+    assert len(written) == 6 * 16
+    command.downgrade(config, "0006")
+    with engine.begin() as connection:  # as if loaded before signatures existed
+        connection.execute(text("UPDATE article SET minhash = NULL WHERE id = (SELECT MIN(id) FROM article)"))
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        assert [tuple(r) for r in connection.execute(text(query))] == written
+        assert connection.execute(text("SELECT COUNT(*) FROM article WHERE minhash IS NULL")).scalar() == 0
+    engine.dispose()

@@ -116,3 +116,114 @@ def test_the_warehouse_clusters_copies_and_counts_each_amount_once(db_url: str) 
     assert counted == expected
     assert 0 < len(counted) < every_copy  # the copies' amounts are in the warehouse but not counted
     engine.dispose()
+
+
+def _clusters_by_url(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Each article's URL → its cluster representative's URL."""
+    with Session(engine) as session:
+        rows = session.execute(
+            text(
+                "SELECT a.url, r.url FROM article a JOIN syndication_cluster c ON c.id = a.cluster_id "
+                "JOIN article r ON r.id = c.representative_article_id"
+            )
+        ).all()
+    return dict(rows)
+
+
+def _counted_by_url(engine) -> list[tuple[str, int, bool]]:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        rows = session.execute(
+            text(
+                "SELECT a.url, am.position, am.counted FROM amount_mention am "
+                "JOIN article a ON a.id = am.article_id ORDER BY a.url, am.position"
+            )
+        ).all()
+    return [(url, position, bool(counted)) for url, position, counted in rows]
+
+
+def test_clusters_built_load_by_load_in_any_order_equal_one_load(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Incremental clustering gives what clustering everything at once gives: copies loaded
+    before their originals (the representative changes), one article per load, batches of two."""
+    from warehouse import load
+
+    rows = _fixture_rows()
+    whole = make_engine(f"sqlite:///{tmp_path / 'whole.sqlite'}")
+    upgrade(str(whole.url))
+    load_extracted(whole, [SITE], rows)
+    expected_clusters, expected_counted = _clusters_by_url(whole), _counted_by_url(whole)
+    whole.dispose()
+
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    copies_first = sorted(rows, key=lambda r: r["url"].endswith("-original"))
+    original_batch = load.BATCH
+    load.BATCH = 2
+    try:
+        load_extracted(engine, [SITE], copies_first[:5])
+        for row in copies_first[5:]:
+            load_extracted(engine, [SITE], [row])
+    finally:
+        load.BATCH = original_batch
+    assert _clusters_by_url(engine) == expected_clusters
+    assert _counted_by_url(engine) == expected_counted
+    with Session(engine) as session:  # every cluster row's size is its member count
+        sizes = session.execute(
+            text(
+                "SELECT c.size, (SELECT COUNT(*) FROM article a WHERE a.cluster_id = c.id) "
+                "FROM syndication_cluster c"
+            )
+        ).all()
+    assert all(size == members for size, members in sizes)
+    engine.dispose()
+
+
+def test_a_copy_rewritten_as_other_news_leaves_its_cluster_and_counts(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    rows = _fixture_rows()
+    load_extracted(engine, [SITE], rows)
+    before = _clusters_by_url(engine)
+    copy = next(r for r in rows if before[r["url"]] != r["url"])  # a copy, represented by another
+    rewritten = dict(
+        _fixture_rows_from([{**copy, "text": "岚山县今年新建了三座图书室，由县教育局统筹。"}])[0]
+    )
+    report = load_extracted(engine, [SITE], [rewritten])
+    assert report.written == 1
+    after = _clusters_by_url(engine)
+    assert after[copy["url"]] == copy["url"]  # a cluster of its own now, its amounts counted
+    assert {u: r for u, r in after.items() if u != copy["url"]} == {
+        u: r for u, r in before.items() if u != copy["url"]
+    }
+    engine.dispose()
+
+
+def _fixture_rows_from(articles: list[dict]) -> list[dict]:
+    reextracted = []
+    for article in articles:
+        normalized = normalize(article["text"], article["locale"])
+        reextracted.append({**article, "simplified": normalized.simplified, "variant": normalized.variant})
+    rows, failures = extract_mentions(reextracted)
+    assert failures == []
+    return rows
+
+
+def test_a_full_bucket_takes_no_more_members_yet_later_copies_still_join(db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Six exact copies with buckets capped at three: the buckets stop growing at three, and the
+    copies loaded after that are still compared with the three and join their cluster."""
+    import warehouse.clusters
+
+    monkeypatch.setattr(warehouse.clusters, "BUCKET_CAP", 3)
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    source = _fixture_rows()[0]
+    copies = [dict(source, url=f"{source['url']}/copy{i}") for i in range(6)]
+    load_extracted(engine, [SITE], copies[:2])
+    report = load_extracted(engine, [SITE], copies[2:])
+    assert report.compared == 2 + 3 + 3 + 3  # copy 2 meets the first two; the others the full bucket's three
+    with Session(engine) as session:
+        largest = session.scalar(
+            text("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM syndication_band GROUP BY key) buckets")
+        )
+    assert largest == 3
+    assert len(set(_clusters_by_url(engine).values())) == 1
+    engine.dispose()

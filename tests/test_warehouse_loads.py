@@ -94,11 +94,14 @@ def test_reextraction_replaces_an_articles_mentions_and_nothing_else(db_url: str
 _CHILD = """
 import sys
 from tests.warehouse_rows import SITE, article_row
+from warehouse import load
 from warehouse.db import make_engine
 from warehouse.load import load_extracted
 
+load.BATCH = 100  # three batches: killed after the second is written
+
 def progress(handled):
-    if handled == 150:
+    if handled == 200:
         print("midway", flush=True)
         sys.stdin.readline()  # hold the open transaction until the parent kills us
 
@@ -122,7 +125,7 @@ def test_a_load_killed_half_way_leaves_the_previous_state(db_url: str) -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert child.stdout is not None
-    line = child.stdout.readline()  # blocks until the child has written 150 articles, uncommitted
+    line = child.stdout.readline()  # blocks until the child has written 200 articles, uncommitted
     assert line.strip() == "midway"
     child.send_signal(signal.SIGKILL)
     assert child.wait(timeout=60) == -signal.SIGKILL
@@ -159,4 +162,19 @@ def test_a_bad_reextraction_keeps_the_articles_previous_mentions(
     for table in ("amount_mention", "organization_mention", "region_mention"):
         assert set(before[table]) <= set(after[table])  # nothing of article 1 was touched
     assert report.written == 1  # the good article after it still loaded
+    engine.dispose()
+
+
+def test_a_record_that_fails_while_its_rows_are_built_is_rejected_alone(db_url: str) -> None:
+    """Faults found after validation (a malformed date, an amount missing a field) reject only
+    their article; the batch around it is written."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    bad_date, bad_amount = article_row(1), article_row(2)
+    bad_date["fetched_at"] = "yesterday"
+    del bad_amount["amounts"][0]["qualifier"]
+    report = load_extracted(engine, [SITE], [article_row(0), bad_date, bad_amount, article_row(3)])
+    assert sorted(r.url for r in report.rejected) == [bad_date["url"], bad_amount["url"]]
+    assert {r.reason.split(":")[0] for r in report.rejected} == {"ValueError", "KeyError"}
+    assert (report.written, report.articles) == (2, 2)
     engine.dispose()

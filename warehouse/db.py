@@ -9,6 +9,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 10_000
+LOAD_WAIT_MS = 3_600_000  # a load waits up to an hour for another load of the same SQLite file
 
 
 def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> Engine:
@@ -32,12 +34,22 @@ def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> Engine:
             # SQLite enforces foreign keys only when asked, per connection.
             cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
-            connection.exec_driver_sql("BEGIN")
+            if not connection.get_execution_options().get("sqlite_write_lock"):
+                connection.exec_driver_sql("BEGIN")
+                return
+            # A load (engine.execution_options(sqlite_write_lock=True)) takes the write lock
+            # before it reads: a deferred transaction that read, then writes after another
+            # writer committed fails at once in WAL mode.  It waits for a running load, however long.
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={LOAD_WAIT_MS}")
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

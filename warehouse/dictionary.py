@@ -26,6 +26,7 @@ _ORDER = (
     "source",
     "article",
     "syndication_cluster",
+    "syndication_band",
     "organization",
     "organization_alias",
     "region",

@@ -1,11 +1,21 @@
-"""Idempotent, transactional loads into the warehouse.
+"""Idempotent, transactional, batched loads into the warehouse.
 
-A load is one transaction: a process killed half-way leaves the previous state.  Inside it each
-article is written under a savepoint, so one bad article is rejected (logged, counted, named in
-the report) without stopping the others.  Articles are keyed by URL: an article whose staging
-record is unchanged is not written again, so re-running a partition leaves identical rows (ids
-included); a changed record, e.g. from a new extractor version, replaces the article's mentions
-in the same savepoint.  Syndication clusters are then brought up to date for the whole warehouse.
+A load is one transaction: a process killed half-way leaves the previous state.  Records stream
+in and are written in batches of ``BATCH``: each batch's articles, mentions, band keys and
+cluster changes go in with a few multi-row statements under one savepoint.  A record that fails
+validation is rejected (logged, counted, named in the report) before anything is written; should
+the database still refuse a batch, the batch is rolled back and written again one article per
+savepoint, so only the bad article is rejected.  Articles are keyed by URL: an article whose
+staging record is unchanged is not written again, so re-running a partition leaves identical
+rows (ids included); a changed record, e.g. from a new extractor version, replaces the
+article's mentions.  Syndication clusters are updated for the articles written
+(warehouse/clusters.py), not rebuilt.
+
+Two loads of one warehouse run one after the other: on PostgreSQL a load holds a
+transaction-level advisory lock, on SQLite the write lock (``BEGIN IMMEDIATE``), both taken
+before anything is read, so the second waits instead of seeing half of the first (organizations,
+URLs and clusters stay consistent, and no deadlock is possible).  The parsing and extraction of
+partitions still run side by side; only their loads queue.
 """
 
 from __future__ import annotations
@@ -20,7 +30,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, exists, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +39,8 @@ from spiders.registry import Site
 from transforms.currency import CURRENCIES, to_cny
 from transforms.gazetteer import load_gazetteer
 from warehouse import models as m
-from warehouse.syndication import ClusterMember, clusters, minhash
+from warehouse.clusters import Incoming, chunks, plan_clusters
+from warehouse.syndication import minhash
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +60,14 @@ _REQUIRED = (
     "organizations",
     "regions",
 )
-_CHUNK = 500  # ids per IN (...) list
+BATCH = 500  # records per batch: a few multi-row statements each, memory bounded by the batch
+_ORGANIZATION_CACHE = 200_000  # names → ids kept between batches (cleared when larger)
+# (class, object) of the transaction-level advisory lock a PostgreSQL load holds; the object is
+# the schema's hash, so warehouses in different schemas of one database do not wait on each other.
+_LOAD_LOCK_CLASS = 160_001
+_DB_ERRORS = (IntegrityError, DataError)
+# What a malformed record raises (BadArticle is a ValueError): it is rejected, the load goes on.
+_RECORD_ERRORS = (KeyError, TypeError, ValueError, InvalidOperation, AttributeError)
 
 
 class BadArticle(ValueError):
@@ -71,6 +90,7 @@ class LoadReport:
     multi_article_clusters: int
     written: int = 0  # articles inserted or replaced by this load
     unchanged: int = 0  # articles whose record was already loaded as is
+    compared: int = 0  # candidate copy pairs whose similarity this load computed
     rejected: tuple[Rejected, ...] = field(default_factory=tuple)
 
 
@@ -84,8 +104,13 @@ class _LoadContext:
 
 def ensure_regions(session: Session) -> int:
     """Fill the GB/T 2260 reference table (parents before children); returns rows added."""
-    existing = dict(session.execute(select(m.Region.code, m.Region.province_code)).all())
     gazetteer = load_gazetteer()
+    filled = session.scalar(
+        select(func.count()).select_from(m.Region).where(m.Region.province_code.is_not(None))
+    )
+    if filled == len(gazetteer.regions):
+        return 0  # every load calls this: the usual case costs one count
+    existing = dict(session.execute(select(m.Region.code, m.Region.province_code)).all())
     order = {"province": 0, "city": 1, "county": 2}
     added = 0
     for region in sorted(gazetteer.regions.values(), key=lambda r: (order[r.level], r.code)):
@@ -169,41 +194,6 @@ def _digest(row: dict[str, Any]) -> str:
     ).hexdigest()
 
 
-def _provenance(article_id: int, text: str, mention: dict[str, Any], version: str) -> dict[str, Any]:
-    """The columns every mention table shares: where in which article, and by which extractor."""
-    return {
-        "article_id": article_id,
-        "surface": (mention.get("surface") or mention["raw"])[:300],
-        "start": mention["start"],
-        "end": mention["end"],
-        "sentence": text[mention["sentence_start"] : mention["sentence_end"]].strip(),
-        "extractor_version": version,
-    }
-
-
-def _organization_id(session: Session, context: _LoadContext, name: str, kind: str, surface: str) -> int:
-    org_id = context.organization_ids.get(name)
-    if org_id is None:
-        org_id = session.scalar(select(m.Organization.id).where(m.Organization.name == name))
-        if org_id is None:
-            org = m.Organization(name=name, type=kind)
-            session.add(org)
-            session.flush()
-            org_id = org.id
-        context.organization_ids[name] = org_id
-    if surface != name and (org_id, surface) not in context.aliases:
-        exists = session.scalar(
-            select(m.OrganizationAlias.id).where(
-                m.OrganizationAlias.organization_id == org_id, m.OrganizationAlias.alias == surface
-            )
-        )
-        if exists is None:
-            session.add(m.OrganizationAlias(organization_id=org_id, alias=surface))
-            session.flush()
-        context.aliases.add((org_id, surface))
-    return org_id
-
-
 def _sentence(mention: dict[str, Any]) -> tuple[int, int]:
     return mention["sentence_start"], mention["sentence_end"]
 
@@ -268,174 +258,472 @@ def _headline_restatements(row: dict[str, Any]) -> list[int | None]:
     ]
 
 
-def load_article(session: Session, context: _LoadContext, row: dict[str, Any]) -> tuple[int, bool]:
-    """Upsert one article and replace its mentions; returns (article id, whether anything was written)."""
-    digest = _digest(row)
-    existing = session.execute(
-        select(m.Article.id, m.Article.load_digest).where(m.Article.url == row["url"])
-    ).first()
-    if existing is not None and existing.load_digest == digest:
-        return existing.id, False
-    text = row["text"]
-    published = datetime.fromisoformat(row["published"]) if row.get("published") else None
-    values = {
-        "source_id": context.source_ids[row["site"]],
-        "title": row["title"],
-        "published_at": published,
-        "fetched_at": datetime.fromisoformat(row["fetched_at"]).replace(tzinfo=None),
-        "script_variant": row["variant"],
-        "encoding": row["encoding"],
-        "original_text": text,
-        "simplified_text": row["simplified"],
-        "content_hash": row["content_hash"],
-        "fingerprint": row["fingerprint"],
-        "minhash": minhash(row["simplified"]),
-        "source_line": row.get("source_line"),
-        "extractor_version": row["extractor_version"],
-        "load_digest": digest,
+# --- One function per mention table: the columns of one mention row. ----------------------------
+# Organization columns hold the organization's canonical name here; the loader swaps in ids once
+# the batch's names are resolved in bulk (add any new such column to ORGANIZATION_COLUMNS).
+ORGANIZATION_COLUMNS = ("organization_id",)
+
+
+@dataclass(frozen=True)
+class AmountContext:
+    """What an amount's row needs from its article beyond the amount itself."""
+
+    text: str
+    version: str
+    published: datetime | None
+    province_of: dict[str, str]
+
+
+def _provenance(text: str, mention: dict[str, Any], version: str) -> dict[str, Any]:
+    """The columns every mention table shares: where in the article, and by which extractor."""
+    return {
+        "surface": (mention.get("surface") or mention["raw"])[:300],
+        "start": mention["start"],
+        "end": mention["end"],
+        "sentence": text[mention["sentence_start"] : mention["sentence_end"]].strip(),
+        "extractor_version": version,
     }
-    if existing is None:
-        article_id = session.execute(
-            insert(m.Article).values(url=row["url"], **values).returning(m.Article.id)
-        ).scalar_one()
-        representative = False  # clusters are settled after the load; counted is set then
-    else:
-        article_id = existing.id
-        session.execute(update(m.Article).where(m.Article.id == article_id).values(**values))
-        for table in (m.AmountMention, m.OrganizationMention, m.RegionMention):
-            session.execute(delete(table).where(table.article_id == article_id))
-        cluster_id = session.scalar(select(m.Article.cluster_id).where(m.Article.id == article_id))
-        representative = cluster_id == article_id
+
+
+def amount_row(
+    amount: dict[str, Any],
+    position: int,
+    context: AmountContext,
+    *,
+    link: tuple[str | None, str | None, str | None],
+    headline_of: int | None,
+) -> dict[str, Any]:
+    """The amount_mention columns of one extracted amount (article_id and counted are set when
+    written).  ``link`` is (giver's name, region code, region basis) from ``_amount_links``."""
+    organization, region, basis = link
+    value = Decimal(str(amount["value"]))
+    return {
+        **_provenance(context.text, amount, context.version),
+        "position": position,
+        "value": value,
+        "currency": amount["currency"],
+        "value_cny": to_cny(value, amount["currency"]),
+        "qualifier": amount["qualifier"],
+        "high": Decimal(str(amount["high"])) if amount["high"] is not None else None,
+        "role": amount["role"],
+        "cumulative": amount["cumulative"],
+        "conversion_of_position": amount["conversion_of"],
+        "headline_of_position": headline_of,
+        "organization_id": organization,
+        "region_code": region,
+        "region_basis": basis,
+        "province_code": context.province_of[region] if region else None,
+        "published_at": context.published,
+        "published_month": context.published.strftime("%Y-%m") if context.published else None,
+    }
+
+
+def countable(amount: dict[str, Any]) -> bool:
+    """An amount row the views add when its article represents its cluster (see COUNTABLE)."""
+    return (
+        amount["conversion_of_position"] is None
+        and amount["headline_of_position"] is None
+        and amount["value_cny"] is not None
+    )
+
+
+# The same rule in SQL, for articles whose representative status changes after their load.
+_a = m.AmountMention
+COUNTABLE = and_(
+    _a.conversion_of_position.is_(None), _a.headline_of_position.is_(None), _a.value_cny.is_not(None)
+)
+
+
+def organization_mention_row(
+    organization: dict[str, Any], text: str, version: str, published: datetime | None
+) -> dict[str, Any]:
+    return {
+        **_provenance(text, organization, version),
+        "organization_id": organization["name"],
+        "expanded_from_context": organization.get("expanded_from_context", False),
+        "published_at": published,
+    }
+
+
+def region_mention_row(region: dict[str, Any], text: str, version: str) -> dict[str, Any]:
+    return {**_provenance(text, region, version), "region_code": region["code"], "role": region["role"]}
+
+
+@dataclass
+class _Prepared:
+    """A validated record: URL and digest at once, every column once it is known to be written
+    (``complete``; an unchanged record skips its signature and rows).  Only ids are missing."""
+
+    url: str
+    digest: str
+    row: dict[str, Any]
+    done: bool = False
+    signature: bytes = b""
+    published: datetime | None = None
+    article: dict[str, Any] = field(default_factory=dict)
+    amounts: list[dict[str, Any]] = field(default_factory=list)
+    organization_mentions: list[dict[str, Any]] = field(default_factory=list)
+    region_mentions: list[dict[str, Any]] = field(default_factory=list)
+    organizations: dict[str, str] = field(default_factory=dict)  # canonical name → type
+    aliases: set[tuple[str, str]] = field(default_factory=set)  # (canonical name, other written form)
+
+    def complete(self, **columns: Any) -> None:
+        for name, value in columns.items():
+            setattr(self, name, value)
+        self.done = True
+
+
+def prepare(row: dict[str, Any], context: _LoadContext) -> _Prepared:
+    """Validate one record; raises BadArticle (or KeyError, …) naming the fault."""
+    validate(row, context)
+    return _Prepared(url=row["url"], digest=_digest(row), row=row)
+
+
+def complete(prepared: _Prepared, context: _LoadContext) -> None:
+    """Compute every column of a record to be written; raises (KeyError, ValueError, …) on a fault."""
+    if prepared.done:
+        return
+    row = prepared.row
+    text = row["text"]
     version = row["extractor_version"]
-    month = published.strftime("%Y-%m") if published else None
-    org_ids = [
-        _organization_id(session, context, o["name"], o["type"], o.get("surface") or o["name"])
-        for o in row["organizations"]
-    ]
-    links = _amount_links(row, org_ids, context.province_of)
+    published = datetime.fromisoformat(row["published"]) if row.get("published") else None
+    signature = minhash(row["simplified"])
+    names = [o["name"] for o in row["organizations"]]
+    links = _amount_links(row, names, context.province_of)
     headline_of = _headline_restatements(row)
     for position, body in enumerate(headline_of):
         # 「鹭岛食品捐资600万元修缮水库」 then 「该企业再次捐资600万元…」: the body's amount is the
         # one counted, and its giver is the one the headline names when its own sentence names none.
         if body is not None and links[body][0] is None and links[position][0] is not None:
             links[body] = (links[position][0], *links[body][1:])
-    amounts = []
-    for position, (amount, (org_id, region, basis)) in enumerate(zip(row["amounts"], links, strict=True)):
-        value = Decimal(str(amount["value"]))
-        value_cny = to_cny(value, amount["currency"])
-        amounts.append(
-            {
-                **_provenance(article_id, text, amount, version),
-                "position": position,
-                "value": value,
-                "currency": amount["currency"],
-                "value_cny": value_cny,
-                "qualifier": amount["qualifier"],
-                "high": Decimal(str(amount["high"])) if amount["high"] is not None else None,
-                "role": amount["role"],
-                "cumulative": amount["cumulative"],
-                "conversion_of_position": amount["conversion_of"],
-                "headline_of_position": headline_of[position],
-                "organization_id": org_id,
-                "region_code": region,
-                "region_basis": basis,
-                "province_code": context.province_of[region] if region else None,
-                "published_at": published,
-                "published_month": month,
-                "counted": representative
-                and amount["conversion_of"] is None
-                and headline_of[position] is None
-                and value_cny is not None,
-            }
-        )
-    if amounts:
-        session.execute(insert(m.AmountMention), amounts)
-    organizations = [
-        {
-            **_provenance(article_id, text, o, version),
-            "organization_id": org_id,
-            "expanded_from_context": o.get("expanded_from_context", False),
+    amount_context = AmountContext(text, version, published, context.province_of)
+    digest = prepared.digest
+    prepared.complete(
+        signature=signature,
+        published=published,
+        article={
+            "url": row["url"],
+            "source_id": context.source_ids[row["site"]],
+            "title": row["title"],
             "published_at": published,
-        }
-        for o, org_id in zip(row["organizations"], org_ids, strict=True)
-    ]
-    if organizations:
-        session.execute(insert(m.OrganizationMention), organizations)
-    regions = [
-        {**_provenance(article_id, text, r, version), "region_code": r["code"], "role": r["role"]}
-        for r in row["regions"]
-    ]
-    if regions:
-        session.execute(insert(m.RegionMention), regions)
-    return article_id, True
-
-
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    ordered = sorted(ids)
-    for i in range(0, len(ordered), _CHUNK):
-        yield ordered[i : i + _CHUNK]
+            "fetched_at": datetime.fromisoformat(row["fetched_at"]).replace(tzinfo=None),
+            "script_variant": row["variant"],
+            "encoding": row["encoding"],
+            "original_text": text,
+            "simplified_text": row["simplified"],
+            "content_hash": row["content_hash"],
+            "fingerprint": row["fingerprint"],
+            "minhash": signature,
+            "source_line": row.get("source_line"),
+            "extractor_version": version,
+            "load_digest": digest,
+        },
+        amounts=[
+            amount_row(a, position, amount_context, link=link, headline_of=headline_of[position])
+            for position, (a, link) in enumerate(zip(row["amounts"], links, strict=True))
+        ],
+        organization_mentions=[
+            organization_mention_row(o, text, version, published) for o in row["organizations"]
+        ],
+        region_mentions=[region_mention_row(r, text, version) for r in row["regions"]],
+        organizations={o["name"]: o["type"] for o in reversed(row["organizations"])},  # first type wins
+        aliases={
+            (o["name"], o.get("surface") or o["name"])
+            for o in row["organizations"]
+            if (o.get("surface") or o["name"]) != o["name"]
+        },
+    )
 
 
 def refresh_counted(session: Session, article_ids: Iterable[int]) -> None:
     """Recompute amount_mention.counted for these articles from their current clusters.
 
-    Only rows whose flag changes are written.
+    Two set-based UPDATEs per 500 articles (the rule joined to the article's cluster by a
+    correlated EXISTS on the primary key), writing only rows whose flag changes; both find the
+    rows through uq_amount_mention_article_position, which leads with article_id.
     """
     a = m.AmountMention
-    countable = and_(
-        a.conversion_of_position.is_(None), a.headline_of_position.is_(None), a.value_cny.is_not(None)
-    )
-    for chunk in _chunks(article_ids):
-        representatives = list(
-            session.scalars(
-                select(m.Article.id).where(m.Article.id.in_(chunk), m.Article.cluster_id == m.Article.id)
-            )
+    representative = exists().where(m.Article.id == a.article_id, m.Article.cluster_id == m.Article.id)
+    counts = and_(COUNTABLE, representative)
+    for chunk in chunks(set(article_ids)):
+        session.execute(
+            update(a).where(a.article_id.in_(chunk), a.counted.is_(False), counts).values(counted=True)
         )
-        counts = and_(a.article_id.in_(representatives), countable)
-        session.execute(update(a).where(counts, a.counted.is_(False)).values(counted=True))
         session.execute(
             update(a).where(a.article_id.in_(chunk), a.counted.is_(True), ~counts).values(counted=False)
         )
 
 
-def assign_syndication_clusters(session: Session, written: Iterable[int] = ()) -> tuple[int, int]:
-    """Bring clusters up to date for the whole warehouse; returns (clusters, clusters with copies).
+def _naive(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=None) if moment else None
 
-    The result depends only on the articles (cluster id = representative's article id), and only
-    rows that differ are written, so a re-run over the same articles changes nothing.
-    """
-    missing = session.execute(
-        select(m.Article.id, m.Article.simplified_text).where(m.Article.minhash.is_(None))
-    )
-    for article_id, simplified in missing.all():  # rows loaded before signatures existed
+
+@dataclass
+class _Outcome:
+    written: int = 0
+    unchanged: int = 0
+    compared: int = 0
+    rejected: list[tuple[str, Exception]] = field(default_factory=list)
+
+
+class _BatchWriter:
+    """Writes batches of prepared records with multi-row statements (executemany)."""
+
+    def __init__(self, session: Session, context: _LoadContext) -> None:
+        self.session = session
+        self.context = context
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self._added = 0  # articles added since the planner's statistics were last refreshed
+        self._known = 0
+        if self.postgres:
+            estimate = session.scalar(
+                text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('article')")
+            )
+            self._known = max(int(estimate or 0), 0)
+
+    def _insert_rows(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        """Insert rows that all have the same keys: COPY on PostgreSQL, executemany on SQLite."""
+        if not rows:
+            return
+        if not self.postgres:
+            self.session.execute(insert(table), rows)
+            return
+        columns = list(rows[0])
+        names = ", ".join(f'"{column}"' for column in columns)
+        # The session's own connection, so the rows are part of the load's transaction.
+        cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[column] for column in columns])
+
+    def _insert_ignoring_duplicates(
+        self, model: type[m.Base], rows: list[dict[str, Any]], keys: list[str]
+    ) -> None:
+        dialect = postgresql if self.postgres else sqlite
+        statement = dialect.insert(model).on_conflict_do_nothing(index_elements=keys)
+        self.session.execute(statement, rows)
+
+    def organization_ids(self, batch: Sequence[_Prepared]) -> dict[str, int]:
+        """Ids of the organizations the batch names, created where new (get-or-create in bulk)."""
+        wanted: dict[str, str] = {}
+        for prepared in batch:
+            for name, kind in prepared.organizations.items():
+                wanted.setdefault(name, kind)
+        cache = self.context.organization_ids
+        if len(cache) > _ORGANIZATION_CACHE:
+            cache.clear()
+            self.context.aliases.clear()
+        missing = sorted(name for name in wanted if name not in cache)
+        if missing:
+            # ON CONFLICT DO NOTHING, then read back: a name another writer added meanwhile is reused.
+            self._insert_ignoring_duplicates(
+                m.Organization, [{"name": n, "type": wanted[n]} for n in missing], ["name"]
+            )
+            for chunk in chunks(missing):
+                found = self.session.execute(
+                    select(m.Organization.name, m.Organization.id).where(m.Organization.name.in_(chunk))
+                )
+                cache.update((name, org_id) for name, org_id in found)
+        aliases = {
+            (cache[name], surface) for p in batch for name, surface in p.aliases
+        } - self.context.aliases
+        if aliases:
+            self._insert_ignoring_duplicates(
+                m.OrganizationAlias,
+                [{"organization_id": i, "alias": alias} for i, alias in sorted(aliases)],
+                ["organization_id", "alias"],
+            )
+            self.context.aliases |= aliases
+        return {name: cache[name] for name in wanted}
+
+    def _new_ids(self, count: int) -> list[int]:
+        if not count:
+            return []
+        if self.postgres:
+            taken = self.session.scalars(
+                text("SELECT nextval(pg_get_serial_sequence('article', 'id')) FROM generate_series(1, :n)"),
+                {"n": count},
+            )
+            return sorted(taken)
+        # SQLite: the load holds the write lock, so no one else takes ids meanwhile.
+        top = self.session.scalar(select(func.max(m.Article.id))) or 0
+        return list(range(top + 1, top + count + 1))
+
+    def write(self, batch: Sequence[_Prepared]) -> _Outcome:
+        session, outcome = self.session, _Outcome()
+        existing: dict[str, Any] = {}
+        for chunk in chunks(p.url for p in batch):
+            for row in session.execute(
+                select(
+                    m.Article.id,
+                    m.Article.url,
+                    m.Article.load_digest,
+                    m.Article.cluster_id,
+                    m.Article.minhash,
+                    m.Article.published_at,
+                ).where(m.Article.url.in_(chunk))
+            ):
+                existing[row.url] = row
+        todo = []
+        for p in batch:
+            if p.url in existing and existing[p.url].load_digest == p.digest:
+                outcome.unchanged += 1
+                continue
+            try:
+                complete(p, self.context)
+            except _RECORD_ERRORS as exc:
+                outcome.rejected.append((p.url, exc))
+                continue
+            todo.append(p)
+        if not todo:
+            return outcome
+        organization_ids = self.organization_ids(todo)
+        new = [p for p in todo if p.url not in existing]
+        rewritten = [p for p in todo if p.url in existing]
+        article_id = dict(zip((p.url for p in new), self._new_ids(len(new)), strict=True))
+        incoming = [Incoming(article_id[p.url], p.signature, p.published, None, True) for p in new]
+        for p in rewritten:
+            old = existing[p.url]
+            article_id[p.url] = old.id
+            moved = (
+                old.cluster_id is None
+                or bytes(old.minhash or b"") != p.signature
+                or _naive(old.published_at) != _naive(p.published)
+            )
+            incoming.append(Incoming(old.id, p.signature, p.published, old.cluster_id, moved))
+        plan = plan_clusters(session, incoming)
+        outcome.compared = plan.compared
+
+        # Foreign keys decide the order: clusters exist before articles point at them, articles
+        # before clusters name them as representative, and nothing points at a dropped cluster.
+        cluster = m.SyndicationCluster.__table__
+        article = m.Article.__table__
+        if plan.new_clusters:
+            self._insert_rows(
+                cluster,
+                [
+                    {"id": c, "representative_article_id": None, "size": n}
+                    for c, n in sorted(plan.new_clusters.items())
+                ],
+            )
+        if plan.resized:
+            session.execute(
+                update(cluster).where(cluster.c.id == bindparam("b_id")).values(size=bindparam("b_size")),
+                [{"b_id": c, "b_size": n} for c, n in sorted(plan.resized.items())],
+            )
+        if rewritten:
+            ids = [article_id[p.url] for p in rewritten]
+            for table in (m.AmountMention, m.OrganizationMention, m.RegionMention):
+                for chunk in chunks(ids):
+                    session.execute(delete(table).where(table.article_id.in_(chunk)))
+            moved_ids = [a.article_id for a in incoming if a.recluster and a.previous_cluster is not None]
+            for chunk in chunks(moved_ids):
+                session.execute(delete(m.SyndicationBand).where(m.SyndicationBand.article_id.in_(chunk)))
+            session.execute(
+                update(m.Article),
+                [
+                    {"id": article_id[p.url], "cluster_id": plan.cluster_of[article_id[p.url]], **p.article}
+                    for p in rewritten
+                ],
+            )
+        if new:
+            self._insert_rows(
+                article,
+                [
+                    {"id": article_id[p.url], "cluster_id": plan.cluster_of[article_id[p.url]], **p.article}
+                    for p in new
+                ],
+            )
+        if plan.merged:
+            session.execute(
+                update(article)
+                .where(article.c.cluster_id == bindparam("b_old"))
+                .values(cluster_id=bindparam("b_new")),
+                [{"b_old": old, "b_new": into} for old, into in sorted(plan.merged.items())],
+            )
+        if plan.reassigned:
+            session.execute(
+                update(article)
+                .where(article.c.id == bindparam("b_id"))
+                .values(cluster_id=bindparam("b_cluster")),
+                [{"b_id": a, "b_cluster": c} for a, c in sorted(plan.reassigned.items())],
+            )
+        for chunk in chunks(plan.new_clusters):
+            session.execute(
+                update(cluster).where(cluster.c.id.in_(chunk)).values(representative_article_id=cluster.c.id)
+            )
+        for chunk in chunks(plan.dropped):
+            session.execute(delete(cluster).where(cluster.c.id.in_(chunk)))
+        self._insert_rows(m.SyndicationBand.__table__, plan.bands)
+
+        amounts: list[dict[str, Any]] = []
+        organizations: list[dict[str, Any]] = []
+        regions: list[dict[str, Any]] = []
+        for p in todo:
+            aid = article_id[p.url]
+            representative = plan.cluster_of[aid] == aid
+            for mention in p.amounts:
+                amount = {**mention, "article_id": aid, "counted": representative and countable(mention)}
+                for column in ORGANIZATION_COLUMNS:
+                    name = amount[column]
+                    amount[column] = organization_ids[name] if name is not None else None
+                amounts.append(amount)
+            for mention in p.organization_mentions:
+                organizations.append(
+                    {
+                        **mention,
+                        "article_id": aid,
+                        "organization_id": organization_ids[mention["organization_id"]],
+                    }
+                )
+            regions.extend({**mention, "article_id": aid} for mention in p.region_mentions)
+        for model, rows in (
+            (m.AmountMention, amounts),
+            (m.OrganizationMention, organizations),
+            (m.RegionMention, regions),
+        ):
+            self._insert_rows(model.__table__, rows)
+        refresh_counted(session, plan.status_changed)
+        outcome.written = len(todo)
+        self._added += len(new)
+        return outcome
+
+    def refresh_statistics(self) -> None:
+        """ANALYZE the tables a load grows once they have doubled since the planner last looked.
+
+        Inside the load's transaction PostgreSQL's autovacuum cannot see the new rows, so on a
+        first load the planner would take every table for empty and scan where it should probe
+        an index.  ANALYZE in the transaction counts its own rows; doubling keeps it to
+        log2(articles) runs on a first load and none on a daily one."""
+        if not self.postgres or self._added < max(1_000, self._known):
+            return
+        for table in (
+            "article",
+            "syndication_band",
+            "syndication_cluster",
+            "amount_mention",
+            "organization_mention",
+            "region_mention",
+            "organization",
+        ):
+            self.session.execute(text(f"ANALYZE {table}"))
+        self._known += self._added
+        self._added = 0
+
+
+def _lock_for_load(session: Session) -> None:
+    """Wait for any other load of this warehouse to finish (see the module's docstring)."""
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(
-            update(m.Article).where(m.Article.id == article_id).values(minhash=minhash(simplified))
+            text("SELECT pg_advisory_xact_lock(:lock_class, hashtext(current_schema()))"),
+            {"lock_class": _LOAD_LOCK_CLASS},
         )
-    rows = session.execute(
-        select(m.Article.id, m.Article.minhash, m.Article.published_at, m.Article.cluster_id)
-    ).all()
-    representative_of = clusters(ClusterMember(r.id, r.minhash, r.published_at) for r in rows)
-    sizes = Counter(representative_of.values())
-    existing = {c.id: c for c in session.scalars(select(m.SyndicationCluster))}
-    for rep, size in sorted(sizes.items()):
-        cluster = existing.get(rep)
-        if cluster is None:
-            session.add(m.SyndicationCluster(id=rep, representative_article_id=rep, size=size))
-        elif (cluster.representative_article_id, cluster.size) != (rep, size):
-            cluster.representative_article_id, cluster.size = rep, size
-    session.flush()
-    moved = [r.id for r in rows if r.cluster_id != representative_of[r.id]]
-    for article_id in moved:
-        session.execute(
-            update(m.Article)
-            .where(m.Article.id == article_id)
-            .values(cluster_id=representative_of[article_id])
-        )
-    stale = [cluster_id for cluster_id in existing if cluster_id not in sizes]
-    for chunk in _chunks(stale):
-        session.execute(delete(m.SyndicationCluster).where(m.SyndicationCluster.id.in_(chunk)))
-    refresh_counted(session, set(moved) | set(written))
-    return len(sizes), sum(1 for size in sizes.values() if size > 1)
+    # SQLite: the session's engine begins with BEGIN IMMEDIATE (warehouse.db), which is the lock.
+
+
+def _reason(exc: Exception) -> str:
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"{type(exc).__name__}: {message}"
 
 
 def load_extracted(
@@ -444,52 +732,99 @@ def load_extracted(
     rows: Iterable[dict[str, Any]],
     progress: Callable[[int], None] | None = None,
 ) -> LoadReport:
-    """Load extracted articles in one transaction (one savepoint each) and update clusters.
+    """Load extracted articles in one transaction, batch by batch, updating clusters as it goes.
 
-    ``progress`` is called with the number of records handled so far, after each one.
+    ``rows`` is consumed as a stream (held ``BATCH`` at a time).  ``progress`` is called with the
+    number of records handled so far after each batch is written.  The load lock is held from
+    the start to the commit, so feed it records already extracted (a partition's staging file):
+    a generator that extracts as it yields would make other partitions' loads wait for its
+    extraction too.
     """
     rejected: list[Rejected] = []
-    written: list[int] = []
-    unchanged = 0
-    with Session(engine) as session, session.begin():
+    totals = _Outcome()
+    with Session(engine.execution_options(sqlite_write_lock=True)) as session, session.begin():
+        _lock_for_load(session)
         ensure_regions(session)
         context = _LoadContext(
             source_ids=ensure_sources(session, sites),
             province_of=dict(session.execute(select(m.Region.code, m.Region.province_code)).all()),
         )
-        for handled, row in enumerate(rows, start=1):
-            url = str(row.get("url", "?"))
+        writer = _BatchWriter(session, context)
+
+        def reject(url: str, exc: Exception) -> None:
+            log.warning("article rejected: %s: %s", url, _reason(exc).split(": ", 1)[-1])
+            rejected.append(Rejected(url, _reason(exc)))
+
+        def add(outcome: _Outcome) -> None:
+            totals.written += outcome.written
+            totals.unchanged += outcome.unchanged
+            totals.compared += outcome.compared
+            for url, exc in outcome.rejected:
+                reject(url, exc)
+
+        def flush(batch: list[_Prepared]) -> None:
+            if not batch:
+                return
             try:
-                validate(row, context)
                 with session.begin_nested():
-                    article_id, changed = load_article(session, context, row)
-            except (BadArticle, IntegrityError, DataError, KeyError, TypeError, ValueError) as exc:
-                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                log.warning("article rejected: %s: %s", url, reason)
-                rejected.append(Rejected(url, f"{type(exc).__name__}: {reason}"))
-                # The savepoint rolled back what the article wrote; forget cached ids made inside it.
-                context.organization_ids.clear()
+                    add(writer.write(batch))
+            except _DB_ERRORS:
+                # Validation let through something the database refuses: find it article by article.
+                context.organization_ids.clear()  # ids made inside the rolled-back savepoint
                 context.aliases.clear()
-            else:
-                if changed:
-                    written.append(article_id)
-                else:
-                    unchanged += 1
-            if progress is not None:
-                progress(handled)
-        clusters_total, multi = assign_syndication_clusters(session, written)
+                for prepared in batch:
+                    try:
+                        with session.begin_nested():
+                            add(writer.write([prepared]))
+                    except _DB_ERRORS as exc:
+                        context.organization_ids.clear()
+                        context.aliases.clear()
+                        reject(prepared.url, exc)
+            writer.refresh_statistics()
+            batch.clear()
+
+        batch: list[_Prepared] = []
+        urls: set[str] = set()
+        handled = 0
+        for row in rows:
+            handled += 1
+            if not isinstance(row, dict):
+                reject("?", BadArticle(f"not a staging record: {type(row).__name__}"))
+                continue
+            try:
+                prepared = prepare(row, context)
+            except _RECORD_ERRORS as exc:
+                reject(str(row.get("url", "?")), exc)
+                continue
+            if prepared.url in urls:  # the same URL again: the later record replaces the earlier
+                flush(batch)
+                urls.clear()
+            batch.append(prepared)
+            urls.add(prepared.url)
+            if len(batch) >= BATCH:
+                flush(batch)
+                urls.clear()
+                if progress is not None:
+                    progress(handled)
+        flush(batch)
+        if progress is not None:
+            progress(handled)
 
         def count(model: type[m.Base]) -> int:
             return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
+        cluster_sizes = session.execute(
+            select(func.count(), func.count().filter(m.SyndicationCluster.size > 1))
+        ).one()
         return LoadReport(
             articles=count(m.Article),
             amount_mentions=count(m.AmountMention),
             organization_mentions=count(m.OrganizationMention),
             region_mentions=count(m.RegionMention),
-            clusters=clusters_total,
-            multi_article_clusters=multi,
-            written=len(written),
-            unchanged=unchanged,
+            clusters=int(cluster_sizes[0]),
+            multi_article_clusters=int(cluster_sizes[1] or 0),
+            written=totals.written,
+            unchanged=totals.unchanged,
+            compared=totals.compared,
             rejected=tuple(rejected),
         )

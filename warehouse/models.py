@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -92,8 +93,9 @@ class Region(Base):
 class SyndicationCluster(Base):
     """Articles that are copies of one report; amounts count once per cluster.
 
-    Rebuilt after every load from MinHash signatures (warehouse/syndication.py).  The cluster's id
-    is its representative's article id, so a rebuild over the same articles gives the same rows.
+    Updated by every load for the articles it writes (warehouse/clusters.py), from MinHash
+    signatures and their stored band keys.  The cluster's id is its representative's article id,
+    so loading the same articles again, or in another order, gives the same rows.
     """
 
     __tablename__ = "syndication_cluster"
@@ -140,8 +142,8 @@ class Article(Base):
     )
     minhash: Mapped[bytes | None] = mapped_column(
         LargeBinary,
-        doc="MinHash signature (64 × uint32) of the simplified text's 4-grams; null for rows loaded "
-        "before schema 0002 until they are loaded again.",
+        doc="MinHash signature (64 × uint32) of the simplified text's 4-grams (migration 0008 "
+        "computed it for rows loaded before schema 0002).",
     )
     cluster_id: Mapped[int | None] = mapped_column(
         ForeignKey("syndication_cluster.id", ondelete="SET NULL"),
@@ -162,6 +164,27 @@ class Article(Base):
         CheckConstraint("script_variant IN ('simplified', 'traditional', 'mixed', 'none')", name="variant"),
     )
     source: Mapped[Source] = relationship()
+
+
+class SyndicationBand(Base):
+    """The LSH band keys of an article's MinHash signature: articles sharing a key are candidate
+    copies.  A new article is compared only with the articles of its buckets; a bucket holds at
+    most 200 articles (BUCKET_CAP in warehouse/syndication.py: the earliest loaded), so a band
+    shared by thousands of articles (boilerplate) costs a bounded number of comparisons.
+    """
+
+    __tablename__ = "syndication_band"
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), primary_key=True, doc="The article."
+    )
+    band: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False, doc="Band number (0–15) of the signature."
+    )
+    key: Mapped[int] = mapped_column(
+        BigInteger,
+        index=True,
+        doc="The band's four MinHash values folded into one signed 64-bit key (band number included).",
+    )
 
 
 class Organization(Base):

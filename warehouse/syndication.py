@@ -77,33 +77,73 @@ _BAND_MIX = np.array(
 )
 
 
-def candidate_pairs(signatures: Sequence[tuple[int, bytes]]) -> set[tuple[int, int]]:
-    """Pairs (smaller id, larger id) that agree on at least one whole band.
+# A band bucket stores at most this many articles.  A bucket that is full takes no more members,
+# and a later article sharing that band is compared with the BUCKET_CAP it holds (the earliest
+# loaded): enough to join any copy of a widely carried report, while a band shared by thousands
+# of articles (a site's footer, a set phrase) costs each new article at most BUCKET_CAP
+# comparisons instead of one per article ever loaded, so the pairs compared grow linearly with
+# the archive.  The warehouse's buckets are measured by ``python -m bench.warehouse``.
+BUCKET_CAP = 200
 
-    Each band's rows are folded into one 64-bit key and sorted, so runs of equal keys are the
-    buckets (numpy, no per-article Python work).  A fold collision only adds a candidate, which
+
+def band_keys(signatures: Sequence[bytes]) -> np.ndarray:
+    """One signed 64-bit key per (signature, band): shape (len(signatures), BANDS).
+
+    A band's rows are folded into one key that also encodes the band's number, so keys of
+    different bands never meet in one bucket.  A fold collision only adds a candidate, which
     ``similarity`` then judges like any other.
+    """
+    if not signatures:
+        return np.empty((0, BANDS), dtype=np.int64)
+    matrix = np.frombuffer(b"".join(signatures), dtype="<u4").reshape(-1, PERMUTATIONS)
+    keys = np.empty((len(signatures), BANDS), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for band in range(BANDS):
+            block = matrix[:, band * ROWS : (band + 1) * ROWS].astype(np.uint64)
+            keys[:, band] = _mix((block * _BAND_MIX[:ROWS]).sum(axis=1, dtype=np.uint64) ^ np.uint64(band))
+    return keys.view(np.int64)
+
+
+def similarities(signature: bytes, others: Sequence[bytes]) -> np.ndarray:
+    """``similarity`` of one signature with each of ``others`` at once (0 where either is empty)."""
+    if not others:
+        return np.zeros(0)
+    mine = _array(signature)
+    matrix = np.frombuffer(b"".join(others), dtype="<u4").reshape(-1, PERMUTATIONS)
+    result = np.mean(matrix == mine, axis=1)
+    if not mine.any():
+        return np.zeros(len(others))
+    result[~matrix.any(axis=1)] = 0.0
+    return result
+
+
+def candidate_pairs(signatures: Sequence[tuple[int, bytes]]) -> set[tuple[int, int]]:
+    """Pairs (smaller id, larger id) that agree on at least one whole band (all of a set at once).
+
+    Each band's keys are sorted, so runs of equal keys are the buckets (numpy, no per-article
+    Python work).  Used for sets held in memory (a cluster being re-examined, the benches); the
+    warehouse finds a new article's candidates through its stored, capped buckets instead.
     """
     kept = [(article_id, signature) for article_id, signature in signatures if any(signature)]
     if len(kept) < 2:
         return set()
     ids = np.array([article_id for article_id, _ in kept], dtype=np.int64)
-    matrix = np.frombuffer(b"".join(signature for _, signature in kept), dtype="<u4").reshape(
-        -1, PERMUTATIONS
-    )
+    keys = band_keys([signature for _, signature in kept])
     pairs: set[tuple[int, int]] = set()
-    with np.errstate(over="ignore"):
-        for band in range(BANDS):
-            block = matrix[:, band * ROWS : (band + 1) * ROWS].astype(np.uint64)
-            keys = _mix((block * _BAND_MIX[:ROWS]).sum(axis=1, dtype=np.uint64) ^ np.uint64(band))
-            order = np.argsort(keys, kind="stable")
-            sorted_keys = keys[order]
-            starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-            ends = np.r_[starts[1:], len(sorted_keys)]
-            for lo, hi in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
-                bucket = sorted(ids[order[lo:hi]].tolist())
-                pairs.update((a, b) for i, a in enumerate(bucket) for b in bucket[i + 1 :])
+    for band in range(BANDS):
+        order = np.argsort(keys[:, band], kind="stable")
+        sorted_keys = keys[order, band]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        ends = np.r_[starts[1:], len(sorted_keys)]
+        for lo, hi in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
+            bucket = sorted(ids[order[lo:hi]].tolist())
+            pairs.update((a, b) for i, a in enumerate(bucket) for b in bucket[i + 1 :])
     return pairs
+
+
+def representative_key(published_at: datetime | None, article_id: int) -> tuple[datetime, int]:
+    """What picks a cluster's representative: the earliest published, then the lowest id."""
+    return (published_at.replace(tzinfo=None) if published_at else datetime.max, article_id)
 
 
 @dataclass(frozen=True)
@@ -138,7 +178,7 @@ def clusters(members: Iterable[ClusterMember]) -> dict[int, int]:
         groups.setdefault(find(article_id), []).append(member)
     representative_of: dict[int, int] = {}
     for group in groups.values():
-        first = min(group, key=lambda m: (m.published_at or datetime.max, m.article_id))
+        first = min(group, key=lambda m: representative_key(m.published_at, m.article_id))
         for member in group:
             representative_of[member.article_id] = first.article_id
     return representative_of

@@ -1,0 +1,229 @@
+"""Incremental syndication clusters: a load looks only at its own articles and their bucket mates.
+
+Clusters are the connected components of "shares a band and is similar enough"
+(warehouse/syndication.py); the cluster's id is its representative's article id.  A batch of
+written articles changes them only where it touches them:
+
+- a new article (or one whose signature or publication date changed) is compared with the
+  articles stored in its band buckets (``syndication_band``, at most ``BUCKET_CAP`` each) and
+  with the batch's earlier articles; each similar pair joins their clusters;
+- a cluster one of whose members changed signature or date is re-examined from its members
+  (it may split, or change representative);
+- a merged cluster's representative is the earliest of the parts' representatives, so the
+  members of an untouched part are never read, and clusters no article of the batch reaches
+  are not written at all.
+
+``plan_clusters`` reads and decides; the loader writes the plan in the order foreign keys need.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warehouse import models as m
+from warehouse.syndication import (
+    BANDS,
+    BUCKET_CAP,
+    JOIN_SIMILARITY,
+    ClusterMember,
+    band_keys,
+    clusters,
+    representative_key,
+    similarities,
+)
+
+_CHUNK = 500  # values per IN (...) list
+
+
+def chunks(values: Iterable[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
+    ordered = sorted(values)
+    for i in range(0, len(ordered), size):
+        yield ordered[i : i + size]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An article this batch writes."""
+
+    article_id: int
+    signature: bytes
+    published_at: datetime | None
+    previous_cluster: int | None  # its cluster before the batch; None for a new article
+    recluster: bool  # new, or its signature or date changed: its links must be looked at again
+
+
+@dataclass
+class ClusterPlan:
+    cluster_of: dict[int, int] = field(default_factory=dict)  # batch article → cluster id
+    new_clusters: dict[int, int] = field(default_factory=dict)  # cluster id → size (rows to add)
+    resized: dict[int, int] = field(default_factory=dict)  # kept cluster id → its new size
+    merged: dict[int, int] = field(default_factory=dict)  # old cluster id → the one its members join
+    reassigned: dict[int, int] = field(default_factory=dict)  # article outside the batch → cluster id
+    dropped: set[int] = field(default_factory=set)  # cluster rows no longer used
+    # articles outside the batch that became or stopped being their cluster's representative
+    status_changed: set[int] = field(default_factory=set)
+    bands: list[dict[str, int]] = field(default_factory=list)  # syndication_band rows to add
+    compared: int = 0  # candidate pairs whose similarity was computed
+
+
+@dataclass
+class _Known:
+    signature: bytes
+    published_at: datetime | None
+    cluster_id: int | None
+
+
+def plan_clusters(session: Session, incoming: Sequence[Incoming]) -> ClusterPlan:
+    plan = ClusterPlan()
+    batch = {a.article_id: a for a in incoming}
+    moving = [a for a in incoming if a.recluster]
+    moving_ids = {a.article_id for a in moving}
+    searching = [a for a in moving if any(a.signature)]  # an empty text joins nothing
+    keys = band_keys([a.signature for a in searching])
+
+    # Bucket mates already stored (the batch's own old keys aside: they are replaced).
+    stored: dict[int, list[int]] = defaultdict(list)
+    for chunk in chunks({int(k) for k in keys.flat}):
+        found = session.execute(
+            select(m.SyndicationBand.key, m.SyndicationBand.article_id)
+            .where(m.SyndicationBand.key.in_(chunk))
+            .order_by(m.SyndicationBand.article_id)
+        )
+        for key, article_id in found:
+            if article_id not in moving_ids:
+                stored[key].append(article_id)
+    candidates: dict[int, set[int]] = {}
+    for n, article in enumerate(searching):
+        mates: set[int] = set()
+        for band in range(BANDS):
+            key = int(keys[n, band])
+            bucket = stored[key]
+            mates.update(bucket)
+            if len(bucket) < BUCKET_CAP:  # a full bucket takes no more members
+                bucket.append(article.article_id)
+                plan.bands.append({"article_id": article.article_id, "band": band, "key": key})
+        candidates[article.article_id] = mates
+
+    # Clusters whose member changed signature or date: re-examined from all their members.
+    examined = {a.previous_cluster for a in moving if a.previous_cluster is not None}
+    known: dict[int, _Known] = {}
+    for chunk in chunks(examined):
+        for row in session.execute(
+            select(m.Article.id, m.Article.minhash, m.Article.published_at, m.Article.cluster_id).where(
+                m.Article.cluster_id.in_(chunk)
+            )
+        ):
+            known[row.id] = _Known(row.minhash or b"", row.published_at, row.cluster_id)
+    outside = {c for mates in candidates.values() for c in mates} - set(batch) - set(known)
+    for chunk in chunks(outside):
+        for row in session.execute(
+            select(m.Article.id, m.Article.minhash, m.Article.published_at, m.Article.cluster_id).where(
+                m.Article.id.in_(chunk)
+            )
+        ):
+            known[row.id] = _Known(row.minhash or b"", row.published_at, row.cluster_id)
+    for article in incoming:  # the batch's values are the new ones
+        known[article.article_id] = _Known(article.signature, article.published_at, article.previous_cluster)
+
+    examined_members = [i for i, k in known.items() if k.cluster_id in examined]
+    part_of = clusters(ClusterMember(i, known[i].signature, known[i].published_at) for i in examined_members)
+
+    def unit(article_id: int) -> tuple[str, int]:
+        """The piece an article belongs to before new links: its cluster, a re-examined part, or itself."""
+        if article_id in part_of:
+            return ("part", part_of[article_id])
+        cluster_id = known[article_id].cluster_id
+        if article_id in moving_ids or cluster_id is None:
+            return ("article", article_id)
+        return ("cluster", cluster_id)
+
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def find(x: tuple[str, int]) -> tuple[str, int]:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for article_id in [*batch, *examined_members]:
+        find(unit(article_id))
+    for article in searching:
+        mates = sorted(candidates[article.article_id])
+        plan.compared += len(mates)
+        scores = similarities(article.signature, [known[c].signature for c in mates])
+        for mate, score in zip(mates, scores, strict=True):
+            if score >= JOIN_SIMILARITY:
+                ra, rb = find(unit(article.article_id)), find(unit(mate))
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+
+    # Each piece's representative and size.
+    part_size: dict[int, int] = defaultdict(int)
+    for article_id in examined_members:
+        part_size[part_of[article_id]] += 1
+    existing = {piece[1] for piece in parent if piece[0] == "cluster"}
+    cluster_info: dict[int, tuple[int, datetime | None]] = {}
+    for chunk in chunks(existing):
+        for cid, size, published in session.execute(
+            select(m.SyndicationCluster.id, m.SyndicationCluster.size, m.Article.published_at)
+            .outerjoin(m.Article, m.Article.id == m.SyndicationCluster.id)
+            .where(m.SyndicationCluster.id.in_(chunk))
+        ):
+            cluster_info[cid] = (size, published)
+
+    def piece_facts(piece: tuple[str, int]) -> tuple[tuple[datetime, int], int]:
+        kind, ident = piece
+        if kind == "cluster":
+            size, published = cluster_info[ident]
+            return representative_key(published, ident), size
+        size = part_size[ident] if kind == "part" else 1
+        return representative_key(known[ident].published_at, ident), size
+
+    groups: dict[tuple[str, int], list[tuple[str, int]]] = defaultdict(list)
+    for piece in list(parent):
+        groups[find(piece)].append(piece)
+    articles_of: dict[tuple[str, int], list[int]] = defaultdict(list)  # root → batch and re-examined articles
+    for article_id in {*batch, *examined_members}:
+        articles_of[find(unit(article_id))].append(article_id)
+    for root, pieces in groups.items():
+        if len(pieces) == 1 and pieces[0][0] == "cluster":
+            continue  # an untouched cluster (a batch article re-written as it was)
+        facts = {piece: piece_facts(piece) for piece in pieces}
+        leader = min(pieces, key=lambda p: facts[p][0])
+        cluster_id = facts[leader][0][1]
+        if cluster_id in existing or cluster_id in examined:
+            plan.resized[cluster_id] = sum(size for _, size in facts.values())
+        else:
+            plan.new_clusters[cluster_id] = sum(size for _, size in facts.values())
+        for kind, ident in pieces:
+            if kind == "cluster" and ident != cluster_id:
+                plan.merged[ident] = cluster_id
+                if ident not in batch:
+                    plan.status_changed.add(ident)  # its amounts stop being counted
+            elif kind == "article" and ident not in batch:  # an older article never clustered
+                plan.reassigned[ident] = cluster_id
+                plan.status_changed.add(ident)
+        if cluster_id not in batch and leader != ("cluster", cluster_id):
+            plan.status_changed.add(cluster_id)  # an older article becomes the representative
+        for article_id in articles_of[root]:
+            if article_id in batch:
+                plan.cluster_of[article_id] = cluster_id
+                continue
+            was = known[article_id].cluster_id
+            if was != cluster_id:
+                plan.reassigned[article_id] = cluster_id
+            if (was == article_id) != (cluster_id == article_id):
+                plan.status_changed.add(article_id)
+    for article in incoming:  # re-written as they were, in a cluster nothing changed
+        if article.previous_cluster is not None:
+            plan.cluster_of.setdefault(article.article_id, article.previous_cluster)
+    plan.dropped = (set(plan.merged) | examined) - set(plan.resized) - set(plan.new_clusters)
+    return plan
