@@ -1,7 +1,8 @@
 """The ``charitynews subscribers`` and ``charitynews digest`` subcommands (registered in pipelines/cli.py).
 
-Both migrate the warehouse first (subscriptions live there) and take ``--db`` to point at
-another warehouse than CHARITYNEWS_DB_URL.
+Both open an existing warehouse (a SQLite file that does not exist is refused, naming the path:
+``charitynews db-upgrade`` creates one), migrate it first (subscriptions live there) and take
+``--db`` to point at another warehouse than CHARITYNEWS_DB_URL.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from sqlalchemy.orm import Session
 
 def _engine(args: argparse.Namespace) -> Engine:
     from pipelines.settings import load_settings
-    from warehouse.db import make_engine, upgrade
+    from warehouse.db import open_warehouse, upgrade
 
     url = args.db or load_settings().db_url
+    engine = open_warehouse(url)
     upgrade(url)
-    return make_engine(url)
+    return engine
 
 
 def _fail(command: str, message: object) -> int:
@@ -106,13 +108,13 @@ def _unsubscribe(args: argparse.Namespace) -> int:
 
 
 def _digest(args: argparse.Namespace) -> int:
+    engine = _engine(args)  # before the heavy imports: a bad --db is reported at once
     from pipelines.digest.delivery import send_week, write_previews
     from pipelines.mail import MailError, MailResource
     from pipelines.settings import load_settings, public_url
     from spiders.raw_store import RawStore
     from warehouse.queries import iso_week_bounds, latest_iso_week
 
-    engine = _engine(args)
     try:
         week = args.week
         if week is None:
