@@ -68,8 +68,9 @@ def _demo(args: argparse.Namespace) -> int:
         f"  pages fetched        {pages_fetched}",
         f"  articles             {counts.articles} "
         f"({counts.clusters_with_copies} syndicated report(s) found on several sites)",
-        f"  amount mentions      {counts.amount_mentions}, "
-        f"total {format_amount(counts.amount_total_cny)} in CNY (every mention; conversions not added twice)",
+        f"  amount mentions      {counts.amount_mentions} (every amount written, targets and copies too)",
+        f"  gifts                {counts.gifts} counted once each, "
+        f"total {format_amount(counts.gift_total_cny)} in CNY (the gift view)",
         f"  organizations        {counts.organizations}",
         f"  regions              {counts.regions} distinct GB/T 2260 divisions",
         f"  asset checks         {len(checks) - len(failed_checks)} of {len(checks)} passed"
