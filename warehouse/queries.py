@@ -53,6 +53,16 @@ def latest_iso_week(session: Session) -> str | None:
     return iso_week_of(latest.date())
 
 
+def articles_in_week(session: Session, iso_week: str) -> int:
+    """Articles published in the ISO week (the digest's week: publication time, site-local)."""
+    monday, _ = iso_week_bounds(iso_week)
+    low = datetime.combine(monday, datetime.min.time())
+    query = select(func.count()).where(
+        m.Article.published_at >= low, m.Article.published_at < low + timedelta(days=7)
+    )
+    return int(session.scalar(query) or 0)
+
+
 @dataclass(frozen=True)
 class WarehouseCounts:
     sources: int

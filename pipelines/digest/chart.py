@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from pipelines.digest.render import format_amount
+from pipelines.digest.render import CHART_ROWS, format_amount
 from transforms.gazetteer import load_gazetteer
 from warehouse.weekly import ProvinceTotal
 
@@ -54,9 +54,28 @@ def cjk_font_path() -> str | None:
     return None
 
 
-def province_chart_png(totals: Sequence[ProvinceTotal], limit: int = 12) -> bytes | None:
-    """The chart for the first ``limit`` provinces, or None when there is nothing to draw or no font."""
-    rows = list(totals[:limit])
+OTHERS = "其他"
+
+
+def chart_rows(totals: Sequence[ProvinceTotal], limit: int = CHART_ROWS) -> list[ProvinceTotal]:
+    """At most ``limit`` bars: the first ``limit - 1`` provinces and one "其他" bar for the rest."""
+    if len(totals) <= limit:
+        return list(totals)
+    rest = totals[limit - 1 :]
+    others = ProvinceTotal(
+        province_code=None,
+        province=OTHERS,
+        total_cny=sum((t.total_cny for t in rest), Decimal(0)),
+        gifts=sum(t.gifts for t in rest),
+        previous_cny=sum((t.previous_cny for t in rest), Decimal(0)),
+        previous_gifts=sum(t.previous_gifts for t in rest),
+    )
+    return [*totals[: limit - 1], others]
+
+
+def province_chart_png(totals: Sequence[ProvinceTotal], limit: int = CHART_ROWS) -> bytes | None:
+    """The chart (see :func:`chart_rows`), or None when there is nothing to draw or no font."""
+    rows = chart_rows(totals, limit)
     font_path = cjk_font_path()
     if not rows:
         return None
