@@ -1,9 +1,10 @@
 """The province chart of the digest: horizontal bars, this week against last week, as a PNG.
 
 Mail clients block SVG and scripts, so the chart is a bitmap attached inline (Content-ID).  It is
-drawn at twice its display size so it stays sharp on phones.  Chinese labels need a CJK font:
-CHARITYNEWS_CJK_FONT names one, otherwise the usual system locations are searched; with none
-found the chart is left out (the same numbers are always in the table beside it).
+drawn at twice its display size so it stays sharp on phones.  Chinese labels need a CJK font: the
+package ships one (a subset of Noto Sans CJK SC, OFL, in fonts/: built by
+scripts/build_cjk_font.py), so the chart is drawn on every machine; CHARITYNEWS_CJK_FONT names
+another.  Only if the bundled file were missing are the usual system locations searched.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from warehouse.weekly import ProvinceTotal
 
 log = logging.getLogger("charitynews.digest")
 
+BUNDLED_FONT = Path(__file__).resolve().parent / "fonts" / "NotoSansCJKsc-Regular-subset.otf"
 _FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
@@ -44,8 +46,11 @@ MUTED = (107, 114, 128)
 
 @cache
 def cjk_font_path() -> str | None:
+    """CHARITYNEWS_CJK_FONT if it names a file, else the bundled font (else a system one)."""
     configured = os.environ.get("CHARITYNEWS_CJK_FONT")
-    for candidate in (configured, *_FONT_CANDIDATES):
+    if configured and not Path(configured).is_file():
+        log.warning("CHARITYNEWS_CJK_FONT=%s is not a file: the chart uses the bundled font", configured)
+    for candidate in (configured, str(BUNDLED_FONT), *_FONT_CANDIDATES):
         if candidate and Path(candidate).is_file():
             return candidate
     for root in ("/usr/share/fonts", "/usr/local/share/fonts"):
