@@ -72,8 +72,7 @@ def build(out_dir: Path) -> Path:
     options.desubroutinize = False
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
-    options.drop_tables += ["DSIG", "VORG", "vhea", "vmtx", "VVAR", "BASE"]  # no vertical text in a chart
-    options.layout_features = ["kern", "palt", "locl"]  # Pillow's basic layout uses none of the rest
+    options.drop_tables += ["DSIG", "VORG", "vhea", "vmtx", "BASE"]  # no vertical text in a chart
     # The weight first, then the subset: fontTools' instancer cannot read the CFF2 a subset of
     # the variable font leaves (some minutes of CPU for all 65,000 glyphs; this runs rarely).
     font = instancer.instantiateVariableFont(faces[0], {"wght": REGULAR}, updateFontNames=True)
