@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 import warnings
@@ -223,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WarehouseUrlError as exc:
         print(f"{_command(args)}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `charitynews … | head`: the reader stopped, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
