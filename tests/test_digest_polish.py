@@ -49,6 +49,20 @@ def warehouse(db_url: str):  # type: ignore[no-untyped-def]
     engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def rendered_from(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """For what is about rendering only, one SQLite warehouse for the module (the queries behind it
+    run on both engines in tests/test_digest_content.py)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('digest') / 'warehouse.sqlite'}"
+    upgrade(url)
+    engine = make_engine(url)
+    load_extracted(engine, SITES, rows())
+    with Session(engine) as session, session.begin():
+        add_subscriber(session, new_subscription("zhang@example.org", "张三", provinces=["云南"]))
+    yield engine
+    engine.dispose()
+
+
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [CLI, *args], capture_output=True, text=True, cwd=ROOT, timeout=300, env={**os.environ, **env}
@@ -109,8 +123,8 @@ def _fetch_log(store: RawStore, *when: str) -> None:
     (store.fetches / "c1.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
 
 
-def test_the_data_note_says_what_was_fetched_or_that_nothing_was(warehouse, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    engine, _ = warehouse
+def test_the_data_note_says_what_was_fetched_or_that_nothing_was(rendered_from, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    engine = rendered_from
     store = RawStore(tmp_path / "raw")
     _fetch_log(store, "2026-10-01T02:00:00+00:00")  # a fetch log, but nothing fetched in 2026-W47
     write_previews(engine, WEEK, tmp_path / "none", store)
@@ -124,8 +138,8 @@ def test_the_data_note_says_what_was_fetched_or_that_nothing_was(warehouse, tmp_
         assert "所有来源抓取正常" not in nothing + fetched
 
 
-def test_a_preview_is_the_message_a_subscriber_gets(warehouse, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    engine, _ = warehouse
+def test_a_preview_is_the_message_a_subscriber_gets(rendered_from, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    engine = rendered_from
     paths = write_previews(engine, WEEK, tmp_path, public_url="https://news.charity.example")
     assert len(paths) == 4  # the general digest and the subscriber's, HTML and text each
     link = f"https://news.charity.example/unsubscribe?token={PREVIEW_TOKEN}"
@@ -140,14 +154,14 @@ def _total(i: int, province: str) -> ProvinceTotal:
     return ProvinceTotal(None, province, Decimal(1000 * (20 - i)), 1, Decimal(100), 1)
 
 
-def test_the_chart_folds_the_rest_into_others_and_the_digest_says_so(warehouse) -> None:  # type: ignore[no-untyped-def]
+def test_the_chart_folds_the_rest_into_others_and_the_digest_says_so(rendered_from) -> None:  # type: ignore[no-untyped-def]
     provinces = [r.name for r in load_gazetteer().regions.values() if r.level == "province"][:14]
     totals = [_total(i, p) for i, p in enumerate(provinces)]
     bars = chart.chart_rows(totals)
     assert len(bars) == 12 and bars[:11] == totals[:11]
     assert bars[-1].province == "其他" and bars[-1].total_cny == sum(t.total_cny for t in totals[11:])
     assert bars[-1].previous_cny == Decimal(300)
-    engine, _ = warehouse
+    engine = rendered_from
     with Session(engine) as session:
         digest = replace(week_digest(session, WEEK), province_totals=totals)
     html = render_digest(digest, chart_src="chart.png").html
@@ -155,8 +169,8 @@ def test_the_chart_folds_the_rest_into_others_and_the_digest_says_so(warehouse) 
     assert "“其他”" not in render_digest(replace(digest, province_totals=totals[:12]), chart_src="c.png").html
 
 
-def test_new_organizations_are_a_list(warehouse) -> None:  # type: ignore[no-untyped-def]
-    engine, _ = warehouse
+def test_new_organizations_are_a_list(rendered_from) -> None:  # type: ignore[no-untyped-def]
+    engine = rendered_from
     with Session(engine) as session:
         digest = week_digest(session, WEEK)
     assert len(digest.new_organizations) > 1
