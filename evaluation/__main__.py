@@ -10,6 +10,7 @@ from the text), so the scores are those of the CLI contract.  Peers get the same
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from transforms.document import extract_file
 from transforms.gazetteer import load_gazetteer
 
 FIELDS = ("amounts", "organizations", "regions")
+PEER_MODULES = ("jionlp", "cpca")  # the `eval` extra (pyproject.toml)
 
 
 def ours(record: dict[str, Any]) -> Prediction:
@@ -149,6 +151,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--peer-errors", action="store_true", help="list the peers' errors too")
     parser.add_argument("--json", type=Path, help="also write the scores as JSON")
     args = parser.parse_args(argv)
+    missing = [] if args.no_peers else [p for p in PEER_MODULES if importlib.util.find_spec(p) is None]
+    if missing:  # checked before scoring, so the user learns it in a second, not after the run
+        print(
+            f"python -m evaluation: the peers {', '.join(missing)} are not installed (the `eval` "
+            "extra): run `make eval`, which installs them, or pass --no-peers to score only ours",
+            file=sys.stderr,
+        )
+        return 2
     splits = SPLITS if args.split == "all" else (args.split,)
     articles = load_corpus(splits)
     if not articles:

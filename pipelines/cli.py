@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 import warnings
@@ -22,12 +23,13 @@ def _demo(args: argparse.Namespace) -> int:
     from pipelines.digest.render import format_amount
     from pipelines.local_run import materialize_everything
     from pipelines.resources import SiteRegistryResource
-    from warehouse.db import make_engine
+    from warehouse.db import check_url, make_engine
     from warehouse.queries import latest_iso_week, warehouse_counts
 
     # Dagster's own Pipes internals use a preview API; that is not the user's concern here.
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     settings = load_settings()
+    check_url(settings.db_url, create=True)  # a bad CHARITYNEWS_DB_URL stops here, not mid-run
     started = time.monotonic()
     print(f"charity-news demo: crawling the bundled sample sites into {settings.data_dir}", flush=True)
     with dg.instance_for_test() as instance:  # an ephemeral instance: the demo leaves no run history
@@ -67,8 +69,9 @@ def _demo(args: argparse.Namespace) -> int:
         f"  pages fetched        {pages_fetched}",
         f"  articles             {counts.articles} "
         f"({counts.clusters_with_copies} syndicated report(s) found on several sites)",
-        f"  amount mentions      {counts.amount_mentions}, "
-        f"total {format_amount(counts.amount_total_cny)} in CNY (every mention; conversions not added twice)",
+        f"  amount mentions      {counts.amount_mentions} (every amount written, targets and copies too)",
+        f"  gifts                {counts.gifts} counted once each, "
+        f"total {format_amount(counts.gift_total_cny)} in CNY (the gift view)",
         f"  organizations        {counts.organizations}",
         f"  regions              {counts.regions} distinct GB/T 2260 divisions",
         f"  asset checks         {len(checks) - len(failed_checks)} of {len(checks)} passed"
@@ -146,9 +149,10 @@ def _serve_samples(args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    from warehouse.db import upgrade
+    from warehouse.db import open_warehouse, upgrade
 
-    url = load_settings().db_url
+    url = args.db or load_settings().db_url
+    open_warehouse(url, create=True).dispose()  # says what is wrong with the URL in one line
     upgrade(url)
     print(f"warehouse at {url} is at the latest schema")
     return 0
@@ -157,7 +161,14 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="charitynews", description="Chinese charity-news pipeline.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="run the whole pipeline on the bundled sample sites").set_defaults(func=_demo)
+    sub.add_parser(
+        "demo",
+        help="run the whole pipeline on the bundled sample sites",
+        description="Serve the three bundled fictional sample sites on 127.0.0.1, crawl them with "
+        "Scrapy, extract, load the warehouse (CHARITYNEWS_DB_URL, created if missing) and write "
+        "the latest week's digest under CHARITYNEWS_DATA_DIR; then print a summary. Nothing leaves "
+        "the machine; running it again leaves the same row counts.",
+    ).set_defaults(func=_demo)
     extract = sub.add_parser("extract", help="extract amounts, organizations and regions from files")
     extract.add_argument("paths", nargs="+", metavar="PATH")
     extract.add_argument("--jsonl", action="store_true", help="one JSON object per file")
@@ -168,12 +179,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="the source's place, which decides what a plain 元 means (default: read from the text)",
     )
     extract.set_defaults(func=_extract)
-    sub.add_parser("serve-samples", help="serve the sample sites on 127.0.0.1").set_defaults(
-        func=_serve_samples
+    sub.add_parser(
+        "serve-samples",
+        help="serve the sample sites on 127.0.0.1",
+        description="Serve the bundled sample sites through an HTTP proxy on a free port of "
+        "127.0.0.1 (their .example host names never resolve), for a look with curl -x; Ctrl-C stops.",
+    ).set_defaults(func=_serve_samples)
+    upgrade = sub.add_parser(
+        "db-upgrade",
+        help="create or migrate the warehouse to the latest schema",
+        description="Create the warehouse if it does not exist (a SQLite file, or the tables in a "
+        "PostgreSQL database) and apply the Alembic migrations it lacks. The other commands refuse "
+        "a SQLite warehouse that does not exist yet.",
     )
-    sub.add_parser("db-upgrade", help="migrate the warehouse to the latest schema").set_defaults(
-        func=_db_upgrade
-    )
+    upgrade.add_argument("--db", help="SQLAlchemy URL (default: CHARITYNEWS_DB_URL)")
+    upgrade.set_defaults(func=_db_upgrade)
     from spiders.cli_crawl import add_parser as add_crawl_parser
 
     add_crawl_parser(sub)
@@ -189,10 +209,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command(args: argparse.Namespace) -> str:
+    return " ".join(p for p in ("charitynews", args.command, getattr(args, "action", None)) if p)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    # The one place a user's configuration mistake becomes one line and exit code 2.
+    from warehouse.db import WarehouseUrlError
+
+    try:
+        return int(args.func(args))
+    except WarehouseUrlError as exc:
+        print(f"{_command(args)}: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `charitynews … | head`: the reader stopped, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The ``charitynews subscribers`` and ``charitynews digest`` subcommands (registered in pipelines/cli.py).
 
-Both migrate the warehouse first (subscriptions live there) and take ``--db`` to point at
-another warehouse than CHARITYNEWS_DB_URL.
+Both open an existing warehouse (a SQLite file that does not exist is refused, naming the path:
+``charitynews db-upgrade`` creates one), migrate it first (subscriptions live there) and take
+``--db`` to point at another warehouse than CHARITYNEWS_DB_URL.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from sqlalchemy.orm import Session
 
 def _engine(args: argparse.Namespace) -> Engine:
     from pipelines.settings import load_settings
-    from warehouse.db import make_engine, upgrade
+    from warehouse.db import open_warehouse, upgrade
 
     url = args.db or load_settings().db_url
+    engine = open_warehouse(url)
     upgrade(url)
-    return make_engine(url)
+    return engine
 
 
 def _fail(command: str, message: object) -> int:
@@ -106,13 +108,14 @@ def _unsubscribe(args: argparse.Namespace) -> int:
 
 
 def _digest(args: argparse.Namespace) -> int:
-    from pipelines.digest.delivery import send_week, write_previews
+    engine = _engine(args)  # before the heavy imports: a bad --db is reported at once
+    from pipelines.digest.delivery import EmptyWeek, send_week, write_previews
     from pipelines.mail import MailError, MailResource
+    from pipelines.partitions import digest_week_of
     from pipelines.settings import load_settings, public_url
     from spiders.raw_store import RawStore
-    from warehouse.queries import iso_week_bounds, latest_iso_week
+    from warehouse.queries import articles_in_week, latest_iso_week
 
-    engine = _engine(args)
     try:
         week = args.week
         if week is None:
@@ -121,22 +124,49 @@ def _digest(args: argparse.Namespace) -> int:
             if week is None:
                 return _fail("digest", "the warehouse has no dated articles; give --week")
         try:
-            iso_week_bounds(week)
+            week = digest_week_of(week)
         except ValueError as exc:
             return _fail("digest", exc)
+        with Session(engine) as session:
+            empty = not articles_in_week(session, week)
         raw_store = RawStore(load_settings().data_dir / "raw")
+        try:
+            mail = MailResource.from_env()
+        except ValueError as exc:  # e.g. CHARITYNEWS_SMTP_PORT not a number
+            return _fail("digest", exc)
         if args.preview:
-            paths = write_previews(engine, week, Path(args.preview), raw_store)
+            if empty:
+                print(
+                    f"warning: {week} has no articles in the warehouse: the preview is empty", file=sys.stderr
+                )
+            try:
+                paths = write_previews(
+                    engine,
+                    week,
+                    Path(args.preview),
+                    raw_store,
+                    sender=mail.from_address(),
+                    public_url=public_url(),
+                )
+            except ValueError as exc:  # CHARITYNEWS_SMTP_FROM or CHARITYNEWS_PUBLIC_URL unusable
+                return _fail("digest", exc)
             for path in paths:
                 print(path)
             print(f"{len(paths)} preview file(s) for {week} in {args.preview}", file=sys.stderr)
             return 0
+        if empty and not args.allow_empty:
+            return _fail(
+                "digest",
+                f"{week} has no articles in the warehouse (a future week, or nothing was crawled): "
+                "nothing sent; --allow-empty sends the empty digest anyway",
+            )
         try:
-            mail = MailResource.from_env()
             if not mail.enabled:
                 return _fail("digest", "CHARITYNEWS_SMTP_HOST is not set: no SMTP server to send through")
-            report = send_week(engine, week, mail, raw_store=raw_store, public_url=public_url())
-        except (MailError, ValueError) as exc:
+            report = send_week(
+                engine, week, mail, raw_store=raw_store, public_url=public_url(), allow_empty=args.allow_empty
+            )
+        except (MailError, EmptyWeek, ValueError) as exc:
             return _fail("digest", exc)
         for error in report.errors:
             print(f"  failed: {error}", file=sys.stderr)
@@ -189,11 +219,20 @@ def add_subscribers_parser(sub: argparse._SubParsersAction) -> None:  # type: ig
 
 def add_digest_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     digest = sub.add_parser("digest", help="preview or send the weekly digest")
-    digest.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: the latest week with articles)")
+    digest.add_argument(
+        "--week",
+        help="ISO week (2026-W47) or its Monday (2026-11-16, as the Dagster UI keys it); "
+        "default: the latest week with articles",
+    )
     what = digest.add_mutually_exclusive_group(required=True)
     what.add_argument("--preview", metavar="DIR", help="write each subscriber's HTML and text into DIR")
     what.add_argument(
         "--send", action="store_true", help="send over SMTP (CHARITYNEWS_SMTP_*), each subscriber once"
+    )
+    digest.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="send even when the week has no articles (refused otherwise; a preview only warns)",
     )
     digest.add_argument("--db", help="SQLAlchemy URL (default: CHARITYNEWS_DB_URL)")
     digest.set_defaults(func=_digest)

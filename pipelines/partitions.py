@@ -5,7 +5,10 @@ operator sees in the UI which site's crawl of which day ran, failed or is missin
 re-run exactly that one.  Sites are a dynamic dimension: the registry sensor adds a key when a
 site appears in the registry file, without a code change.
 
-Digest weeks are keyed by their Monday (``YYYY-MM-DD``), the day the digest goes out.
+Digest weeks are keyed by their Monday (``YYYY-MM-DD``, how Dagster keys weekly partitions);
+the CLI and the digest speak ISO weeks (``2026-W47``).  Both are accepted wherever a week is
+given (:func:`digest_week_of`), and the digest's materialization shows both
+(:func:`describe_week`: ``2026-W47 · 2026-11-16 – 2026-11-22``).
 """
 
 from __future__ import annotations
@@ -49,3 +52,35 @@ def monday_of(iso_week: str) -> str:
     """``2026-W47`` → ``2026-11-16``."""
     year, week = iso_week.split("-W")
     return date.fromisocalendar(int(year), int(week), 1).isoformat()
+
+
+def digest_week_of(text: str) -> str:
+    """The ISO week of a digest week given either way: ``2026-W47`` or its Monday ``2026-11-16``.
+
+    ValueError names the input: a date that is not a Monday says which Monday it meant.
+    """
+    from warehouse.queries import iso_week_bounds, iso_week_of
+
+    text = text.strip()
+    if "-W" in text.upper():
+        iso_week = text.upper()
+        iso_week_bounds(iso_week)  # ValueError when malformed
+        return iso_week
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO week like 2026-W47 or a Monday like 2026-11-16") from None
+    monday = day - timedelta(days=day.weekday())
+    if day != monday:
+        raise ValueError(
+            f"{text} is a {day:%A}: a digest week is given by its Monday ({monday}, {iso_week_of(monday)})"
+        )
+    return iso_week_of(day)
+
+
+def describe_week(iso_week: str) -> str:
+    """``2026-W47 · 2026-11-16 – 2026-11-22``: the ISO week and the partition key (its Monday)."""
+    from warehouse.queries import iso_week_bounds
+
+    monday, sunday = iso_week_bounds(iso_week)
+    return f"{iso_week} · {monday} – {sunday}"

@@ -17,6 +17,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pipelines.settings import SAMPLES, load_settings
 
@@ -60,6 +61,60 @@ def _leave_logging_to_scrapy() -> None:
             root.removeHandler(handler)
 
 
+_ROBOTS = "scrapy.downloadermiddlewares.robotstxt"
+
+
+class _OneLinePerFailure(logging.Filter):
+    """Each failed URL is said once, in one line with its reason, and never as a traceback.
+
+    Scrapy reports a failed fetch three times (the retry middleware's "Gave up retrying", our
+    errback's "fetch failed" warning and, in a dry run, the page line) and a robots.txt that
+    cannot be fetched as an ERROR with the whole Twisted traceback.  At the CLI's default log
+    levels we keep one of each: the page line in a dry run, the warning otherwise, and one line for
+    robots.txt.  ``--log-level INFO`` or ``DEBUG`` shows Scrapy's own lines unchanged.
+    """
+
+    def __init__(self, dry_run: bool) -> None:
+        super().__init__()
+        self.dry_run = dry_run
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if record.name == "scrapy.downloadermiddlewares.retry" and message.startswith("Gave up retrying"):
+            return False
+        if record.name == _ROBOTS and record.levelno >= logging.ERROR:
+            args = record.args if isinstance(record.args, dict) else {}
+            request, error = args.get("request"), args.get("f_exception")
+            if request is None:
+                return True
+            parts = urlsplit(request.url)
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            print(
+                f"robots  ERR  {parts.scheme}://{parts.netloc}/robots.txt  failed: {reason} "
+                "(the host's pages are fetched as if it allowed them)",
+                file=sys.stdout if self.dry_run else sys.stderr,
+                flush=True,
+            )
+            return False
+        return not (self.dry_run and record.name == "news" and message.startswith("fetch failed"))
+
+
+@contextlib.contextmanager
+def _failures_said_once(dry_run: bool, log_level: str) -> Iterator[None]:
+    if logging.getLevelName(log_level.upper()) not in (logging.WARNING, logging.ERROR, logging.CRITICAL):
+        yield
+        return
+    one_line = _OneLinePerFailure(dry_run)
+    loggers = [logging.getLogger(n) for n in ("scrapy.downloadermiddlewares.retry", _ROBOTS, "news")]
+    for logger in loggers:
+        logger.addFilter(one_line)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(one_line)
+
+
 def run(args: argparse.Namespace) -> int:
     from spiders.crawl import CrawlOptions, options_from_args, run_crawl, select_sites, user_agent
     from spiders.registry import load_registry
@@ -79,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
             what = "dry run (nothing is stored)" if args.dry_run else f"into {settings.data_dir / 'raw'}"
             print(f"crawl {crawl_id} of {', '.join(s.name for s in sites)}: {what}", flush=True)
             _leave_logging_to_scrapy()
-            result = run_crawl(sites, settings.data_dir / "raw", crawl_id, proxy, args.log_level, options)
+            with _failures_said_once(args.dry_run, args.log_level):
+                result = run_crawl(sites, settings.data_dir / "raw", crawl_id, proxy, args.log_level, options)
     except (ValueError, OSError) as exc:
         print(f"crawl not started: {exc}", file=sys.stderr)
         return 2

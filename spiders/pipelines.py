@@ -54,8 +54,10 @@ class DryRunPipeline:
             return item
         status = item.status if item.status is not None else "ERR"
         line = f"{item.kind:<7} {status!s:>3}  {item.url}"
-        if item.error or item.details.get("skipped"):
-            line += f"\n          not stored as a page: {item.error or item.details['skipped']}"
+        if item.error:  # a failed fetch is one line, with its reason
+            line += f"  failed: {item.error}"
+        elif item.details.get("skipped"):
+            line += f"\n          not stored as a page: {item.details['skipped']}"
         if item.details.get("requested_url"):
             line += f"\n          redirected from {item.details['requested_url']}"
         if item.kind == "article" and item.body is not None:

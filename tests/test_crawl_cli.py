@@ -62,3 +62,30 @@ def test_unknown_site_and_bad_registry_are_refused_before_any_fetch(
     assert main(["crawl", "--registry", str(registry), "--limit", "0"]) == 2
     assert "--limit must be at least 1" in capsys.readouterr().err
     assert not (tmp_path / "raw").exists()
+
+
+def test_dry_run_on_an_unreachable_site_says_one_line_per_failed_url(tmp_path: Path) -> None:
+    # The real console script; nothing listens on 127.0.0.1:9, so every fetch is refused.
+    registry = tmp_path / "sites.toml"
+    registry.write_text(registry_toml("http://127.0.0.1:9"), "utf-8")
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "charitynews"), "crawl", "--registry", str(registry), "--dry-run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "CHARITYNEWS_DATA_DIR": str(tmp_path)},
+    )
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and "Gave up retrying" not in output, output
+    lines = [line for line in output.splitlines() if line.strip()]
+    failed = [line for line in lines if " ERR " in line]
+    start_urls = ["/news/", "/sitemap_index.xml", "/feeds/rss.xml", "/feeds/atom.xml", "/enc/", "/trouble/"]
+    for path in start_urls:
+        said = [line for line in failed if line.split()[2].endswith(path)]
+        assert len(said) == 1 and "failed: Connection was refused" in said[0], (path, output)
+    assert any(line.startswith("robots  ERR") for line in failed)  # the host's robots.txt, once
+    # Then the summary, and nothing but these lines: the header, the failures, the summary.
+    summary = lines.index(next(line for line in lines if line.startswith("finished (")))
+    assert lines[1:summary] == failed and len(lines) == summary + 1 + 5, output
+    assert result.returncode == 1  # nothing fetched

@@ -7,10 +7,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import column, func, select, table
 from sqlalchemy.orm import Session
 
 from warehouse import models as m
+
+# The `gift` view (SQL in the migrations, columns in warehouse/views.py), as far as read here:
+# each amount that moved to a charitable purpose, once per syndication cluster.
+_GIFT = table(
+    "gift",
+    column("amount_mention_id"),
+    column("article_id"),
+    column("copies"),
+    column("value_cny", m.Money),
+    column("surface"),
+    column("role"),
+    column("organization"),
+    column("url"),
+    column("title"),
+)
 
 
 def iso_week_bounds(iso_week: str) -> tuple[date, date]:
@@ -38,12 +53,24 @@ def latest_iso_week(session: Session) -> str | None:
     return iso_week_of(latest.date())
 
 
+def articles_in_week(session: Session, iso_week: str) -> int:
+    """Articles published in the ISO week (the digest's week: publication time, site-local)."""
+    monday, _ = iso_week_bounds(iso_week)
+    low = datetime.combine(monday, datetime.min.time())
+    query = select(func.count()).where(
+        m.Article.published_at >= low, m.Article.published_at < low + timedelta(days=7)
+    )
+    return int(session.scalar(query) or 0)
+
+
 @dataclass(frozen=True)
 class WarehouseCounts:
     sources: int
     articles: int
     amount_mentions: int
-    amount_total_cny: Decimal
+    amount_total_cny: Decimal  # every mention, whatever it is (targets, totals, copies): not giving
+    gifts: int  # counted as the `gift` view counts them
+    gift_total_cny: Decimal
     organizations: int
     regions: int
     clusters_with_copies: int
@@ -58,11 +85,16 @@ def warehouse_counts(session: Session) -> WarehouseCounts:
             m.AmountMention.conversion_of_position.is_(None)
         )
     )
+    gifts, gift_total = session.execute(
+        select(func.count(), func.coalesce(func.sum(_GIFT.c.value_cny), 0)).select_from(_GIFT)
+    ).one()
     return WarehouseCounts(
         sources=count(m.Source),
         articles=count(m.Article),
         amount_mentions=count(m.AmountMention),
         amount_total_cny=Decimal(total or 0),
+        gifts=int(gifts),
+        gift_total_cny=Decimal(str(gift_total or 0)),
         organizations=count(m.Organization),
         regions=int(session.scalar(select(func.count(func.distinct(m.RegionMention.region_code)))) or 0),
         clusters_with_copies=int(
@@ -72,3 +104,41 @@ def warehouse_counts(session: Session) -> WarehouseCounts:
             or 0
         ),
     )
+
+
+@dataclass(frozen=True)
+class CountedGift:
+    value_cny: Decimal
+    surface: str
+    role: str | None
+    organization: str | None
+    copies: int
+    url: str
+    title: str | None
+    site: str
+
+
+def top_gifts(session: Session, limit: int = 10) -> list[CountedGift]:
+    """The largest gifts as the views count them (once per syndication cluster), largest first."""
+    rows = session.execute(
+        select(
+            _GIFT.c.value_cny,
+            _GIFT.c.surface,
+            _GIFT.c.role,
+            _GIFT.c.organization,
+            _GIFT.c.copies,
+            _GIFT.c.url,
+            _GIFT.c.title,
+            m.Source.name,
+        )
+        .select_from(_GIFT)
+        .join(m.Article, m.Article.id == _GIFT.c.article_id)
+        .join(m.Source, m.Source.id == m.Article.source_id)
+        .where(_GIFT.c.value_cny.is_not(None))
+        .order_by(_GIFT.c.value_cny.desc(), _GIFT.c.amount_mention_id)
+        .limit(limit)
+    ).all()
+    return [
+        CountedGift(Decimal(str(v)), surface, role, org, int(copies or 1), url, title, site)
+        for v, surface, role, org, copies, url, title, site in rows
+    ]

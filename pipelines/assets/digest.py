@@ -1,23 +1,23 @@
 """Digest stage: the weekly digest for subscribers."""
 
-from datetime import date
 from typing import Any
 
 import dagster as dg
 from sqlalchemy.orm import Session
 
-from pipelines.digest.delivery import send_week, write_previews
+from pipelines.digest.delivery import EmptyWeek, send_week, write_previews
 from pipelines.mail import MailResource
-from pipelines.partitions import digest_weeks
+from pipelines.partitions import describe_week, digest_week_of, digest_weeks
 from pipelines.resources import StorageResource, WarehouseResource
 from pipelines.settings import public_url
-from warehouse.queries import iso_week_of, latest_iso_week
+from warehouse.queries import latest_iso_week
 
 
 def digest_week(context: dg.AssetExecutionContext, session: Session) -> str:
-    """The partition's week (a Monday date, China time) or, unpartitioned, the latest with articles."""
+    """The partition's week (its Monday, China time, or an ISO week) or, unpartitioned, the latest
+    week with articles."""
     if context.has_partition_key:
-        return iso_week_of(date.fromisoformat(context.partition_key))
+        return digest_week_of(context.partition_key)
     week = latest_iso_week(session)
     if week is None:
         raise dg.Failure("the warehouse has no dated articles: nothing to digest")
@@ -33,7 +33,8 @@ def weekly_digest(
     warehouse: WarehouseResource,
     mail: MailResource,
 ) -> dg.MaterializeResult:
-    """One week's digest in simplified Chinese (partition: the week's Monday, Asia/Shanghai),
+    """One week's digest in simplified Chinese (partition: the week's Monday, Asia/Shanghai; the
+    materialization's "week" shows it beside the ISO week, 2026-W47 · 2026-11-16 – 2026-11-22),
     for every active subscriber with their filters:
     notable gifts counted once per syndication cluster (giver → receiver, region, source link),
     totals by province against the previous week with a chart, top organizations, organizations
@@ -48,17 +49,30 @@ def weekly_digest(
     try:
         with Session(engine) as session:
             week = digest_week(context, session)
-        paths = write_previews(engine, week, storage.digest_dir(), storage.raw_store())
+        paths = write_previews(
+            engine,
+            week,
+            storage.digest_dir(),
+            storage.raw_store(),
+            sender=mail.from_address(),
+            public_url=public_url(),
+        )
         general_html = storage.digest_dir() / f"digest-{week}.html"
         general_text = storage.digest_dir() / f"digest-{week}.txt"
         metadata: dict[str, Any] = {
             "iso_week": week,
+            "week": describe_week(week),  # both the ISO week and the partition key (its Monday)
             "html": dg.MetadataValue.path(str(general_html)),
             "text": dg.MetadataValue.path(str(general_text)),
             "preview_files": len(paths),
         }
         if mail.enabled:
-            report = send_week(engine, week, mail, raw_store=storage.raw_store(), public_url=public_url())
+            try:
+                report = send_week(engine, week, mail, raw_store=storage.raw_store(), public_url=public_url())
+            except EmptyWeek as exc:  # a week without articles is never mailed to subscribers
+                context.log.warning(str(exc))
+                metadata["sending"] = f"refused: {exc}"
+                return dg.MaterializeResult(metadata=metadata)
             metadata.update(
                 subscribers=report.subscribers,
                 sent=report.sent,

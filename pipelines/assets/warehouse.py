@@ -1,34 +1,30 @@
 """Warehouse stage: load extracted articles into the SQL warehouse."""
 
 import dagster as dg
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from pipelines.digest.render import format_amount
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
 from pipelines.staging import read_jsonl
-from warehouse import models as m
 from warehouse.load import load_extracted
-from warehouse.queries import warehouse_counts
+from warehouse.queries import top_gifts, warehouse_counts
 
 
 def top_amounts_table(engine: Engine, limit: int = 10) -> str:
-    """The largest amount mentions in CNY as a Markdown table linking to their articles."""
+    """The largest counted gifts (the `gift` view) in CNY as a Markdown table linking to their articles."""
     with Session(engine) as session:
-        rows = session.execute(
-            select(m.AmountMention, m.Article.url, m.Article.title, m.Source.name)
-            .join(m.Article, m.Article.id == m.AmountMention.article_id)
-            .join(m.Source, m.Source.id == m.Article.source_id)
-            .where(m.AmountMention.value_cny.is_not(None))
-            .order_by(m.AmountMention.value_cny.desc(), m.AmountMention.id)
-            .limit(limit)
-        ).all()
-    lines = ["| CNY | as written | role | site | article |", "|---:|---|---|---|---|"]
-    for mention, url, title, site in rows:
-        title = (title or url).replace("|", "\\|")
+        gifts = top_gifts(session, limit)
+    lines = [
+        "| CNY | as written | role | giver | copies | site | article |",
+        "|---:|---|---|---|---:|---|---|",
+    ]
+    for gift in gifts:
+        title = (gift.title or gift.url).replace("|", "\\|")
         lines.append(
-            f"| {format_amount(mention.value_cny)} | {mention.surface.replace('|', ' ')} "
-            f"| {mention.role or ''} | {site} | [{title}]({url}) |"
+            f"| {format_amount(gift.value_cny)} | {gift.surface.replace('|', ' ')} | {gift.role or ''} "
+            f"| {(gift.organization or '').replace('|', ' ')} | {gift.copies} | {gift.site} "
+            f"| [{title}]({gift.url}) |"
         )
     return "\n".join(lines)
 
@@ -66,11 +62,17 @@ def warehouse_tables(
             "region_mentions": report.region_mentions,
             "organizations": counts.organizations,
             "syndication_clusters_with_copies": report.multi_article_clusters,
-            "amount_total_cny": format_amount(counts.amount_total_cny),
+            # Counted as the views count (once per cluster; no targets, running totals or
+            # restatements) beside the raw mentions, so nobody reads one as the other.
+            "gifts_counted": counts.gifts,
+            "gift_total_cny (counted gifts, as the gift view)": format_amount(counts.gift_total_cny),
+            "amount_mentions_sum_cny (every mention, not a giving total)": format_amount(
+                counts.amount_total_cny
+            ),
             "rejection_rate": dg.MetadataValue.float(
                 round(len(report.rejected) / report.articles, 4) if report.articles else 0.0
             ),
-            "top_amounts": dg.MetadataValue.md(top_amounts),
+            "top_amounts": dg.MetadataValue.md(top_amounts),  # the largest counted gifts
             "database": dg.MetadataValue.text(engine.url.render_as_string(hide_password=True)),
         }
     )

@@ -1,9 +1,10 @@
 """The province chart of the digest: horizontal bars, this week against last week, as a PNG.
 
 Mail clients block SVG and scripts, so the chart is a bitmap attached inline (Content-ID).  It is
-drawn at twice its display size so it stays sharp on phones.  Chinese labels need a CJK font:
-CHARITYNEWS_CJK_FONT names one, otherwise the usual system locations are searched; with none
-found the chart is left out (the same numbers are always in the table beside it).
+drawn at twice its display size so it stays sharp on phones.  Chinese labels need a CJK font: the
+package ships one (a subset of Noto Sans CJK SC, OFL, in fonts/: built by
+scripts/build_cjk_font.py), so the chart is drawn on every machine; CHARITYNEWS_CJK_FONT names
+another.  Only if the bundled file were missing are the usual system locations searched.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from pipelines.digest.render import format_amount
+from pipelines.digest.render import CHART_ROWS, format_amount
 from transforms.gazetteer import load_gazetteer
 from warehouse.weekly import ProvinceTotal
 
 log = logging.getLogger("charitynews.digest")
 
+BUNDLED_FONT = Path(__file__).resolve().parent / "fonts" / "NotoSansCJKsc-Regular-subset.otf"
 _FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
@@ -44,8 +46,11 @@ MUTED = (107, 114, 128)
 
 @cache
 def cjk_font_path() -> str | None:
+    """CHARITYNEWS_CJK_FONT if it names a file, else the bundled font (else a system one)."""
     configured = os.environ.get("CHARITYNEWS_CJK_FONT")
-    for candidate in (configured, *_FONT_CANDIDATES):
+    if configured and not Path(configured).is_file():
+        log.warning("CHARITYNEWS_CJK_FONT=%s is not a file: the chart uses the bundled font", configured)
+    for candidate in (configured, str(BUNDLED_FONT), *_FONT_CANDIDATES):
         if candidate and Path(candidate).is_file():
             return candidate
     for root in ("/usr/share/fonts", "/usr/local/share/fonts"):
@@ -54,9 +59,28 @@ def cjk_font_path() -> str | None:
     return None
 
 
-def province_chart_png(totals: Sequence[ProvinceTotal], limit: int = 12) -> bytes | None:
-    """The chart for the first ``limit`` provinces, or None when there is nothing to draw or no font."""
-    rows = list(totals[:limit])
+OTHERS = "其他"
+
+
+def chart_rows(totals: Sequence[ProvinceTotal], limit: int = CHART_ROWS) -> list[ProvinceTotal]:
+    """At most ``limit`` bars: the first ``limit - 1`` provinces and one "其他" bar for the rest."""
+    if len(totals) <= limit:
+        return list(totals)
+    rest = totals[limit - 1 :]
+    others = ProvinceTotal(
+        province_code=None,
+        province=OTHERS,
+        total_cny=sum((t.total_cny for t in rest), Decimal(0)),
+        gifts=sum(t.gifts for t in rest),
+        previous_cny=sum((t.previous_cny for t in rest), Decimal(0)),
+        previous_gifts=sum(t.previous_gifts for t in rest),
+    )
+    return [*totals[: limit - 1], others]
+
+
+def province_chart_png(totals: Sequence[ProvinceTotal], limit: int = CHART_ROWS) -> bytes | None:
+    """The chart (see :func:`chart_rows`), or None when there is nothing to draw or no font."""
+    rows = chart_rows(totals, limit)
     font_path = cjk_font_path()
     if not rows:
         return None

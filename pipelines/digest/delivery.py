@@ -20,6 +20,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -34,14 +35,21 @@ from pipelines.digest.message import (
     unsubscribe_links,
 )
 from pipelines.digest.render import RenderedDigest, describe_filter, render_digest, write_digest
+from pipelines.digest.source_health import WeekFetches
 from pipelines.digest.subscriptions import active_subscribers, clean_name
 from pipelines.mail import MailError, MailResource
 from spiders.raw_store import RawStore
 from warehouse import models as m
-from warehouse.queries import iso_week_bounds
+from warehouse.queries import articles_in_week, iso_week_bounds
 from warehouse.weekly import DigestFilter, SourceProblem, WeekDigest, week_digest
 
 log = logging.getLogger("charitynews.digest")
+# Previews show the unsubscribe link a subscriber gets, with this in place of their own token.
+PREVIEW_TOKEN = "PREVIEW-TOKEN"
+
+
+class EmptyWeek(ValueError):
+    """A week with no articles: its digest is not sent unless asked for (``allow_empty``)."""
 
 
 @dataclass
@@ -60,8 +68,12 @@ class WeekContent:
 
     session: Session
     iso_week: str
-    failed_sources: list[SourceProblem] | None
+    fetches: WeekFetches | None  # None: no crawl log to read
     _digests: dict[DigestFilter, tuple[WeekDigest, bytes | None]] = field(default_factory=dict)
+
+    @property
+    def failed_sources(self) -> list[SourceProblem] | None:
+        return None if self.fetches is None else self.fetches.problems
 
     def digest(self, digest_filter: DigestFilter) -> tuple[WeekDigest, bytes | None]:
         if digest_filter not in self._digests:
@@ -90,11 +102,11 @@ def _source_titles(session: Session) -> dict[str, str]:
 
 
 def week_content(session: Session, iso_week: str, raw_store: RawStore | None) -> WeekContent:
-    from pipelines.digest.source_health import failed_sources
+    from pipelines.digest.source_health import week_fetches
 
     start, end = iso_week_bounds(iso_week)
-    failed = None if raw_store is None else failed_sources(raw_store, start, end, _source_titles(session))
-    return WeekContent(session, iso_week, failed)
+    fetches = None if raw_store is None else week_fetches(raw_store, start, end, _source_titles(session))
+    return WeekContent(session, iso_week, fetches)
 
 
 def render_for(
@@ -113,6 +125,7 @@ def render_for(
         unsubscribe_url=unsubscribe_url,
         chart_src=chart_src if chart is not None else None,
         filter_text=describe_filter(digest_filter, province_names or {}),
+        fetches=content.fetches,
     )
     return rendered, chart
 
@@ -122,20 +135,40 @@ def _safe_stem(text: str) -> str:
 
 
 def write_previews(
-    engine: Engine, iso_week: str, directory: Path, raw_store: RawStore | None = None
+    engine: Engine,
+    iso_week: str,
+    directory: Path,
+    raw_store: RawStore | None = None,
+    *,
+    sender: Address | None = None,
+    public_url: str | None = None,
 ) -> list[Path]:
-    """The general digest as ``digest-{week}.html/.txt`` and each active subscriber's own."""
+    """The general digest as ``digest-{week}.html/.txt`` and each active subscriber's own.
+
+    Each is the message as a subscriber gets it, unsubscribe footer included, with
+    :data:`PREVIEW_TOKEN` for the subscriber's token (``sender`` and ``public_url`` as when sending).
+    """
+    from pipelines.mail import DEFAULT_SENDER, sender_address
+
+    sender = sender or sender_address(DEFAULT_SENDER)
+    web, mailto = unsubscribe_links(public_url, PREVIEW_TOKEN, sender)
     paths: list[Path] = []
     with Session(engine) as session:
         content = week_content(session, iso_week, raw_store)
         names = _province_names(session)
         stem = f"digest-{iso_week}"
-        rendered, chart = render_for(content, None, chart_src=f"{stem}-chart.png")
+        rendered, chart = render_for(
+            content, None, chart_src=f"{stem}-chart.png", unsubscribe_url=web or mailto
+        )
         paths += write_digest(rendered, directory, stem, chart)
         for subscriber in active_subscribers(session):
             stem = f"digest-{iso_week}-{subscriber.id}-{_safe_stem(subscriber.email)}"
             rendered, chart = render_for(
-                content, subscriber, chart_src=f"{stem}-chart.png", province_names=names
+                content,
+                subscriber,
+                chart_src=f"{stem}-chart.png",
+                unsubscribe_url=web or mailto,
+                province_names=names,
             )
             paths += write_digest(rendered, directory, stem, chart)
     return paths
@@ -208,12 +241,19 @@ def send_week(
     *,
     raw_store: RawStore | None = None,
     public_url: str | None = None,
+    allow_empty: bool = False,
 ) -> DeliveryReport:
-    """Send the week's digest to every active subscriber not yet served; see the module doc."""
+    """Send the week's digest to every active subscriber not yet served; see the module doc.
+
+    A week without articles (a future week, or a crawl that found nothing) raises
+    :class:`EmptyWeek` before anything is claimed, unless ``allow_empty``.
+    """
     iso_week_bounds(iso_week)  # a malformed week fails here, before anything is claimed
     report = DeliveryReport(iso_week)
     sender = mail.from_address()
     with Session(engine) as session:
+        if not allow_empty and not articles_in_week(session, iso_week):
+            raise EmptyWeek(f"{iso_week} has no articles in the warehouse: no digest sent")
         content = week_content(session, iso_week, raw_store)
         names = _province_names(session)
         subscribers = active_subscribers(session)

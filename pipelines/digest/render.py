@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from transforms.normalize import to_simplified
 from warehouse.weekly import DigestFilter, Gift, ProvinceTotal, WeekDigest
+
+if TYPE_CHECKING:
+    from pipelines.digest.source_health import WeekFetches
 
 CURRENCY_NAMES = {
     "CNY": "元",
@@ -48,6 +52,8 @@ ORGANIZATION_TYPE_NAMES = {
 }
 QUALIFIER_MARKS = {"exact": "", "approximate": "约", "lower_bound": "逾"}
 SENDER_NAME = "公益慈善周报"
+# Provinces the chart draws as bars; the rest share one "其他" bar (the table lists them all).
+CHART_ROWS = 12
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -162,11 +168,13 @@ def render_digest(
     unsubscribe_url: str | None = None,
     chart_src: str | None = None,
     filter_text: str = "",
+    fetches: WeekFetches | None = None,
 ) -> RenderedDigest:
     """The digest for one reader (``name`` and ``unsubscribe_url`` empty for the general preview).
 
     ``chart_src`` is where the HTML finds the province chart (``cid:…`` in an email, a file name
-    in a preview); None leaves the chart out, the table of the same numbers stays.
+    in a preview); None leaves the chart out, the table of the same numbers stays.  ``fetches``
+    is what the crawler did that week, for the data note (None: the note says only what failed).
     """
     env = _environment()
     subject = digest_subject(digest)
@@ -179,6 +187,8 @@ def render_digest(
         "unsubscribe_url": unsubscribe_url,
         "chart_src": chart_src,
         "filter_text": filter_text,
+        "fetches": fetches,
+        "chart_rows": CHART_ROWS,
     }
     return RenderedDigest(
         subject=subject,

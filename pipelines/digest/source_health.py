@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,12 +22,32 @@ CHINA = ZoneInfo("Asia/Shanghai")
 GONE = frozenset({404, 410})
 
 
+@dataclass(frozen=True)
+class WeekFetches:
+    """What the crawler did in the week: fetches made, sources fetched, and the failures."""
+
+    fetches: int
+    sources: int
+    problems: list[SourceProblem]
+
+
 def failed_sources(
     store: RawStore, start: date, end: date, titles: Mapping[str, str] | None = None
 ) -> list[SourceProblem] | None:
     """Sources with failed fetches between ``start`` and ``end`` (inclusive, China time).
 
     None when the store has no fetch log at all (the digest then says it cannot tell).
+    """
+    fetched = week_fetches(store, start, end, titles)
+    return None if fetched is None else fetched.problems
+
+
+def week_fetches(
+    store: RawStore, start: date, end: date, titles: Mapping[str, str] | None = None
+) -> WeekFetches | None:
+    """The week's fetches (``start`` to ``end`` inclusive, China time), failures by source.
+
+    None when the store has no fetch log at all; zero fetches when the log has none that week.
     """
     if not store.fetches.exists() or not any(store.fetches.glob("*.jsonl")):
         return None
@@ -48,7 +69,8 @@ def failed_sources(
             failures[record.site] += 1
             reason = f"HTTP {record.status}" if record.status else record.error
             example.setdefault(record.site, reason[:80])
-    return [
+    problems = [
         SourceProblem(site, titles.get(site, site), failures[site], fetches[site], example[site])
         for site in sorted(failures, key=lambda s: (-failures[s], s))
     ]
+    return WeekFetches(sum(fetches.values()), len(fetches), problems)

@@ -5,13 +5,36 @@ from __future__ import annotations
 import os
 
 from alembic import context
+from alembic.util import CommandError
 
-from warehouse.db import make_engine
+from warehouse.db import WarehouseUrlError, check_url, make_engine
 from warehouse.models import Base
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or os.environ.get("CHARITYNEWS_DB_URL", "")
 target_metadata = Base.metadata
+# Alembic prints a CommandError as one "FAILED: …" line instead of a traceback.
+if not url:
+    raise CommandError(
+        "CHARITYNEWS_DB_URL is not set: say which warehouse to compare or migrate, e.g. "
+        "CHARITYNEWS_DB_URL=sqlite:///data/warehouse.sqlite alembic check"
+    )
+
+
+def _creates_warehouse() -> bool:
+    """Only ``alembic upgrade``/``stamp`` (and warehouse.db.upgrade) may create a SQLite file;
+    ``alembic check`` on a mistyped path must not leave an empty warehouse behind."""
+    options = config.cmd_opts
+    if options is None:  # called from code: warehouse.db.upgrade, behind db-upgrade and the pipeline
+        return True
+    command = getattr(options, "cmd", (None,))[0]
+    return getattr(command, "__name__", "") in ("upgrade", "stamp")
+
+
+try:
+    check_url(url, create=_creates_warehouse())
+except WarehouseUrlError as exc:
+    raise CommandError(f"CHARITYNEWS_DB_URL: {exc}") from None
 
 
 def run_migrations_offline() -> None:

@@ -1,0 +1,42 @@
+"""What the warehouse_tables asset reports (issue 17, point 3): the counted total of gifts, as the
+views count them, beside the raw mention count; top_amounts lists counted gifts only."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from pipelines.assets.warehouse import top_amounts_table
+from tests.warehouse_rows import SITE, article_row
+from warehouse.db import make_engine, upgrade
+from warehouse.load import load_extracted
+from warehouse.queries import warehouse_counts
+
+
+def _rows() -> list[dict]:
+    gift = article_row(0, amounts=(620,))
+    # A running total, far larger than any gift: a mention, never a gift.
+    running = article_row(1, amounts=(3, 98000))
+    running["amounts"][1]["cumulative"] = True
+    running["amounts"][1]["role"] = "raised"
+    return [gift, running, article_row(2, amounts=(45,))]
+
+
+def test_counts_show_counted_gifts_beside_raw_mentions(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, [SITE], _rows())
+    with Session(engine) as session:
+        counts = warehouse_counts(session)
+        by_view = session.execute(text("SELECT COUNT(*), SUM(value_cny) FROM gift")).one()
+    assert counts.amount_mentions == 4
+    assert counts.amount_total_cny == Decimal(620 + 3 + 98000 + 45) * 10000  # raw: every mention
+    assert (counts.gifts, counts.gift_total_cny) == (3, Decimal(620 + 3 + 45) * 10000)
+    assert (counts.gifts, counts.gift_total_cny) == (by_view[0], Decimal(str(by_view[1])))
+    table = top_amounts_table(engine)
+    engine.dispose()
+    body = table.splitlines()[2:]
+    assert len(body) == 3 and "98000万元" not in table  # the running total is not a gift
+    assert body[0].startswith("| 620万元 | 620万元 | donated | 青禾公益基金会 | 1 | demo |")
