@@ -19,7 +19,7 @@ from transforms.organizations import OrganizationMention, extract_organizations
 from transforms.regions import RegionMention, extract_regions, region_context, with_roles
 
 # Bump when extraction output changes, so the warehouse knows which mentions to replace.
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"
 
 _M = TypeVar("_M", AmountMention, OrganizationMention, RegionMention)
 
@@ -178,7 +178,7 @@ def extract_article(
     context = {**hint, **region_context(first_pass, gazetteer)}
     known = {m.code for m in first_pass}
     organizations = []
-    for o in extract_organizations(simplified, context, gazetteer.names()):
+    for o in extract_organizations(simplified, context, gazetteer.names(), locale):
         name = seat_qualified_name(o.name, o.type, gazetteer, known)
         organizations.append(o if name == o.name else replace(o, name=name))
     org_spans = [(o.start, o.end) for o in organizations]

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 
+from transforms.org_lexicon import load_lexicon
 from transforms.sentences import clause_bounds, sentence_bounds
 from transforms.tagger import WindowTagger
 
@@ -38,10 +39,14 @@ SUFFIX_TYPES: dict[str, str] = {
     "慈善总会": "charity_federation",
     "慈善协会": "charity_federation",
     "慈善会": "charity_federation",
+    "红十字会总会": "red_cross",
     "红十字会": "red_cross",
     "基金会": "foundation",
     "公益金": "other",
     "同善堂": "other",
+    # Hong Kong and Macau charities named as halls and societies of charity: 乐善堂, 镜湖善会.
+    "善堂": "other",
+    "善会": "other",
     "人民政府": "government",
     "政府": "government",
     "领导小组办公室": "government",
@@ -59,6 +64,8 @@ SUFFIX_TYPES: dict[str, str] = {
     "分行": "bank",
     "支行": "bank",
     "分公司": "company",
+    "集团公司": "company",
+    "公司": "company",
     "银行": "bank",
     "大学": "school",
     "学院": "school",
@@ -67,6 +74,7 @@ SUFFIX_TYPES: dict[str, str] = {
     "中小学": "school",
     "学校": "school",
     "幼儿园": "school",
+    "幼稚园": "school",
     "医院": "hospital",
     "卫生院": "hospital",
     "日报社": "media",
@@ -80,7 +88,18 @@ SUFFIX_TYPES: dict[str, str] = {
     "广播电视台": "media",
     "融媒体中心": "media",
     "新闻网": "media",
+    "联合总会": "other",
+    "社团总会": "other",
     "联合会": "other",
+    # Units of a parent body: 某某基金会某区代表处, 某某会澳门分会, 某某大学校友会.
+    "代表处": "other",
+    "分会": "other",
+    "校友会": "other",
+    "同学会": "other",
+    "公会": "other",
+    "教育会": "other",
+    "管理委员会": "government",
+    "管委会": "government",
     "工商联": "other",
     "工商联会": "other",
     "商会": "other",
@@ -144,7 +163,10 @@ _SUFFIX_ALTERNATION = (
 )
 SUFFIX_PATTERN = re.compile(_SUFFIX_ALTERNATION)
 # Suffixes run together (集团有限公司, 银行股份有限公司) end one name.
-_SUFFIX_CHAIN = re.compile(f"(?=[{re.escape(_SUFFIX_START)}])(?:{_SUFFIX_ALTERNATION})+")
+# 某某小学暨幼稚园: one school under both names.
+_SUFFIX_CHAIN = re.compile(
+    f"(?=[{re.escape(_SUFFIX_START)}])(?:{_SUFFIX_ALTERNATION})(?:暨?(?:{_SUFFIX_ALTERNATION}))*"
+)
 # 中共某某市委 / 县委 / 省委 and their departments: party committees.
 _PARTY_PATTERN = re.compile(
     r"中共[\u4e00-\u9fff]{1,12}?(?:省|市|县|区|州|盟|旗)委(?:员会)?(?:统战部|宣传部|组织部|政法委|办公室)?"
@@ -415,6 +437,48 @@ _BOUNDARY_WORDS = frozenset(
         "全部",
         "可",
         "有",
+        # Verbs of government and newspaper prose that run into the name after them: 交由,
+        # 报经, 落实, 予, 亲访, 邀得, 送交, 转自 (a reprint's source), 欢迎光临 (a site's banner).
+        "交由",
+        "报经",
+        "落实",
+        "予",
+        "给予",
+        "亲访",
+        "走访",
+        "探访",
+        "拜访",
+        "邀",
+        "邀得",
+        "邀请到",
+        "送交",
+        "交予",
+        "转自",
+        "来源",
+        "欢迎光临",
+        "光临",
+        "积极参与",
+        "勇夺",
+        "夺得",
+        "获颁",
+        "颁发",
+        "除",
+        "除了",
+        "但",
+        "另",
+        "公设",
+        "建设",
+        "并由",
+        "系",
+        "乃",
+        "暨",
+        # Cantonese function words on Hong Kong pages: 喺 (at), 嘅 (of), 咗, 畀/俾 (give), 同埋 (and).
+        "喺",
+        "嘅",
+        "咗",
+        "畀",
+        "俾",
+        "同埋",
     ]
 )
 # Flags of tokens that never stand inside a name: prepositions, conjunctions, particles, adverbs,
@@ -428,9 +492,19 @@ _GENERIC_WORDS = (
     "公立|民办|重点|周边|附近|全市|全县|全省|全区|各地|两地|三地|多地|各级|各类|多所|多家|一间|一所|一家|"
     "这所|这家|那所|该所|该|其|相关|有关|所在|定点|爱心|合作|伙伴|慈善|公益|大型|中小|小型|知名|本地|外地|"
     "附属|综合|专科|普通|示范|省级|市级|县级|区级|国家级|全州|村寨|家庭|临时|行政|护理|资金|保管|托管|结算|开户|"
-    "受益|受助|帮扶|结对|援建|新建|捐建|中心|师范|地方|分拣|长者|食物|唔少"
+    "受益|受助|帮扶|结对|援建|新建|捐建|中心|师范|地方|分拣|长者|食物|唔少|"
+    # Kinds and plurals (全国性基金会, 部分行业协会, 各设区市民政局, 有关市县政府).
+    "全国性|地方性|非公募|公募|私募|本年度|年度|受灾|部分|行业|所有|各个|上述|以上|其他|其它|众多|多个|若干|"
+    "广大|不同|民间|设区的|设区|首批|首家|第一批|[省市州县区乡镇]{2,}"
 )
 _GENERIC_BEFORE_SUFFIX = re.compile(rf"^(?:{_GENERIC_WORDS})+$")
+# 县（市、区）民政局, 市（州）民政局: a level and the other levels it stands for, many bodies.
+_LEVELS_IN_BRACKETS = re.compile(r"[省市州县区][（(][省市州县区、]+[)）]")
+# What 公司 alone ends when it is no name: 科技公司, 上市公司, 保险公司.
+_COMPANY_KINDS = re.compile(
+    r"^(?:科技|上市|保险|物流|快递|建筑|能源|互联网|房地产|地产|电力|国有|民营|外资|私人|航空|电商|子|母|总|分|"
+    r"本|我|贵|该|这家|那家|两家|多家|各|控股|投资|合作|会员)+$"
+)
 # Common abbreviations, written out in the canonical name.
 _ABBREVIATIONS = (
     (re.compile(r"^工行"), "中国工商银行"),
@@ -450,11 +524,14 @@ SHORT_FORM_MARKERS = "省市州县区"
 _MAX_NAME = 32
 # Words that end other names but belong inside names with these suffixes: a team named by its
 # task and posting (珠海市驻福贡县帮扶工作队), a company by its line of business (农业开发有限公司).
-_TASK_WORDS = frozenset({"帮扶", "扶贫", "驻村", "结对", "对口", "定点", "援建", "支援", "协作", "振兴"})
+_TASK_WORDS = frozenset(
+    {"帮扶", "扶贫", "驻村", "结对", "对口", "定点", "援建", "支援", "协作", "振兴", "援疆", "援藏", "前方",
+     "前线"}
+)  # fmt: skip
 _BUSINESS_WORDS = frozenset(
     {"开发", "发展", "管理", "投资", "建设", "服务", "咨询", "传播", "经营", "贸易", "制造", "设计", "运营",
      "营销", "工程", "研究", "生产", "销售", "加工", "种植", "养殖", "印刷", "租赁", "装饰", "运输", "培训",
-     "供应", "批发", "零售", "开采", "检测", "维修", "配送"}
+     "供应", "批发", "零售", "开采", "检测", "维修", "配送", "出版", "发行", "联合", "制药"}
 )  # fmt: skip
 # A team named only by its task (乡村振兴工作队, 驻村工作队) is a description; with its posting
 # or its parent body written (珠海市驻福贡县帮扶工作队) it is a name.
@@ -464,6 +541,7 @@ _TASK_ONLY = re.compile(
 # A company named only by its line of business (开发有限公司) is no name.
 _BUSINESS_ONLY = re.compile(f"^(?:{'|'.join(sorted(_BUSINESS_WORDS))})+$")
 _NAME_INTERNAL_WORDS = {
+    "银行": frozenset({"建设", "开发", "发展", "招商", "农业", "工商", "交通", "民生", "兴业", "商业"}),
     "工作队": _TASK_WORDS,
     "服务队": _TASK_WORDS,
     "指挥部": _TASK_WORDS,
@@ -473,6 +551,7 @@ _NAME_INTERNAL_WORDS = {
 # by the tokenizer.  Places outside the gazetteer come with the gazetteer's own names.
 _PLACE_WORDS = ("港九", "港澳", "五邑", "潮汕")
 _BRACKETS = str.maketrans({"(": "（", ")": "）"})
+_NONE: frozenset[str] = frozenset()
 _ENUMERATION_JOIN = re.compile(r"[、和及与]$")
 # 市场监督管理局, 区域…: a level character that begins an ordinary word, not a short form.
 _NOT_SHORT_FORM = frozenset({"场监", "域", "长", "委", "政"})
@@ -497,6 +576,8 @@ def _tagger(region_names: frozenset[str]) -> WindowTagger:
         [
             *((suffix, 2000, "n") for suffix in SUFFIX_TYPES),
             *((name, 3000, "ns") for name in (*sorted(region_names), *_PLACE_WORDS)),
+            # Lexicon names stay whole words too (阿里巴巴, 东华三院), unless jieba knows them.
+            *((form, 3000, "nt") for form in sorted(load_lexicon().names) if form not in region_names),
         ]
     )
 
@@ -515,6 +596,18 @@ _NUMERALS = frozenset("一二两三四五六七八九十百千万几数多")
 _CLASSIFIERS = frozenset("所个家名间座位户批支")
 
 
+_SINGLE_BOUNDARY_FLAGS = frozenset({"p", "c", "r", "u", "uj", "ul", "ud", "uz", "ug", "uv"})
+_NUMERAL_WORD = re.compile(
+    r"^[一二两三四五六七八九十百千万亿几数多余半整每零〇]+[所个家名间座位户批支项次类]?$"
+)  # noqa: E501
+
+
+def _is_count(word: str) -> bool:
+    """A numeral word that counts (三家, 十几所, 一百) rather than one that begins a name by its
+    meaning (三角轮胎, 一方制药, 七星, 万家)."""
+    return _NUMERAL_WORD.match(word) is not None
+
+
 def _is_boundary(word: str, flag: str, frequency: int) -> bool:
     if word in _BOUNDARY_WORDS:
         return True
@@ -522,11 +615,15 @@ def _is_boundary(word: str, flag: str, frequency: int) -> bool:
     # name that jieba happens to know as a verb (启衡, 澄心) or a classifier (泓).
     if len(word) > 1 and flag in _BOUNDARY_FLAGS and frequency >= 500:
         return True
-    if len(word) > 1 and flag in ("v", "vd", "vi") and frequency >= 200:
+    if len(word) > 1 and flag in ("v", "vd", "vi") and frequency >= 100:
+        return True
+    # A common one-character preposition, pronoun, conjunction or particle (除, 另, 自, 得)
+    # is no part of a name; rarer ones may be (an invented name read character by character).
+    if len(word) == 1 and flag in _SINGLE_BOUNDARY_FLAGS and frequency >= 5000:
         return True
     if any(ch.isdigit() for ch in word):
         return True  # dates and counts: 2023年苏州市慈善总会, 14个乡镇中心
-    if flag in ("m", "mq") and not word.startswith("第"):
+    if flag in ("m", "mq") and not word.startswith("第") and _is_count(word):
         return True
     if any(ch in "年月日时" for ch in word) and flag in ("t", "i", "l", "m", "f") and word not in _AGE_GROUPS:
         return True  # 今年以来, 五月份: time expressions (青年, 老年 are people)
@@ -627,10 +724,31 @@ def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:
     if len(name) < 3 or name[0] not in SHORT_FORM_MARKERS:
         return None
     rest = name[1:]
-    if not _suffix_of(rest) or rest[:2] in _NOT_SHORT_FORM:
-        return None
+    if not _suffix_of(rest) or rest[:2] in _NOT_SHORT_FORM or rest[0] in "省市州县区（(":
+        return None  # 县市政府, 县（市、区）民政局: several levels, many bodies
     region = regions.get(name[0])
     return None if region is None else region + rest
+
+
+def _well_formed(name: str) -> bool:
+    """Brackets balanced and not first, no list inside: not 区）民政局, （集团）有限公司,
+    县（市、区）民政局."""
+    depth = 0
+    for ch in name:
+        depth += ch == "（"
+        depth -= ch == "）"
+        if depth < 0:
+            return False
+    return depth == 0 and not name.startswith("（") and not _LEVELS_IN_BRACKETS.search(name)
+
+
+# Words that begin a list of many bodies: 各设区市民政局、市慈善总会.
+_PLURAL_START = re.compile(r"(?:各|有关|相关|部分|所有|全体)[^，,。；;：:、]{1,12}、$")
+
+
+def _in_plural_list(text: str, start: int) -> bool:
+    """Whether the name at ``start`` follows a plural member of a list (各… 、)."""
+    return _PLURAL_START.search(text, max(0, start - 16), start) is not None
 
 
 def _is_generic(stem: str, places: frozenset[str]) -> bool:
@@ -669,8 +787,12 @@ def extract_organizations(
     text: str,
     region_context: Mapping[str, str] | None = None,
     region_names: Iterable[str] = (),
+    locale: str | None = None,
 ) -> list[OrganizationMention]:
     """Organization mentions in text order.
+
+    ``locale`` (mainland, hk, mo, tw) tells what a bare local form names (公益金 on a Hong Kong
+    page is 香港公益金).
 
     ``region_context`` maps the first character of a short form (省, 市, 州, 县, 区) to the place
     it stands for in this article, used to expand short forms such as 市慈善总会.
@@ -686,9 +808,13 @@ def extract_organizations(
     def add(start: int, end: int, kind: str, name: str | None = None, whole: bool = False) -> None:
         surface = text[start:end]
         name = canonical_name(name or surface)
+        if not whole and not _well_formed(name):
+            return
         expanded = False
         full = None if whole else _expand_short_form(name, context)
         if full is not None:
+            if _in_plural_list(text, start):
+                return  # 各设区市民政局、市慈善总会: every city's, not one
             name, expanded = full, True
         elif not whole:
             suffix = _suffix_of(name)
@@ -697,6 +823,8 @@ def extract_organizations(
                 return  # a bare suffix (基金会, 中心) is not a name
             if kind != "party" and _is_generic(stem, places):
                 return
+            if suffix == "公司" and _COMPANY_KINDS.match(_strip_places(stem + "·", places)[:-1] or stem):
+                return  # 科技公司, 该公司: a kind of company
         if kind == "company" and "银行（" in name:
             kind = "bank"  # 中国银行（香港）有限公司: a bank incorporated as a company
         s_start, s_end = sentence_bounds(text, start)
@@ -717,9 +845,10 @@ def extract_organizations(
             text,
             m.start(),
             tagger,
-            _NAME_INTERNAL_WORDS.get(kind if kind == "company" else m.group(0), frozenset()),
+            _NAME_INTERNAL_WORDS.get("company" if kind == "company" else _first_suffix(first), _NONE),
             company=kind == "company",
         )
+        start = _place_start(text, start, m.start(), places, tagger)
         if start == m.start() and text[max(0, start - 1) : start] in SHORT_FORM_MARKERS:
             start -= 1
         if start == m.start():
@@ -741,8 +870,100 @@ def extract_organizations(
                 break
             add(member_start, member_start + len(place), kind, place + surface[len(leading) :])
         add(start, end, kind)
+    found = _with_lexicon(text, found, locale, tagger, places)
     found.sort(key=lambda o: o.start)
     return _merge_aliases(_drop_nested(found), places)
+
+
+def _with_lexicon(
+    text: str,
+    found: list[OrganizationMention],
+    locale: str | None,
+    tagger: WindowTagger,
+    places: frozenset[str],
+) -> list[OrganizationMention]:
+    """The rule-found names and the lexicon's.  A lexicon name inside a rule-found one is part of
+    it (阿里巴巴 in 阿里巴巴公益基金会), unless the rule-found one only adds words before it that
+    are no place (除阿里巴巴公益基金会): then the lexicon's bounds are right."""
+    lexicon = load_lexicon()
+    spans = sorted((o.start, o.end, index) for index, o in enumerate(found))
+    dropped: set[int] = set()
+    added: list[OrganizationMention] = []
+    for start, end, form, names in lexicon.scanner.scan(text):
+        if names:
+            name, kind = lexicon.names[form]
+        else:
+            local = lexicon.local_name(form, locale)
+            if local is None:
+                continue
+            # The article's own longer name ending so is the one meant (晴港公益金 … 公益金).
+            written = next((o for o in found if o.name.endswith(form) and o.name != form), None)
+            name = written.name if written else local
+            kind = written.type if written else lexicon.types.get(local, "other")
+        if not _whole_words(text, start, end, tagger):
+            continue  # 美团 inside 优美团队
+        covering = [(s, e, i) for s, e, i in spans if s <= start and end <= e]
+        if covering:
+            s, e, i = covering[0]
+            if not names or e != end or not _verb_before(text[s:start], tagger):
+                continue  # 阿里巴巴 in 阿里巴巴公益基金会; 香港 + 红十字会; 晴港公益金; the same span
+            dropped.add(i)
+        s_start, s_end = sentence_bounds(text, start)
+        added.append(OrganizationMention(start, end, text[start:end], name, kind, s_start, s_end, not names))
+    return [o for i, o in enumerate(found) if i not in dropped] + added
+
+
+def _verb_before(prefix: str, tagger: WindowTagger) -> bool:
+    """Whether the words a rule put before a lexicon name end in a verb or a function word
+    (除, 送交): then they are no part of it."""
+    tokens = tagger.tag(prefix)
+    if not tokens:
+        return False
+    word, flag = tokens[-1]
+    return flag.startswith("v") or flag in _BOUNDARY_FLAGS or flag in "pcr" or word in _BOUNDARY_WORDS
+
+
+def _first_suffix(match: re.Match[str] | None) -> str:
+    return match.group(0) if match else ""
+
+
+def _whole_words(text: str, start: int, end: int, tagger: WindowTagger) -> bool:
+    """Whether [start, end) begins and ends on word boundaries as jieba reads the text around it."""
+    window_start = max(0, start - 6)
+    position = window_start
+    edges = {position}
+    for word, _ in tagger.tag(text[window_start : min(len(text), end + 6)]):
+        position += len(word)
+        edges.add(position)
+    return start in edges and end in edges
+
+
+# Where a registered Taiwan name begins: 公设财团法人赈灾基金会 → 财团法人赈灾基金会.
+_REGISTERED_FORM = re.compile(r"(?:财团|社团)法人")
+
+
+def _place_start(
+    text: str, start: int, suffix_start: int, places: frozenset[str], tagger: WindowTagger
+) -> int:
+    """The name's start moved to the first place inside it when what stands before that place is
+    a verb phrase jieba did not stop at (送交澳门红十字会, 欢迎光临某区政府), or to 财团法人."""
+    registered = _REGISTERED_FORM.search(text, start, suffix_start)
+    if registered is not None and registered.start() > start:
+        return registered.start()
+    if any(text[start : start + n] in places for n in range(2, 7)):
+        return start  # the name begins with its seat: 浙江省驻甘孜工作队
+    for position in range(start + 1, suffix_start - 1):
+        if text[position - 1] in "（(":
+            return start  # a seat in brackets: 某某（上海）科技有限公司
+        if not any(text[position : position + n] in places for n in range(2, 7)):
+            continue
+        prefix = text[start:position]
+        if SUFFIX_PATTERN.search(prefix) or _ANY_ABBREVIATION.search(prefix):
+            return start  # a parent before its unit: 招商银行深圳分行
+        if any(flag.startswith("v") or word in _BOUNDARY_WORDS for word, flag in tagger.tag(prefix)):
+            return position
+        return start
+    return start
 
 
 def _leading_place(name: str, places: frozenset[str]) -> str | None:
