@@ -49,6 +49,9 @@ SUFFIX_TYPES: dict[str, str] = {
     "善会": "other",
     "人民政府": "government",
     "政府": "government",
+    # Taiwan papers write a county's or city's government 县府, 市府: 花莲县府.
+    "县府": "government",
+    "市府": "government",
     "领导小组办公室": "government",
     "领导小组": "government",
     "工作队": "government",
@@ -99,7 +102,6 @@ SUFFIX_TYPES: dict[str, str] = {
     "公会": "other",
     "教育会": "other",
     "管理委员会": "government",
-    "管委会": "government",
     "工商联": "other",
     "工商联会": "other",
     "商会": "other",
@@ -464,6 +466,7 @@ _BOUNDARY_WORDS = frozenset(
         "颁发",
         "除",
         "除了",
+        "得",
         "但",
         "另",
         "公设",
@@ -497,7 +500,9 @@ _GENERIC_WORDS = (
     "全国性|地方性|非公募|公募|私募|本年度|年度|受灾|部分|行业|所有|各个|上述|以上|其他|其它|众多|多个|若干|"
     "广大|不同|民间|设区的|设区|首批|首家|第一批|[省市州县区乡镇]{2,}"
 )
-_GENERIC_BEFORE_SUFFIX = re.compile(rf"^(?:{_GENERIC_WORDS})+$")
+_GENERIC_BEFORE_SUFFIX = re.compile(
+    rf"^(?:{_GENERIC_WORDS})+$|^(?:这|那|该|此|上述|其中|其余)?[一二两三四五六七八九十几数多]+[家所个间座位批]"
+)
 # 县（市、区）民政局, 市（州）民政局: a level and the other levels it stands for, many bodies.
 _LEVELS_IN_BRACKETS = re.compile(r"[省市州县区][（(][省市州县区、]+[)）]")
 # What 公司 alone ends when it is no name: 科技公司, 上市公司, 保险公司.
@@ -516,6 +521,8 @@ _ABBREVIATIONS = (
     (re.compile(r"工商联$"), "工商业联合会"),
     (re.compile(r"红会$"), "红十字会"),
     (re.compile(r"^卫福部"), "卫生福利部"),
+    (re.compile(r"县府$"), "县政府"),
+    (re.compile(r"市府$"), "市政府"),
 )
 _ANY_ABBREVIATION = re.compile("|".join(pattern.pattern.strip("^$") for pattern, _ in _ABBREVIATIONS))
 _ABBREVIATED = frozenset(pattern.pattern.strip("^$") for pattern, _ in _ABBREVIATIONS)
@@ -552,6 +559,8 @@ _NAME_INTERNAL_WORDS = {
 _PLACE_WORDS = ("港九", "港澳", "五邑", "潮汕")
 _BRACKETS = str.maketrans({"(": "（", ")": "）"})
 _NONE: frozenset[str] = frozenset()
+# Units named by their parent and their seat: 奉贤区代表处 is short for 某某基金会奉贤区代表处.
+_UNIT_SUFFIXES = frozenset({"代表处", "分会", "分公司", "分行", "支行", "校友会"})
 _ENUMERATION_JOIN = re.compile(r"[、和及与]$")
 # 市场监督管理局, 区域…: a level character that begins an ordinary word, not a short form.
 _NOT_SHORT_FORM = frozenset({"场监", "域", "长", "委", "政"})
@@ -596,10 +605,11 @@ _NUMERALS = frozenset("一二两三四五六七八九十百千万几数多")
 _CLASSIFIERS = frozenset("所个家名间座位户批支")
 
 
-_SINGLE_BOUNDARY_FLAGS = frozenset({"p", "c", "r", "u", "uj", "ul", "ud", "uz", "ug", "uv"})
+# Not particles: 地 (ud) begins 地利亚…, read by jieba as a particle.
+_SINGLE_BOUNDARY_FLAGS = frozenset({"p", "c", "r"})
 _NUMERAL_WORD = re.compile(
     r"^[一二两三四五六七八九十百千万亿几数多余半整每零〇]+[所个家名间座位户批支项次类]?$"
-)  # noqa: E501
+)
 
 
 def _is_count(word: str) -> bool:
@@ -621,6 +631,8 @@ def _is_boundary(word: str, flag: str, frequency: int) -> bool:
     # is no part of a name; rarer ones may be (an invented name read character by character).
     if len(word) == 1 and flag in _SINGLE_BOUNDARY_FLAGS and frequency >= 5000:
         return True
+    if word.endswith(("月份", "年度", "年底", "年初")):
+        return True  # 六月份公司: a time, not a name
     if any(ch.isdigit() for ch in word):
         return True  # dates and counts: 2023年苏州市慈善总会, 14个乡镇中心
     if flag in ("m", "mq") and not word.startswith("第") and _is_count(word):
@@ -900,8 +912,8 @@ def _with_lexicon(
             written = next((o for o in found if o.name.endswith(form) and o.name != form), None)
             name = written.name if written else local
             kind = written.type if written else lexicon.types.get(local, "other")
-        if not _whole_words(text, start, end, tagger):
-            continue  # 美团 inside 优美团队
+        if not _whole_words(text, start, end, tagger) or _glued(text, start, end, tagger):
+            continue  # 美团 inside 优美团队, 华为 inside 东华为善
         covering = [(s, e, i) for s, e, i in spans if s <= start and end <= e]
         if covering:
             s, e, i = covering[0]
@@ -925,6 +937,19 @@ def _verb_before(prefix: str, tagger: WindowTagger) -> bool:
 
 def _first_suffix(match: re.Match[str] | None) -> str:
     return match.group(0) if match else ""
+
+
+def _glued(text: str, start: int, end: int, tagger: WindowTagger) -> bool:
+    """Whether a common word runs across either edge of [start, end) (东华 | 为: 东华为善)."""
+    frequency = tagger.frequency
+    return any(
+        len(pair) == 2 and _is_han(pair[0]) and _is_han(pair[1]) and frequency.get(pair, 0) >= 50
+        for pair in (text[start - 1 : start + 1] if start else "", text[end - 1 : end + 1])
+    )
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 def _whole_words(text: str, start: int, end: int, tagger: WindowTagger) -> bool:
@@ -1027,7 +1052,7 @@ def _merge_aliases(mentions: list[OrganizationMention], places: frozenset[str]) 
         if len(stem) < 2 or not suffix:
             continue
         key = _strip_places(short, places)
-        if key == suffix:
+        if key == suffix and suffix not in _UNIT_SUFFIXES:
             continue  # 杭州市慈善总会 is its own name, not a shortening of a longer one
         longer = [
             n
