@@ -742,6 +742,13 @@ def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:
     return None if region is None else region + rest
 
 
+def _without_suffixes(stem: str) -> str:
+    """``stem`` without the suffixes it still ends with (部分行业协会 → 部分行业), if any is left."""
+    while (suffix := _suffix_of(stem)) and len(stem) > len(suffix):
+        stem = stem[: -len(suffix)]
+    return stem
+
+
 def _well_formed(name: str) -> bool:
     """Brackets balanced and not first, no list inside: not 区）民政局, （集团）有限公司,
     县（市、区）民政局."""
@@ -833,8 +840,8 @@ def extract_organizations(
             stem = name[: len(name) - len(suffix)]
             if len(stem) < 2 and kind != "party":
                 return  # a bare suffix (基金会, 中心) is not a name
-            if kind != "party" and _is_generic(stem, places):
-                return
+            if kind != "party" and _is_generic(_without_suffixes(stem), places):
+                return  # 乡村学校; 部分行业协会商会 (suffixes run together)
             if suffix == "公司" and _COMPANY_KINDS.match(_strip_places(stem + "·", places)[:-1] or stem):
                 return  # 科技公司, 该公司: a kind of company
         if kind == "company" and "银行（" in name:

@@ -1,0 +1,70 @@
+# ruff: noqa: E501
+"""Organization error classes seen on real pages, as table tests on our own fictional sentences.
+
+Every name below is invented (青禾, 澄心, 远岫…) except the lexicon's real bodies, which are
+facts (transforms/data/organizations.SOURCE.md).  Each row: text, locale, names expected and
+names that must not appear.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms.extract import extract_article
+
+CASES = [
+    # The left boundary runs into the verb or clause before the name.
+    ("verb 交由", "善款将交由青禾县红十字会统一拨付。", "mainland", {"青禾县红十字会"}, set()),
+    ("verb 积极参与", "企业积极参与中华慈善总会发起的项目。", "mainland", {"中华慈善总会"}, set()),
+    ("verb 报经", "该基金会报经民政部批准成立。", "mainland", {"民政部"}, {"报经民政部"}),
+    ("verb 送交", "商会将首笔善款送交澳门红十字会。", "mo", {"澳门红十字会"}, {"善款送交澳门红十字会"}),
+    ("verb 邀得", "大会邀得社会福利署代表致辞。", "hk", {"社会福利署"}, {"大会邀得社会福利署"}),
+    ("verb 予", "已拨款逾千万予澄心县政府。", "tw", {"澄心县政府"}, {"予澄心县政府"}),
+    ("verb 建设", "捐资建设云岭镇中学。", "mainland", {"云岭镇中学"}, {"建设云岭镇中学"}),
+    ("banner 欢迎光临", "欢迎光临青山区政府网", "mainland", set(), {"欢迎光临青山区政府"}),
+    ("preposition 除", "除青禾公益基金会外，还有多家机构参与。", "mainland", {"青禾公益基金会"}, {"除青禾公益基金会"}),
+    ("Cantonese 喺", "佢哋喺澄心银行搞咗个便服日。", "hk", {"澄心银行"}, {"喺澄心银行"}),
+    ("adverb 另", "另远岫建设事业股份有限公司亦捐出物资。", "tw", {"远岫建设事业股份有限公司"}, set()),
+    ("registered form", "公设财团法人远岫赈灾基金会开设专户。", "tw", {"财团法人远岫赈灾基金会"}, set()),
+    # Broken brackets and generic plurals are not names; a short form in a plural list is not expanded.
+    ("levels in brackets", "各县(市、区)民政局要加强监管。", "mainland", set(), {"区)民政局", "县(市、区)民政局"}),
+    ("plural 各设区市", "杭州市召开会议，各设区市民政局、市慈善总会参加。", "mainland", set(), {"杭州市慈善总会"}),
+    ("plural 有关市县", "有关市县政府负责落实。", "mainland", set(), {"有关市县政府", "市县政府"}),
+    ("plural 部分行业", "部分行业协会商会也参与捐赠。", "mainland", set(), {"部分行业协会商会", "行业协会商会"}),
+    ("kind 全国性", "全国性基金会和公募基金会数量增加。", "mainland", set(), {"全国性基金会", "公募基金会"}),
+    ("count 这三家", "但这三家基金会都未回应。", "mainland", set(), {"这三家基金会", "但这三家基金会"}),
+    ("time 六月份", "六月份公司开始裁员。", "tw", set(), {"六月份公司"}),
+    # Names without a registered suffix: brands, HK/MO forms by locale, Taiwan 县府.
+    ("brands", "阿里巴巴、腾讯和美团等企业纷纷捐款。", "mainland", {"阿里巴巴", "腾讯", "美团"}, set()),
+    ("brand glued into a word", "活动以东华为善为主题。", "hk", set(), {"华为"}),
+    ("HK 公益金", "今年公益金百万行筹得善款。", "hk", {"香港公益金"}, {"公益金"}),
+    ("HK own longer name wins", "晴港公益金成立十年，公益金今年筹款创新高。", "hk", {"晴港公益金"}, {"香港公益金"}),
+    ("MO 明爱", "明爱向受灾家庭发放物资。", "mo", {"澳门明爱"}, set()),
+    ("bare 公益金 on a mainland page", "本市公益金项目启动。", "mainland", set(), {"香港公益金"}),
+    ("TW 县府", "澄心县府开立赈灾专户。", "tw", {"澄心县政府"}, set()),
+    ("HK statutory bodies", "东华三院与保良局合办活动。", "hk", {"东华三院", "保良局"}, set()),
+    # Branches and units of a parent; a school written with its kindergarten.
+    ("unit of a parent", "青禾慈善基金会澄心区代表处支出物资。澄心区代表处表示。", "mainland",
+     {"青禾慈善基金会澄心区代表处"}, set()),
+    ("school 暨 kindergarten", "远岫英文小学暨幼稚园学生参与卖旗。", "hk", {"远岫英文小学暨幼稚园"}, {"幼稚园"}),
+    # A first character jieba reads as a particle stays in the name.
+    ("first character kept", "地利青修女纪念学校学生参加。", "hk", {"地利青修女纪念学校"}, {"利青修女纪念学校"}),
+    ("numeral that begins a name", "金猴集团有限公司、三角星轮胎股份有限公司荣获奖项。", "mainland",
+     {"三角星轮胎股份有限公司"}, {"轮胎股份有限公司"}),
+    # Names that the old rules already got right stay right.
+    ("bank abbreviation before a branch", "基金会与建行北京朝阳支行签约。", "mainland", {"中国建设银行北京朝阳支行"}, set()),
+    ("seat before a posted team", "浙江省驻甘孜工作队开展帮扶。", "mainland", {"浙江省驻甘孜工作队"}, set()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "expected", "forbidden"),
+    [
+        pytest.param(text, locale, expected, forbidden, id=label)
+        for label, text, locale, expected, forbidden in CASES
+    ],
+)
+def test_real_page_forms(text: str, locale: str, expected: set[str], forbidden: set[str]) -> None:
+    names = {o.name for o in extract_article(text, locale).organizations}
+    assert expected <= names, f"missing {expected - names}; found {names}"
+    assert not (forbidden & names), f"should not find {forbidden & names}; found {names}"
