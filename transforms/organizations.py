@@ -629,7 +629,8 @@ def _is_boundary(word: str, flag: str, frequency: int) -> bool:
         return True
     # A common one-character preposition, pronoun, conjunction or particle (除, 另, 自, 得)
     # is no part of a name; rarer ones may be (an invented name read character by character).
-    if len(word) == 1 and flag in _SINGLE_BOUNDARY_FLAGS and frequency >= 5000:
+    # 某 stands for a withheld name inside one (浙江某科技有限公司).
+    if len(word) == 1 and flag in _SINGLE_BOUNDARY_FLAGS and frequency >= 5000 and word != "某":
         return True
     if word.endswith(("月份", "年度", "年底", "年初")):
         return True  # 六月份公司: a time, not a name
