@@ -49,6 +49,9 @@ SUFFIX_TYPES: dict[str, str] = {
     "善会": "other",
     "人民政府": "government",
     "政府": "government",
+    "港澳办": "government",
+    "台办": "government",
+    "侨办": "government",
     # Taiwan papers write a county's or city's government 县府, 市府: 花莲县府.
     "县府": "government",
     "市府": "government",
@@ -119,6 +122,10 @@ SUFFIX_TYPES: dict[str, str] = {
     "学会": "other",
     "联盟": "other",
     "服务社": "other",
+    "志工社": "other",
+    "志工队": "other",
+    "志工团": "other",
+    "义工队": "other",
     "服务队": "other",
     "福利院": "other",
     "敬老院": "other",
@@ -136,6 +143,10 @@ _DEPARTMENT_PORTFOLIOS = (
     "残疾人联合", "妇女联合", "退役军人事务", "水利", "交通运输", "生态环境", "自然资源", "市场监督管理",
     "侨务", "外事", "台湾事务", "港澳事务", "信访", "扶贫开发", "扶贫", "劳工及福利", "原住民族",
     "社会及家庭", "卫福",
+    # Departments of provincial and central governments, present and past names.
+    "广播电影电视", "广播电视", "新闻出版", "体育", "科学技术", "工业和信息化", "司法", "林业", "林业和草原",
+    "人口和计划生育", "烟草专卖", "粮食", "旅游", "国土资源", "农业", "工商行政管理", "食品药品监督管理",
+    "民族宗教事务", "民族事务", "宗教事务", "国有资产监督管理", "外事侨务", "港澳",
 )  # fmt: skip
 _DEPARTMENT_UNITS = ("部", "厅", "局", "署", "委员会", "委", "司", "处", "办公室", "办")
 _DEPARTMENT = (
@@ -156,12 +167,12 @@ _MINISTRIES = frozenset(
 _WHOLE_DEPARTMENTS = frozenset({"劳工及福利局", "原住民族委员会"})
 # Every suffix begins with one of these: checking it first lets the scan skip other text fast.
 _SUFFIX_START = "".join(sorted({word[0] for word in (*_DEPARTMENT_PORTFOLIOS, *SUFFIX_TYPES)}))
-# (?!生): 小学生, 大学生 are pupils, not schools.
+# (?!生): 小学生, 大学生 are pupils, not schools; 某区政府网 is a website's name (its 网站 is the body's).
 _SUFFIX_ALTERNATION = (
     _DEPARTMENT
     + "(?!门)|(?:"
     + "|".join(sorted(map(re.escape, SUFFIX_TYPES), key=len, reverse=True))
-    + ")(?!生)"
+    + ")(?!生|网(?!站)|门户)"
 )
 SUFFIX_PATTERN = re.compile(_SUFFIX_ALTERNATION)
 # Suffixes run together (集团有限公司, 银行股份有限公司) end one name.
@@ -171,7 +182,7 @@ _SUFFIX_CHAIN = re.compile(
 )
 # 中共某某市委 / 县委 / 省委 and their departments: party committees.
 _PARTY_PATTERN = re.compile(
-    r"中共[\u4e00-\u9fff]{1,12}?(?:省|市|县|区|州|盟|旗)委(?:员会)?(?:统战部|宣传部|组织部|政法委|办公室)?"
+    r"(?:中共|共青团)[\u4e00-\u9fff]{1,12}?(?:省|市|县|区|州|盟|旗)委(?:员会)?(?:统战部|宣传部|组织部|政法委|办公室)?"
 )
 # Tokens that end a name when met walking leftwards from its suffix: verbs and function words
 # that stand before organization names in news sentences.  Invented names are often tagged as
@@ -559,6 +570,13 @@ _NAME_INTERNAL_WORDS = {
 _PLACE_WORDS = ("港九", "港澳", "五邑", "潮汕")
 _BRACKETS = str.maketrans({"(": "（", ")": "）"})
 _NONE: frozenset[str] = frozenset()
+# A school's campus and section as Hong Kong and Macau schools write them: 第二校, （小学部）, 中文部,
+# （协和）: a two-character campus in brackets.
+_SCHOOL_UNIT = re.compile(
+    r"(?:第[一二三四五六七八九十]{1,2}校)?"
+    r"(?:[（(](?:[\u4e00-\u9fff]{1,6}部|[\u4e00-\u9fff]{2})[)）]|[中英葡]文部|[小中]学部|幼稚园部)"
+    r"|第[一二三四五六七八九十]{1,2}校"
+)
 # Units named by their parent and their seat: 奉贤区代表处 is short for 某某基金会奉贤区代表处.
 _UNIT_SUFFIXES = frozenset({"代表处", "分会", "分公司", "分行", "支行", "校友会"})
 _ENUMERATION_JOIN = re.compile(r"[、和及与]$")
@@ -865,10 +883,12 @@ def extract_organizations(
             text,
             m.start(),
             tagger,
-            _NAME_INTERNAL_WORDS.get("company" if kind == "company" else _first_suffix(first), _NONE),
+            _inside_words(kind, _first_suffix(first)),
             company=kind == "company",
         )
         start = _place_start(text, start, m.start(), places, tagger)
+        if kind == "school" and (unit := _SCHOOL_UNIT.match(text, end)) is not None:
+            end = unit.end()  # 某某中学第五校（中学部）: the school's own unit, one name
         if start == m.start() and text[max(0, start - 1) : start] in SHORT_FORM_MARKERS:
             start -= 1
         if start == m.start():
@@ -941,6 +961,14 @@ def _verb_before(prefix: str, tagger: WindowTagger) -> bool:
         return False
     word, flag = tokens[-1]
     return flag.startswith("v") or flag in _BOUNDARY_FLAGS or flag in "pcr" or word in _BOUNDARY_WORDS
+
+
+@cache
+def _inside_words(kind: str, suffix: str) -> frozenset[str]:
+    """Words inside names of this kind and suffix that would end other names; 建设 (build) ends
+    only the names of what is built (捐资建设某镇中学), not 中国老区建设促进会."""
+    words = _NAME_INTERNAL_WORDS.get("company" if kind == "company" else suffix, _NONE)
+    return words if kind in ("school", "hospital") else words | {"建设"}
 
 
 def _first_suffix(match: re.Match[str] | None) -> str:
