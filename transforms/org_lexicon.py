@@ -4,7 +4,8 @@ Brands as newspapers write companies (腾讯, 蜜雪冰城), Hong Kong and Macau
 own forms (东华三院, 保良局, 澳门明爱), central bodies known by their short names (全国总工会,
 香港中联办).  Every entry is a fact from a public list named in ``organizations.SOURCE.md``.
 A few names are written bare on the pages of one place and stand for that place's body there
-(公益金 on a Hong Kong page is 香港公益金): those are ``LOCAL_FORMS``, used only with the locale.
+(公益金 on a Hong Kong page is 香港公益金): those are ``LOCAL_FORMS``, used only with the locale;
+the body is the place and the form (特区政府 → 香港特区政府) unless the body is named otherwise.
 """
 
 from __future__ import annotations
@@ -21,11 +22,8 @@ LOCAL_FORMS: dict[str, dict[str, str]] = {
     "明爱": {"hk": "香港明爱", "mo": "澳门明爱"},
     "宣明会": {"hk": "香港世界宣明会"},
     "红十字会": {"hk": "香港红十字会", "mo": "澳门红十字会"},
-    "特区政府": {"hk": "香港特别行政区政府", "mo": "澳门特别行政区政府"},
-    "中联办": {
-        "hk": "中央人民政府驻香港特别行政区联络办公室",
-        "mo": "中央人民政府驻澳门特别行政区联络办公室",
-    },
+    "特区政府": {"hk": "香港特区政府", "mo": "澳门特区政府"},
+    "中联办": {"hk": "香港中联办", "mo": "澳门中联办"},
     "同善堂": {"mo": "澳门同善堂"},
     "仁慈堂": {"mo": "澳门仁慈堂"},
     "社会工作局": {"mo": "澳门社会工作局"},
@@ -37,9 +35,9 @@ LOCAL_FORMS: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class OrganizationLexicon:
-    names: dict[str, tuple[str, str]]  # written form → (canonical name, type)
+    names: dict[str, tuple[str, str]]  # written form → (the entry's name, type)
     scanner: NameScanner  # every written form, and the bare local forms
-    types: dict[str, str]  # canonical name → type
+    types: dict[str, str]  # entry name (and each local form's body) → type
 
     def local_name(self, form: str, locale: str | None) -> str | None:
         """The body a bare local form names on a page of ``locale``, or None."""
@@ -61,6 +59,9 @@ def load_lexicon() -> OrganizationLexicon:
         types[name] = kind
         for form in (name, *(f for f in forms.split("|") if f)):
             names[form] = (name, kind)
+    for by_locale in LOCAL_FORMS.values():
+        for body in by_locale.values():
+            types.setdefault(body, types.get(body.removeprefix("香港").removeprefix("澳门"), "other"))
     scanned = {form: (name,) for form, (name, _) in names.items()}
     scanned.update({form: () for form in LOCAL_FORMS if form not in scanned})
     return OrganizationLexicon(names, NameScanner.of(scanned), types)

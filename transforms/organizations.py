@@ -924,33 +924,52 @@ def _with_lexicon(
 ) -> list[OrganizationMention]:
     """The rule-found names and the lexicon's.  A lexicon name inside a rule-found one is part of
     it (阿里巴巴 in 阿里巴巴公益基金会), unless the rule-found one only adds words before it that
-    are no place (除阿里巴巴公益基金会): then the lexicon's bounds are right."""
+    are no place (除阿里巴巴公益基金会): then the lexicon's bounds are right.
+
+    A lexicon name is kept as written (全国总工会, 香港中联办: the guideline expands no other
+    abbreviations); forms of one body in the same article take the longest one written.  A bare
+    local form takes its place (公益金 → 香港公益金) unless the article names a longer body
+    ending so (晴港公益金)."""
     lexicon = load_lexicon()
     spans = sorted((o.start, o.end, index) for index, o in enumerate(found))
     dropped: set[int] = set()
-    added: list[OrganizationMention] = []
+    added: list[tuple[str, OrganizationMention]] = []  # (lexicon entry, mention)
     for start, end, form, names in lexicon.scanner.scan(text):
+        if not _whole_words(text, start, end, tagger) or _glued(text, start, end, tagger):
+            continue  # 美团 inside 优美团队, 华为 inside 东华为善
+        covering = next(((s, e, i) for s, e, i in spans if s <= start and end <= e), None)
         if names:
-            name, kind = lexicon.names[form]
+            entry, kind = lexicon.names[form]
+            # An abbreviation the guideline writes out (卫福部) takes the entry's name; any other
+            # form stays as written (卫福部社工司, not a half-expanded 卫生福利部社工司).
+            name = entry if canonical_name(form) == entry else form
+            if covering is not None:
+                s, e, i = covering
+                if e != end or not _verb_before(text[s:start], tagger):
+                    continue  # 阿里巴巴 in 阿里巴巴公益基金会; 香港 + 红十字会; the same span
+                dropped.add(i)
         else:
             local = lexicon.local_name(form, locale)
             if local is None:
                 continue
+            if covering is not None:
+                s, e, i = covering
+                if (s, e) != (start, end) or found[i].name != form:
+                    continue  # 晴港公益金, 澳门红十字会: the rule's name is whole
+                dropped.add(i)
             # The article's own longer name ending so is the one meant (晴港公益金 … 公益金).
             written = next((o for o in found if o.name.endswith(form) and o.name != form), None)
-            name = written.name if written else local
+            entry = name = written.name if written else local
             kind = written.type if written else lexicon.types.get(local, "other")
-        if not _whole_words(text, start, end, tagger) or _glued(text, start, end, tagger):
-            continue  # 美团 inside 优美团队, 华为 inside 东华为善
-        covering = [(s, e, i) for s, e, i in spans if s <= start and end <= e]
-        if covering:
-            s, e, i = covering[0]
-            if not names or e != end or not _verb_before(text[s:start], tagger):
-                continue  # 阿里巴巴 in 阿里巴巴公益基金会; 香港 + 红十字会; 晴港公益金; the same span
-            dropped.add(i)
         s_start, s_end = sentence_bounds(text, start)
-        added.append(OrganizationMention(start, end, text[start:end], name, kind, s_start, s_end, not names))
-    return [o for i, o in enumerate(found) if i not in dropped] + added
+        mention = OrganizationMention(start, end, text[start:end], name, kind, s_start, s_end, not names)
+        added.append((entry, mention))
+    longest: dict[str, str] = {}
+    for entry, mention in added:
+        if len(mention.name) > len(longest.get(entry, "")):
+            longest[entry] = mention.name
+    kept = [o for i, o in enumerate(found) if i not in dropped]
+    return kept + [m if m.name == longest[entry] else replace(m, name=longest[entry]) for entry, m in added]
 
 
 def _verb_before(prefix: str, tagger: WindowTagger) -> bool:
@@ -960,7 +979,12 @@ def _verb_before(prefix: str, tagger: WindowTagger) -> bool:
     if not tokens:
         return False
     word, flag = tokens[-1]
-    return flag.startswith("v") or flag in _BOUNDARY_FLAGS or flag in "pcr" or word in _BOUNDARY_WORDS
+    return (
+        flag.startswith("v")
+        or flag in _BOUNDARY_FLAGS
+        or flag in _SINGLE_BOUNDARY_FLAGS
+        or word in _BOUNDARY_WORDS
+    )
 
 
 @cache
