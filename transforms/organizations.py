@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 
+from transforms.gazetteer import NameScanner
 from transforms.org_lexicon import load_lexicon
 from transforms.sentences import clause_bounds, sentence_bounds
 from transforms.tagger import WindowTagger
@@ -771,6 +772,8 @@ def _without_suffixes(stem: str) -> str:
 def _well_formed(name: str) -> bool:
     """Brackets balanced and not first, no list inside: not 区）民政局, （集团）有限公司,
     县（市、区）民政局."""
+    if "（" not in name and "）" not in name:
+        return True  # most names: nothing to check
     depth = 0
     for ch in name:
         depth += ch == "（"
@@ -1032,23 +1035,26 @@ def _place_start(
 ) -> int:
     """The name's start moved to the first place inside it when what stands before that place is
     a verb phrase jieba did not stop at (送交澳门红十字会, 欢迎光临某区政府), or to 财团法人."""
+    if suffix_start - start < 4:
+        return start  # no room for words before a place
     registered = _REGISTERED_FORM.search(text, start, suffix_start)
     if registered is not None and registered.start() > start:
         return registered.start()
-    if any(text[start : start + n] in places for n in range(2, 7)):
-        return start  # the name begins with its seat: 浙江省驻甘孜工作队
-    for position in range(start + 1, suffix_start - 1):
-        if text[position - 1] in "（(":
-            return start  # a seat in brackets: 某某（上海）科技有限公司
-        if not any(text[position : position + n] in places for n in range(2, 7)):
-            continue
-        prefix = text[start:position]
-        if SUFFIX_PATTERN.search(prefix) or _ANY_ABBREVIATION.search(prefix):
-            return start  # a parent before its unit: 招商银行深圳分行
-        if any(flag.startswith("v") or word in _BOUNDARY_WORDS for word, flag in tagger.tag(prefix)):
-            return position
-        return start
+    hits = _place_scanner(places).scan(text[start:suffix_start])
+    if not hits or hits[0][0] == 0:
+        return start  # no place, or the name begins with its seat: 浙江省驻甘孜工作队
+    position = start + hits[0][0]
+    prefix = text[start:position]
+    if "（" in prefix or "(" in prefix or SUFFIX_PATTERN.search(prefix) or _ANY_ABBREVIATION.search(prefix):
+        return start  # a seat in brackets (某某（上海）科技); a parent before its unit (招商银行深圳分行)
+    if any(flag.startswith("v") or word in _BOUNDARY_WORDS for word, flag in tagger.tag(prefix)):
+        return position
     return start
+
+
+@cache
+def _place_scanner(places: frozenset[str]) -> NameScanner:
+    return NameScanner.of({place: () for place in places if len(place) >= 2})
 
 
 def _leading_place(name: str, places: frozenset[str]) -> str | None:
