@@ -168,12 +168,13 @@ _MINISTRIES = frozenset(
 _WHOLE_DEPARTMENTS = frozenset({"劳工及福利局", "原住民族委员会"})
 # Every suffix begins with one of these: checking it first lets the scan skip other text fast.
 _SUFFIX_START = "".join(sorted({word[0] for word in (*_DEPARTMENT_PORTFOLIOS, *SUFFIX_TYPES)}))
-# (?!生): 小学生, 大学生 are pupils, not schools; 某区政府网 is a website's name (its 网站 is the body's).
+# After a suffix: 小学生, 大学生 are pupils, not schools; 福利会员 are members; 某区政府网 is a
+# website's name (its 网站 is the body's).
 _SUFFIX_ALTERNATION = (
     _DEPARTMENT
     + "(?!门)|(?:"
     + "|".join(sorted(map(re.escape, SUFFIX_TYPES), key=len, reverse=True))
-    + ")(?!生|网(?!站)|门户)"
+    + ")(?!生|(?<=会)员|网(?!站)|门户)"
 )
 SUFFIX_PATTERN = re.compile(_SUFFIX_ALTERNATION)
 # Suffixes run together (集团有限公司, 银行股份有限公司) end one name.
@@ -510,7 +511,7 @@ _GENERIC_WORDS = (
     "受益|受助|帮扶|结对|援建|新建|捐建|中心|师范|地方|分拣|长者|食物|唔少|"
     # Kinds and plurals (全国性基金会, 部分行业协会, 各设区市民政局, 有关市县政府).
     "全国性|地方性|非公募|公募|私募|本年度|年度|受灾|部分|行业|所有|各个|上述|以上|其他|其它|众多|多个|若干|"
-    "广大|不同|民间|设区的|设区|首批|首家|第一批|[省市州县区乡镇]{2,}"
+    "广大|不同|民间|设区的|设区|首批|首家|第一批|[省市州县区乡镇]{2,}级?"
 )
 _GENERIC_BEFORE_SUFFIX = re.compile(
     rf"^(?:{_GENERIC_WORDS})+$|^(?:这|那|该|此|上述|其中|其余)?[一二两三四五六七八九十几数多]+[家所个间座位批]"
@@ -756,7 +757,7 @@ def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:
     if len(name) < 3 or name[0] not in SHORT_FORM_MARKERS:
         return None
     rest = name[1:]
-    if not _suffix_of(rest) or rest[:2] in _NOT_SHORT_FORM or rest[0] in "省市州县区（(":
+    if not _suffix_of(rest) or rest[:2] in _NOT_SHORT_FORM or rest[0] in "省市州县区级（(":
         return None  # 县市政府, 县（市、区）民政局: several levels, many bodies
     region = regions.get(name[0])
     return None if region is None else region + rest

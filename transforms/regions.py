@@ -318,7 +318,8 @@ def _short_form_marker(region: Region) -> str | None:
     """The character a short form for this kind of place begins with: 市 for 杭州市 and for a
     county-level 义乌市, 州 for a prefecture named …州, 省 for a province."""
     if region.level == "province":
-        return "省" if region.name.endswith("省") else None
+        # 北京市, 上海市: a municipality is the 市 of 市慈善基金会 too.
+        return {"省": "省", "市": "市"}.get(region.name[-1])
     last = region.name[-1]
     if last == "州" and region.level == "city":
         return "州"
