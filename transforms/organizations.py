@@ -143,7 +143,7 @@ _DEPARTMENT_PORTFOLIOS = (
     "商务", "公安", "审计", "税务", "统计", "医疗保障", "医保", "国民及学前教育", "发展和改革", "发改",
     "残疾人联合", "妇女联合", "退役军人事务", "水利", "交通运输", "生态环境", "自然资源", "市场监督管理",
     "侨务", "外事", "台湾事务", "港澳事务", "信访", "扶贫开发", "扶贫", "劳工及福利", "原住民族",
-    "社会及家庭", "卫福",
+    "社会及家庭", "社会及劳动", "卫福",
     # Departments of provincial and central governments, present and past names.
     "广播电影电视", "广播电视", "新闻出版", "体育", "科学技术", "工业和信息化", "司法", "林业", "林业和草原",
     "人口和计划生育", "烟草专卖", "粮食", "旅游", "国土资源", "农业", "工商行政管理", "食品药品监督管理",
@@ -652,8 +652,8 @@ def _is_boundary(word: str, flag: str, frequency: int) -> bool:
     # 某 stands for a withheld name inside one (浙江某科技有限公司).
     if len(word) == 1 and flag in _SINGLE_BOUNDARY_FLAGS and frequency >= 5000 and word != "某":
         return True
-    if word.endswith(("月份", "年度", "年底", "年初")):
-        return True  # 六月份公司: a time, not a name
+    if word.endswith(("月份", "年度", "年底", "年初")) or (word.startswith("第") and word.endswith("届")):
+        return True  # 六月份公司, 第三十八届公益金: a time, not a name
     if any(ch.isdigit() for ch in word):
         return True  # dates and counts: 2023年苏州市慈善总会, 14个乡镇中心
     if flag in ("m", "mq") and not word.startswith("第") and _is_count(word):
@@ -725,6 +725,8 @@ def _walk_left(
             return start, start - len(word)  # 爱心企业浙江恒远科技有限公司: the name follows
         elif word in inside:
             pass  # 甘肃省民政厅驻红崖村帮扶工作队, 月城农业开发有限公司: part of the name
+        elif depth == 0 and len(word) == 1 and index and tokens[index - 1][0] + word in _BOUNDARY_WORDS:
+            return start, start - 1 - len(tokens[index - 1][0])  # 亲访, 邀得 read as two characters
         elif depth == 0:
             # A bracketed seat like （上海） is kept; anything verbal or functional ends the name.
             ends = decided.get((word, flag))
@@ -914,9 +916,28 @@ def extract_organizations(
                 break
             add(member_start, member_start + len(place), kind, place + surface[len(leading) :])
         add(start, end, kind)
+    found.extend(_registered_short_forms(text, found))
     found = _with_lexicon(text, found, locale, tagger, places)
     found.sort(key=lambda o: o.start)
     return _merge_aliases(_drop_nested(found), places)
+
+
+def _registered_short_forms(text: str, found: list[OrganizationMention]) -> list[OrganizationMention]:
+    """A registered name written once in full is written without 财团法人 after (财团法人达成慈善
+    基金会 … 达成慈善基金会), where the rules may not find it (达成 is a verb): each such mention
+    outside the names already found, under the full name."""
+    spans = sorted((o.start, o.end) for o in found)
+    extra = []
+    for o in found:
+        short = o.name[4:]
+        if not o.name.startswith(("财团法人", "社团法人")) or len(short) < 4:
+            continue
+        for m in re.finditer(re.escape(short), text):
+            if not any(s < m.end() and m.start() < e for s, e in spans):
+                s_start, s_end = sentence_bounds(text, m.start())
+                extra.append(OrganizationMention(m.start(), m.end(), short, o.name, o.type, s_start, s_end))
+                spans.append((m.start(), m.end()))
+    return extra
 
 
 def _with_lexicon(
@@ -1029,6 +1050,7 @@ def _whole_words(text: str, start: int, end: int, tagger: WindowTagger) -> bool:
 
 # Where a registered Taiwan name begins: 公设财团法人赈灾基金会 → 财团法人赈灾基金会.
 _REGISTERED_FORM = re.compile(r"(?:财团|社团)法人")
+_REGISTERED_BEFORE = re.compile(r"(?:财团|社团)法人(?P<words>[\u4e00-\u9fff]{1,10})$")
 
 
 def _place_start(
@@ -1036,12 +1058,15 @@ def _place_start(
 ) -> int:
     """The name's start moved to the first place inside it when what stands before that place is
     a verb phrase jieba did not stop at (送交澳门红十字会, 欢迎光临某区政府), or to 财团法人."""
+    before = _REGISTERED_BEFORE.search(text, max(0, start - 14), start)
+    if before is not None and not SUFFIX_PATTERN.search(before.group("words")):
+        return before.start()  # 财团法人达成慈善基金会: a registered name keeps its verb (达成)
     if suffix_start - start < 4:
         return start  # no room for words before a place
     registered = _REGISTERED_FORM.search(text, start, suffix_start)
     if registered is not None and registered.start() > start:
         return registered.start()
-    hits = _place_scanner(places).scan(text[start:suffix_start])
+    hits = _place_scanner(places).scan(text[start:suffix_start]) if places else []
     if not hits or hits[0][0] == 0:
         return start  # no place, or the name begins with its seat: 浙江省驻甘孜工作队
     position = start + hits[0][0]
