@@ -51,6 +51,20 @@ CASES = [
     ("first character kept", "地利青修女纪念学校学生参加。", "hk", {"地利青修女纪念学校"}, {"利青修女纪念学校"}),
     ("numeral that begins a name", "金猴集团有限公司、三角星轮胎股份有限公司荣获奖项。", "mainland",
      {"三角星轮胎股份有限公司"}, {"轮胎股份有限公司"}),
+    ("verb read as two characters", "理事们亲访同善堂并捐出善款。", "mo", {"澳门同善堂"}, {"亲访同善堂"}),
+    ("ordinal 第某届", "第二十届公益金百万行周日举行。", "hk", {"香港公益金"}, {"第二十届公益金"}),
+    ("members 会员", "善款拨给社会福利会员机构。", "hk", set(), {"社会福利会"}),
+    ("level 市级", "各省、区、市级慈善会参加。", "mainland", set(), {"北京市级慈善会"}),
+    # Central bodies and their branches; party and youth-league committees; departments.
+    ("youth league committee", "共青团云岭省委联合省青基会发起。", "mainland", {"共青团云岭省委"}, set()),
+    ("provincial office 港澳办", "澄江省政府港澳办负责联络。", "mainland", {"澄江省政府港澳办"}, set()),
+    ("department portfolio", "云岭县广播电影电视局参与报道。", "mainland", {"云岭县广播电影电视局"}, set()),
+    ("site banner 政府网", "欢迎访问青山区政府网！", "mainland", set(), {"青山区政府"}),
+    # Hong Kong, Macau and Taiwan forms.
+    ("school campus and section", "远岫中学第二校（中学部）学生参加。", "mo", {"远岫中学第二校（中学部）"}, set()),
+    ("TW volunteer group", "澄心科技志工社到场服务。", "tw", {"澄心科技志工社"}, set()),
+    ("TW bare 赈灾基金会", "赈灾基金会开设专户募款。", "tw", {"财团法人赈灾基金会"}, set()),
+    ("a municipality's short form", "上海市民政局指导市慈善基金会募捐。", "mainland", {"上海市慈善基金会"}, {"市慈善基金会"}),
     # Names that the old rules already got right stay right.
     ("bank abbreviation before a branch", "基金会与建行北京朝阳支行签约。", "mainland", {"中国建设银行北京朝阳支行"}, set()),
     ("seat before a posted team", "浙江省驻甘孜工作队开展帮扶。", "mainland", {"浙江省驻甘孜工作队"}, set()),
@@ -68,3 +82,12 @@ def test_real_page_forms(text: str, locale: str, expected: set[str], forbidden: 
     names = {o.name for o in extract_article(text, locale).organizations}
     assert expected <= names, f"missing {expected - names}; found {names}"
     assert not (forbidden & names), f"should not find {forbidden & names}; found {names}"
+
+
+def test_a_registered_name_is_found_again_without_its_legal_form() -> None:
+    text = "财团法人达成远岫慈善基金会捐款。达成远岫慈善基金会表示，将持续关怀。"
+    found = [(o.surface, o.name) for o in extract_article(text, "tw").organizations]
+    assert found == [
+        ("财团法人达成远岫慈善基金会", "财团法人达成远岫慈善基金会"),
+        ("达成远岫慈善基金会", "财团法人达成远岫慈善基金会"),
+    ]

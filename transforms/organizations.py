@@ -916,7 +916,7 @@ def extract_organizations(
                 break
             add(member_start, member_start + len(place), kind, place + surface[len(leading) :])
         add(start, end, kind)
-    found.extend(_registered_short_forms(text, found))
+    found = _registered_short_forms(text, found)
     found = _with_lexicon(text, found, locale, tagger, places)
     found.sort(key=lambda o: o.start)
     return _merge_aliases(_drop_nested(found), places)
@@ -924,20 +924,21 @@ def extract_organizations(
 
 def _registered_short_forms(text: str, found: list[OrganizationMention]) -> list[OrganizationMention]:
     """A registered name written once in full is written without 财团法人 after (财团法人达成慈善
-    基金会 … 达成慈善基金会), where the rules may not find it (达成 is a verb): each such mention
-    outside the names already found, under the full name."""
-    spans = sorted((o.start, o.end) for o in found)
-    extra = []
+    基金会 … 达成慈善基金会), where the rules may cut it short (达成 is a verb): each such mention,
+    under the full name, in place of the rule-found names inside it."""
+    result = list(found)
     for o in found:
         short = o.name[4:]
         if not o.name.startswith(("财团法人", "社团法人")) or len(short) < 4:
             continue
         for m in re.finditer(re.escape(short), text):
-            if not any(s < m.end() and m.start() < e for s, e in spans):
-                s_start, s_end = sentence_bounds(text, m.start())
-                extra.append(OrganizationMention(m.start(), m.end(), short, o.name, o.type, s_start, s_end))
-                spans.append((m.start(), m.end()))
-    return extra
+            overlapping = [x for x in result if x.start < m.end() and m.start() < x.end]
+            if any(x.start < m.start() or x.end > m.end() for x in overlapping):
+                continue  # inside a longer name (the full one itself)
+            result = [x for x in result if x not in overlapping]
+            s_start, s_end = sentence_bounds(text, m.start())
+            result.append(OrganizationMention(m.start(), m.end(), short, o.name, o.type, s_start, s_end))
+    return result
 
 
 def _with_lexicon(
