@@ -43,6 +43,8 @@ SUFFIX_TYPES: dict[str, str] = {
     "红十字会总会": "red_cross",
     "红十字会": "red_cross",
     "基金会": "foundation",
+    "青基会": "foundation",
+    "红基会": "foundation",
     "公益金": "other",
     "同善堂": "other",
     # Hong Kong and Macau charities named as halls and societies of charity: 乐善堂, 镜湖善会.
@@ -184,8 +186,14 @@ _SUFFIX_CHAIN = re.compile(
 )
 # 中共某某市委 / 县委 / 省委 and their departments: party committees.
 _PARTY_PATTERN = re.compile(
-    r"(?:中共|共青团)[\u4e00-\u9fff]{1,12}?(?:省|市|县|区|州|盟|旗)委(?:员会)?(?:统战部|宣传部|组织部|政法委|办公室)?"
+    r"(?:中共|共青团|民盟|民建|民进|民革|农工党|致公党|九三学社|台盟)[\u4e00-\u9fff]{1,12}?(?:省|市|县|区|州|盟|旗)委"
+    r"(?:员会)?(?:统战部|宣传部|组织部|政法委|办公室)?"
 )
+# The other parties by their short names, after a seat (珠海民盟); 民进行, 民建设 are other words.
+MINOR_PARTY_NAMES = ("民盟", "民建", "民进", "民革", "九三学社", "致公党", "农工党", "台盟")
+_MINOR_PARTY = re.compile(f"(?:{'|'.join(MINOR_PARTY_NAMES)})(?![行入步取设房])")
+# 团省委, 团市委: the Communist Youth League committee of the article's province or city.
+_LEAGUE_SHORT_FORM = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=[和与及同由]))团(?P<level>[省市县])委")
 # Tokens that end a name when met walking leftwards from its suffix: verbs and function words
 # that stand before organization names in news sentences.  Invented names are often tagged as
 # verbs by jieba (启衡, 澄心), so the list is explicit rather than "every verb".
@@ -533,6 +541,8 @@ _ABBREVIATIONS = (
     (re.compile(r"^招行"), "招商银行"),
     (re.compile(r"工商联$"), "工商业联合会"),
     (re.compile(r"红会$"), "红十字会"),
+    (re.compile(r"青基会$"), "青少年发展基金会"),
+    (re.compile(r"红基会$"), "红十字基金会"),
     (re.compile(r"^卫福部"), "卫生福利部"),
     (re.compile(r"县府$"), "县政府"),
     (re.compile(r"市府$"), "市政府"),
@@ -755,13 +765,20 @@ def _describes_company(word: str, before: str) -> bool:
 
 def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:
     """市慈善总会 → 杭州市慈善总会, with ``regions`` mapping 省/市/州/县/区 to the article's own
-    place of that kind (a 区 with its city)."""
+    place of that kind (a 区 with its city), and 自治区 to its autonomous region: 自治区党委宣传部,
+    and 区党委宣传部 where the article names no district, are the region's."""
+    if name.startswith("自治区"):
+        rest = name[3:]
+        region = regions.get("自治区")
+        return region + rest if region and _suffix_of(rest) else None
     if len(name) < 3 or name[0] not in SHORT_FORM_MARKERS:
         return None
     rest = name[1:]
     if not _suffix_of(rest) or rest[:2] in _NOT_SHORT_FORM or rest[0] in "省市州县区级（(":
         return None  # 县市政府, 县（市、区）民政局: several levels, many bodies
     region = regions.get(name[0])
+    if region is None and name[0] == "区":
+        region = regions.get("自治区")
     return None if region is None else region + rest
 
 
@@ -877,6 +894,14 @@ def extract_organizations(
 
     for m in _PARTY_PATTERN.finditer(text):
         add(m.start(), m.end(), "party")
+    for m in _LEAGUE_SHORT_FORM.finditer(text):
+        place = context.get(m.group("level"))
+        if place is not None and not _inside(sorted(taken), m.start()):
+            add(m.start(), m.end(), "party", f"共青团{place}委", whole=True)  # 团省委: the province's
+    for m in _MINOR_PARTY.finditer(text):
+        seat = next((n for n in range(7, 1, -1) if text[max(0, m.start() - n) : m.start()] in places), 0)
+        if seat and not _inside(sorted(taken), m.start()):
+            add(m.start() - seat, m.end(), "party", whole=True)  # 珠海民盟: a party's branch by its seat
     party_spans = sorted(taken)
     for m in _SUFFIX_CHAIN.finditer(text):
         end = m.end()

@@ -311,6 +311,12 @@ def region_context(mentions: Sequence[RegionMention], gazetteer: Gazetteer | Non
             parent = gaz.regions.get(region.parent or "")
             # District names repeat across cities: 区民政局 is written out with its city.
             context[marker] = parent.name + region.name if marker == "区" and parent else region.name
+    # The autonomous region of 自治区党委, 区党委 (written without its name in its own press).
+    autonomous = Counter(
+        m.code[:2] + "0000" for m in mentions if gaz.regions[m.code[:2] + "0000"].name.endswith("自治区")
+    )
+    if autonomous:
+        context["自治区"] = gaz.regions[autonomous.most_common(1)[0][0]].name
     return context
 
 
