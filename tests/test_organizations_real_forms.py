@@ -42,6 +42,9 @@ CASES = [
     ("MO 明爱", "明爱向受灾家庭发放物资。", "mo", {"澳门明爱"}, set()),
     ("bare 公益金 on a mainland page", "本市公益金项目启动。", "mainland", set(), {"香港公益金"}),
     ("TW 县府", "澄心县府开立赈灾专户。", "tw", {"澄心县政府"}, set()),
+    ("TW bare 社会处 of the page's city", "基隆市中秋送暖活动，社会处处长代表市长致谢。", "tw", {"基隆市政府社会处"}, set()),
+    ("TW bare 县府 of the page's county", "花莲县光复乡受灾，县府发放慰问金。", "tw", {"花莲县政府"}, set()),
+    ("bare 社会处 elsewhere", "社会处处长致辞。", "mainland", set(), {"社会处"}),
     ("HK statutory bodies", "东华三院与保良局合办活动。", "hk", {"东华三院", "保良局"}, set()),
     # Branches and units of a parent; a school written with its kindergarten.
     ("unit of a parent", "青禾慈善基金会澄心区代表处支出物资。澄心区代表处表示。", "mainland",

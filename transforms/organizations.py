@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 
-from transforms.gazetteer import NameScanner
+from transforms.gazetteer import PLACES_OUTSIDE_GAZETTEER, NameScanner
 from transforms.org_lexicon import load_lexicon
 from transforms.sentences import clause_bounds, sentence_bounds
 from transforms.tagger import WindowTagger
@@ -925,6 +926,8 @@ def extract_organizations(
         if start == m.start():
             if _is_whole_department(m.group(0)):
                 add(start, end, kind, whole=True)  # 民政部, 社会福利署, 卫生福利部社会救助及社工司
+            elif (local := _taiwan_local_body(m.group(0), text, locale)) is not None:
+                add(start, end, kind, local, whole=True)  # 社会处 on a Keelung page: 基隆市政府社会处
             continue
         surface = text[start:end]
         marked = _ENUMERATION_MARKER.match(surface)
@@ -1107,6 +1110,29 @@ def _place_start(
 @cache
 def _place_scanner(places: frozenset[str]) -> NameScanner:
     return NameScanner.of({place: () for place in places if len(place) >= 2})
+
+
+# Taiwan's counties and cities, whose governments' departments a county paper writes bare.
+_TAIWAN_SEATS = re.compile(
+    "|".join(sorted((p for p in PLACES_OUTSIDE_GAZETTEER if p[-1] in "县市"), key=len, reverse=True))
+)
+
+
+def _taiwan_local_body(chain: str, text: str, locale: str | None) -> str | None:
+    """On a Taiwan page, a bare 县府/市府 or a government department (社会处, 社会局) is the body of
+    the county or city the page names most: 基隆市政府社会处, 花莲县政府."""
+    if locale != "tw":
+        return None
+    department = _DEPARTMENT_PATTERN.fullmatch(chain)
+    if chain not in ("县府", "市府") and (department is None or department.group("unit") not in ("处", "局")):
+        return None
+    seats = Counter(_TAIWAN_SEATS.findall(text))
+    if not seats:
+        return None
+    seat = seats.most_common(1)[0][0]
+    if chain in ("县府", "市府"):
+        return seat + "政府" if seat[-1] == chain[0] else None
+    return seat + "政府" + chain
 
 
 def _leading_place(name: str, places: frozenset[str]) -> str | None:
