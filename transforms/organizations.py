@@ -194,7 +194,8 @@ _PARTY_PATTERN = re.compile(
 MINOR_PARTY_NAMES = ("民盟", "民建", "民进", "民革", "九三学社", "致公党", "农工党", "台盟")
 _MINOR_PARTY = re.compile(f"(?:{'|'.join(MINOR_PARTY_NAMES)})(?![行入步取设房])")
 # 团省委, 团市委: the Communist Youth League committee of the article's province or city.
-_LEAGUE_SHORT_FORM = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=[和与及同由]))团(?P<level>[省市县])委")
+_LEAGUE_SHORT_FORM = re.compile(r"团(?P<level>[省市县])委")
+_LEAGUE_BEFORE = frozenset("和与及同由")  # or no Han character: 、团省委, not 集团省委
 # Tokens that end a name when met walking leftwards from its suffix: verbs and function words
 # that stand before organization names in news sentences.  Invented names are often tagged as
 # verbs by jieba (启衡, 澄心), so the list is explicit rather than "every verb".
@@ -897,7 +898,9 @@ def extract_organizations(
         add(m.start(), m.end(), "party")
     for m in _LEAGUE_SHORT_FORM.finditer(text):
         place = context.get(m.group("level"))
-        if place is not None and not _inside(sorted(taken), m.start()):
+        before = text[m.start() - 1 : m.start()]
+        glued = bool(before) and _is_han(before) and before not in _LEAGUE_BEFORE
+        if place is not None and not glued and not _inside(sorted(taken), m.start()):
             add(m.start(), m.end(), "party", f"共青团{place}委", whole=True)  # 团省委: the province's
     for m in _MINOR_PARTY.finditer(text):
         seat = next((n for n in range(7, 1, -1) if text[max(0, m.start() - n) : m.start()] in places), 0)
@@ -989,7 +992,7 @@ def _with_lexicon(
     dropped: set[int] = set()
     added: list[tuple[str, OrganizationMention]] = []  # (lexicon entry, mention)
     for start, end, form, names in lexicon.scanner.scan(text):
-        if not _whole_words(text, start, end, tagger) or _glued(text, start, end, tagger):
+        if _glued(text, start, end, tagger):
             continue  # 美团 inside 优美团队, 华为 inside 东华为善
         covering = next(((s, e, i) for s, e, i in spans if s <= start and end <= e), None)
         if names:
@@ -1054,27 +1057,22 @@ def _first_suffix(match: re.Match[str] | None) -> str:
 
 
 def _glued(text: str, start: int, end: int, tagger: WindowTagger) -> bool:
-    """Whether a common word runs across either edge of [start, end) (东华 | 为: 东华为善)."""
+    """Whether a common word runs across either edge of [start, end): 东华 | 为 (东华为善), 优美 |
+    团 (优美团队), 伊利 | 沙伯."""
     frequency = tagger.frequency
+    edges = (
+        text[max(0, start - 1) : start + 1] if start else "",
+        text[max(0, start - 2) : start + 1] if start > 1 else "",
+        text[end - 1 : end + 1],
+        text[end - 1 : end + 2],
+    )
     return any(
-        len(pair) == 2 and _is_han(pair[0]) and _is_han(pair[1]) and frequency.get(pair, 0) >= 50
-        for pair in (text[start - 1 : start + 1] if start else "", text[end - 1 : end + 1])
+        len(word) > 1 and all(map(_is_han, word)) and frequency.get(word, 0) >= 50 for word in edges if word
     )
 
 
 def _is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
-
-
-def _whole_words(text: str, start: int, end: int, tagger: WindowTagger) -> bool:
-    """Whether [start, end) begins and ends on word boundaries as jieba reads the text around it."""
-    window_start = max(0, start - 6)
-    position = window_start
-    edges = {position}
-    for word, _ in tagger.tag(text[window_start : min(len(text), end + 6)]):
-        position += len(word)
-        edges.add(position)
-    return start in edges and end in edges
 
 
 # Where a registered Taiwan name begins: 公设财团法人赈灾基金会 → 财团法人赈灾基金会.

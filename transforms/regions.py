@@ -312,12 +312,14 @@ def region_context(mentions: Sequence[RegionMention], gazetteer: Gazetteer | Non
             # District names repeat across cities: 区民政局 is written out with its city.
             context[marker] = parent.name + region.name if marker == "区" and parent else region.name
     # The autonomous region of 自治区党委, 区党委 (written without its name in its own press).
-    autonomous = Counter(
-        m.code[:2] + "0000" for m in mentions if gaz.regions[m.code[:2] + "0000"].name.endswith("自治区")
-    )
+    autonomous = Counter(m.code[:2] for m in mentions if m.code[:2] in _AUTONOMOUS_REGIONS)
     if autonomous:
-        context["自治区"] = gaz.regions[autonomous.most_common(1)[0][0]].name
+        context["自治区"] = gaz.regions[autonomous.most_common(1)[0][0] + "0000"].name
     return context
+
+
+# Inner Mongolia, Guangxi, Tibet, Ningxia, Xinjiang: the first two digits of their codes.
+_AUTONOMOUS_REGIONS = frozenset({"15", "45", "54", "64", "65"})
 
 
 def _short_form_marker(region: Region) -> str | None:
