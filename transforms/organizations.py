@@ -1085,24 +1085,36 @@ def _place_start(
 ) -> int:
     """The name's start moved to the first place inside it when what stands before that place is
     a verb phrase jieba did not stop at (送交澳门红十字会, 欢迎光临某区政府), or to 财团法人."""
-    before = _REGISTERED_BEFORE.search(text, max(0, start - 14), start)
-    if before is not None and not SUFFIX_PATTERN.search(before.group("words")):
-        return before.start()  # 财团法人达成慈善基金会: a registered name keeps its verb (达成)
-    if suffix_start - start < 4:
+    if text.find("法人", max(0, start - 14), suffix_start) != -1:
+        before = _REGISTERED_BEFORE.search(text, max(0, start - 14), start)
+        if before is not None and not SUFFIX_PATTERN.search(before.group("words")):
+            return before.start()  # 财团法人达成慈善基金会: a registered name keeps its verb (达成)
+        registered = _REGISTERED_FORM.search(text, start, suffix_start)
+        if registered is not None and registered.start() > start:
+            return registered.start()
+    if suffix_start - start < 4 or not places:
         return start  # no room for words before a place
-    registered = _REGISTERED_FORM.search(text, start, suffix_start)
-    if registered is not None and registered.start() > start:
-        return registered.start()
-    hits = _place_scanner(places).scan(text[start:suffix_start]) if places else []
-    if not hits or hits[0][0] == 0:
+    position = _first_place(text, start, suffix_start, _place_scanner(places))
+    if position is None or position == start:
         return start  # no place, or the name begins with its seat: 浙江省驻甘孜工作队
-    position = start + hits[0][0]
     prefix = text[start:position]
     if "（" in prefix or "(" in prefix or SUFFIX_PATTERN.search(prefix) or _ANY_ABBREVIATION.search(prefix):
         return start  # a seat in brackets (某某（上海）科技); a parent before its unit (招商银行深圳分行)
     if any(flag.startswith("v") or word in _BOUNDARY_WORDS for word, flag in tagger.tag(prefix)):
         return position
     return start
+
+
+def _first_place(text: str, start: int, end: int, scanner: NameScanner) -> int | None:
+    """Where the first place name in text[start:end] begins."""
+    position = start
+    while (candidate := scanner.candidates.search(text, position, end)) is not None:
+        position = candidate.start()
+        for length in scanner.lengths.get(text[position : position + 2], ()):
+            if position + length <= end and text[position : position + length] in scanner.codes:
+                return position
+        position += 1
+    return None
 
 
 @cache
