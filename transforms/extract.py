@@ -15,11 +15,11 @@ from transforms.currency import LOCAL_CURRENCY
 from transforms.gazetteer import Gazetteer, load_gazetteer
 from transforms.locale_guess import guess_locale
 from transforms.normalize import NormalizedText, ScriptVariant, detect_script, normalize
-from transforms.organizations import OrganizationMention, extract_organizations
+from transforms.organizations import MINOR_PARTY_NAMES, OrganizationMention, extract_organizations
 from transforms.regions import RegionMention, extract_regions, region_context, with_roles
 
 # Bump when extraction output changes, so the warehouse knows which mentions to replace.
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"
 
 _M = TypeVar("_M", AmountMention, OrganizationMention, RegionMention)
 
@@ -108,6 +108,8 @@ def _leading_places(name: str, gazetteer: Gazetteer, known: set[str]) -> tuple[l
             region = gazetteer.regions[chosen]
             if surface != region.name and region.name.endswith("州") and name[end : end + 1] == "州":
                 end += 1
+            elif surface != region.name and region.name.endswith("自治区") and name[end : end + 1] == "区":
+                end += 1  # 广西区烟草专卖局: the autonomous region's short name with 区
             codes.append(chosen)
             position = end
             break
@@ -138,6 +140,8 @@ def seat_qualified_name(name: str, kind: str, gazetteer: Gazetteer, known: set[s
     codes, end = _leading_places(name, gazetteer, known)
     if not codes or end >= len(name) or codes[-1].startswith(_OUTSIDE_MAINLAND):
         return name
+    if name[end:] in MINOR_PARTY_NAMES:
+        return name  # 珠海民盟: a party's branch as the press writes it, no body of that seat
     seat = gazetteer.regions[codes[-1]]
     parent = gazetteer.regions.get(seat.parent or "")
     district = seat.level == "county" and seat.name.endswith("区") and parent is not None
@@ -178,7 +182,7 @@ def extract_article(
     context = {**hint, **region_context(first_pass, gazetteer)}
     known = {m.code for m in first_pass}
     organizations = []
-    for o in extract_organizations(simplified, context, gazetteer.names()):
+    for o in extract_organizations(simplified, context, gazetteer.names(), locale):
         name = seat_qualified_name(o.name, o.type, gazetteer, known)
         organizations.append(o if name == o.name else replace(o, name=name))
     org_spans = [(o.start, o.end) for o in organizations]

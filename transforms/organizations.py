@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 
+from transforms.gazetteer import PLACES_OUTSIDE_GAZETTEER, NameScanner
+from transforms.org_lexicon import load_lexicon
 from transforms.sentences import clause_bounds, sentence_bounds
 from transforms.tagger import WindowTagger
 
@@ -38,12 +41,24 @@ SUFFIX_TYPES: dict[str, str] = {
     "慈善总会": "charity_federation",
     "慈善协会": "charity_federation",
     "慈善会": "charity_federation",
+    "红十字会总会": "red_cross",
     "红十字会": "red_cross",
     "基金会": "foundation",
+    "青基会": "foundation",
+    "红基会": "foundation",
     "公益金": "other",
     "同善堂": "other",
+    # Hong Kong and Macau charities named as halls and societies of charity: 乐善堂, 镜湖善会.
+    "善堂": "other",
+    "善会": "other",
     "人民政府": "government",
     "政府": "government",
+    "港澳办": "government",
+    "台办": "government",
+    "侨办": "government",
+    # Taiwan papers write a county's or city's government 县府, 市府: 花莲县府.
+    "县府": "government",
+    "市府": "government",
     "领导小组办公室": "government",
     "领导小组": "government",
     "工作队": "government",
@@ -59,6 +74,8 @@ SUFFIX_TYPES: dict[str, str] = {
     "分行": "bank",
     "支行": "bank",
     "分公司": "company",
+    "集团公司": "company",
+    "公司": "company",
     "银行": "bank",
     "大学": "school",
     "学院": "school",
@@ -67,6 +84,7 @@ SUFFIX_TYPES: dict[str, str] = {
     "中小学": "school",
     "学校": "school",
     "幼儿园": "school",
+    "幼稚园": "school",
     "医院": "hospital",
     "卫生院": "hospital",
     "日报社": "media",
@@ -80,7 +98,17 @@ SUFFIX_TYPES: dict[str, str] = {
     "广播电视台": "media",
     "融媒体中心": "media",
     "新闻网": "media",
+    "联合总会": "other",
+    "社团总会": "other",
     "联合会": "other",
+    # Units of a parent body: 某某基金会某区代表处, 某某会澳门分会, 某某大学校友会.
+    "代表处": "other",
+    "分会": "other",
+    "校友会": "other",
+    "同学会": "other",
+    "公会": "other",
+    "教育会": "other",
+    "管理委员会": "government",
     "工商联": "other",
     "工商联会": "other",
     "商会": "other",
@@ -98,6 +126,10 @@ SUFFIX_TYPES: dict[str, str] = {
     "学会": "other",
     "联盟": "other",
     "服务社": "other",
+    "志工社": "other",
+    "志工队": "other",
+    "志工团": "other",
+    "义工队": "other",
     "服务队": "other",
     "福利院": "other",
     "敬老院": "other",
@@ -114,7 +146,11 @@ _DEPARTMENT_PORTFOLIOS = (
     "商务", "公安", "审计", "税务", "统计", "医疗保障", "医保", "国民及学前教育", "发展和改革", "发改",
     "残疾人联合", "妇女联合", "退役军人事务", "水利", "交通运输", "生态环境", "自然资源", "市场监督管理",
     "侨务", "外事", "台湾事务", "港澳事务", "信访", "扶贫开发", "扶贫", "劳工及福利", "原住民族",
-    "社会及家庭", "卫福",
+    "社会及家庭", "社会及劳动", "卫福",
+    # Departments of provincial and central governments, present and past names.
+    "广播电影电视", "广播电视", "新闻出版", "体育", "科学技术", "工业和信息化", "司法", "林业", "林业和草原",
+    "人口和计划生育", "烟草专卖", "粮食", "旅游", "国土资源", "农业", "工商行政管理", "食品药品监督管理",
+    "民族宗教事务", "民族事务", "宗教事务", "国有资产监督管理", "外事侨务", "港澳",
 )  # fmt: skip
 _DEPARTMENT_UNITS = ("部", "厅", "局", "署", "委员会", "委", "司", "处", "办公室", "办")
 _DEPARTMENT = (
@@ -135,20 +171,31 @@ _MINISTRIES = frozenset(
 _WHOLE_DEPARTMENTS = frozenset({"劳工及福利局", "原住民族委员会"})
 # Every suffix begins with one of these: checking it first lets the scan skip other text fast.
 _SUFFIX_START = "".join(sorted({word[0] for word in (*_DEPARTMENT_PORTFOLIOS, *SUFFIX_TYPES)}))
-# (?!生): 小学生, 大学生 are pupils, not schools.
+# After a suffix: 小学生, 大学生 are pupils, not schools; 福利会员 are members; 某区政府网 is a
+# website's name (its 网站 is the body's).
 _SUFFIX_ALTERNATION = (
     _DEPARTMENT
     + "(?!门)|(?:"
     + "|".join(sorted(map(re.escape, SUFFIX_TYPES), key=len, reverse=True))
-    + ")(?!生)"
+    + ")(?!生|(?<=会)员|网(?!站)|门户)"
 )
 SUFFIX_PATTERN = re.compile(_SUFFIX_ALTERNATION)
 # Suffixes run together (集团有限公司, 银行股份有限公司) end one name.
-_SUFFIX_CHAIN = re.compile(f"(?=[{re.escape(_SUFFIX_START)}])(?:{_SUFFIX_ALTERNATION})+")
+# 某某小学暨幼稚园: one school under both names.
+_SUFFIX_CHAIN = re.compile(
+    f"(?=[{re.escape(_SUFFIX_START)}])(?:{_SUFFIX_ALTERNATION})(?:暨?(?:{_SUFFIX_ALTERNATION}))*"
+)
 # 中共某某市委 / 县委 / 省委 and their departments: party committees.
 _PARTY_PATTERN = re.compile(
-    r"中共[\u4e00-\u9fff]{1,12}?(?:省|市|县|区|州|盟|旗)委(?:员会)?(?:统战部|宣传部|组织部|政法委|办公室)?"
+    r"(?:中共|共青团|民盟|民建|民进|民革|农工党|致公党|九三学社|台盟)[\u4e00-\u9fff]{1,12}?(?:省|市|县|区|州|盟|旗)委"
+    r"(?:员会)?(?:统战部|宣传部|组织部|政法委|办公室)?"
 )
+# The other parties by their short names, after a seat (珠海民盟); 民进行, 民建设 are other words.
+MINOR_PARTY_NAMES = ("民盟", "民建", "民进", "民革", "九三学社", "致公党", "农工党", "台盟")
+_MINOR_PARTY = re.compile(f"(?:{'|'.join(MINOR_PARTY_NAMES)})(?![行入步取设房])")
+# 团省委, 团市委: the Communist Youth League committee of the article's province or city.
+_LEAGUE_SHORT_FORM = re.compile(r"团(?P<level>[省市县])委")
+_LEAGUE_BEFORE = frozenset("和与及同由")  # or no Han character: 、团省委, not 集团省委
 # Tokens that end a name when met walking leftwards from its suffix: verbs and function words
 # that stand before organization names in news sentences.  Invented names are often tagged as
 # verbs by jieba (启衡, 澄心), so the list is explicit rather than "every verb".
@@ -415,6 +462,49 @@ _BOUNDARY_WORDS = frozenset(
         "全部",
         "可",
         "有",
+        # Verbs of government and newspaper prose that run into the name after them: 交由,
+        # 报经, 落实, 予, 亲访, 邀得, 送交, 转自 (a reprint's source), 欢迎光临 (a site's banner).
+        "交由",
+        "报经",
+        "落实",
+        "予",
+        "给予",
+        "亲访",
+        "走访",
+        "探访",
+        "拜访",
+        "邀",
+        "邀得",
+        "邀请到",
+        "送交",
+        "交予",
+        "转自",
+        "来源",
+        "欢迎光临",
+        "光临",
+        "积极参与",
+        "勇夺",
+        "夺得",
+        "获颁",
+        "颁发",
+        "除",
+        "除了",
+        "得",
+        "但",
+        "另",
+        "公设",
+        "建设",
+        "并由",
+        "系",
+        "乃",
+        "暨",
+        # Cantonese function words on Hong Kong pages: 喺 (at), 嘅 (of), 咗, 畀/俾 (give), 同埋 (and).
+        "喺",
+        "嘅",
+        "咗",
+        "畀",
+        "俾",
+        "同埋",
     ]
 )
 # Flags of tokens that never stand inside a name: prepositions, conjunctions, particles, adverbs,
@@ -428,9 +518,21 @@ _GENERIC_WORDS = (
     "公立|民办|重点|周边|附近|全市|全县|全省|全区|各地|两地|三地|多地|各级|各类|多所|多家|一间|一所|一家|"
     "这所|这家|那所|该所|该|其|相关|有关|所在|定点|爱心|合作|伙伴|慈善|公益|大型|中小|小型|知名|本地|外地|"
     "附属|综合|专科|普通|示范|省级|市级|县级|区级|国家级|全州|村寨|家庭|临时|行政|护理|资金|保管|托管|结算|开户|"
-    "受益|受助|帮扶|结对|援建|新建|捐建|中心|师范|地方|分拣|长者|食物|唔少"
+    "受益|受助|帮扶|结对|援建|新建|捐建|中心|师范|地方|分拣|长者|食物|唔少|"
+    # Kinds and plurals (全国性基金会, 部分行业协会, 各设区市民政局, 有关市县政府).
+    "全国性|地方性|非公募|公募|私募|本年度|年度|受灾|部分|行业|所有|各个|上述|以上|其他|其它|众多|多个|若干|"
+    "广大|不同|民间|设区的|设区|首批|首家|第一批|[省市州县区乡镇]{2,}级?"
 )
-_GENERIC_BEFORE_SUFFIX = re.compile(rf"^(?:{_GENERIC_WORDS})+$")
+_GENERIC_BEFORE_SUFFIX = re.compile(
+    rf"^(?:{_GENERIC_WORDS})+$|^(?:这|那|该|此|上述|其中|其余)?[一二两三四五六七八九十几数多]+[家所个间座位批]"
+)
+# 县（市、区）民政局, 市（州）民政局: a level and the other levels it stands for, many bodies.
+_LEVELS_IN_BRACKETS = re.compile(r"[省市州县区][（(][省市州县区、]+[)）]")
+# What 公司 alone ends when it is no name: 科技公司, 上市公司, 保险公司.
+_COMPANY_KINDS = re.compile(
+    r"^(?:科技|上市|保险|物流|快递|建筑|能源|互联网|房地产|地产|电力|国有|民营|外资|私人|航空|电商|子|母|总|分|"
+    r"本|我|贵|该|这家|那家|两家|多家|各|控股|投资|合作|会员)+$"
+)
 # Common abbreviations, written out in the canonical name.
 _ABBREVIATIONS = (
     (re.compile(r"^工行"), "中国工商银行"),
@@ -441,7 +543,11 @@ _ABBREVIATIONS = (
     (re.compile(r"^招行"), "招商银行"),
     (re.compile(r"工商联$"), "工商业联合会"),
     (re.compile(r"红会$"), "红十字会"),
+    (re.compile(r"青基会$"), "青少年发展基金会"),
+    (re.compile(r"红基会$"), "红十字基金会"),
     (re.compile(r"^卫福部"), "卫生福利部"),
+    (re.compile(r"县府$"), "县政府"),
+    (re.compile(r"市府$"), "市政府"),
 )
 _ANY_ABBREVIATION = re.compile("|".join(pattern.pattern.strip("^$") for pattern, _ in _ABBREVIATIONS))
 _ABBREVIATED = frozenset(pattern.pattern.strip("^$") for pattern, _ in _ABBREVIATIONS)
@@ -450,11 +556,14 @@ SHORT_FORM_MARKERS = "省市州县区"
 _MAX_NAME = 32
 # Words that end other names but belong inside names with these suffixes: a team named by its
 # task and posting (珠海市驻福贡县帮扶工作队), a company by its line of business (农业开发有限公司).
-_TASK_WORDS = frozenset({"帮扶", "扶贫", "驻村", "结对", "对口", "定点", "援建", "支援", "协作", "振兴"})
+_TASK_WORDS = frozenset(
+    {"帮扶", "扶贫", "驻村", "结对", "对口", "定点", "援建", "支援", "协作", "振兴", "援疆", "援藏", "前方",
+     "前线"}
+)  # fmt: skip
 _BUSINESS_WORDS = frozenset(
     {"开发", "发展", "管理", "投资", "建设", "服务", "咨询", "传播", "经营", "贸易", "制造", "设计", "运营",
      "营销", "工程", "研究", "生产", "销售", "加工", "种植", "养殖", "印刷", "租赁", "装饰", "运输", "培训",
-     "供应", "批发", "零售", "开采", "检测", "维修", "配送"}
+     "供应", "批发", "零售", "开采", "检测", "维修", "配送", "出版", "发行", "联合", "制药"}
 )  # fmt: skip
 # A team named only by its task (乡村振兴工作队, 驻村工作队) is a description; with its posting
 # or its parent body written (珠海市驻福贡县帮扶工作队) it is a name.
@@ -464,6 +573,7 @@ _TASK_ONLY = re.compile(
 # A company named only by its line of business (开发有限公司) is no name.
 _BUSINESS_ONLY = re.compile(f"^(?:{'|'.join(sorted(_BUSINESS_WORDS))})+$")
 _NAME_INTERNAL_WORDS = {
+    "银行": frozenset({"建设", "开发", "发展", "招商", "农业", "工商", "交通", "民生", "兴业", "商业"}),
     "工作队": _TASK_WORDS,
     "服务队": _TASK_WORDS,
     "指挥部": _TASK_WORDS,
@@ -473,6 +583,16 @@ _NAME_INTERNAL_WORDS = {
 # by the tokenizer.  Places outside the gazetteer come with the gazetteer's own names.
 _PLACE_WORDS = ("港九", "港澳", "五邑", "潮汕")
 _BRACKETS = str.maketrans({"(": "（", ")": "）"})
+_NONE: frozenset[str] = frozenset()
+# A school's campus and section as Hong Kong and Macau schools write them: 第二校, （小学部）, 中文部,
+# （协和）: a two-character campus in brackets.
+_SCHOOL_UNIT = re.compile(
+    r"(?:第[一二三四五六七八九十]{1,2}校)?"
+    r"(?:[（(](?:[\u4e00-\u9fff]{1,6}部|[\u4e00-\u9fff]{2})[)）]|[中英葡]文部|[小中]学部|幼稚园部)"
+    r"|第[一二三四五六七八九十]{1,2}校"
+)
+# Units named by their parent and their seat: 奉贤区代表处 is short for 某某基金会奉贤区代表处.
+_UNIT_SUFFIXES = frozenset({"代表处", "分会", "分公司", "分行", "支行", "校友会"})
 _ENUMERATION_JOIN = re.compile(r"[、和及与]$")
 # 市场监督管理局, 区域…: a level character that begins an ordinary word, not a short form.
 _NOT_SHORT_FORM = frozenset({"场监", "域", "长", "委", "政"})
@@ -497,6 +617,8 @@ def _tagger(region_names: frozenset[str]) -> WindowTagger:
         [
             *((suffix, 2000, "n") for suffix in SUFFIX_TYPES),
             *((name, 3000, "ns") for name in (*sorted(region_names), *_PLACE_WORDS)),
+            # Lexicon names stay whole words too (阿里巴巴, 东华三院), unless jieba knows them.
+            *((form, 3000, "nt") for form in sorted(load_lexicon().names) if form not in region_names),
         ]
     )
 
@@ -515,6 +637,19 @@ _NUMERALS = frozenset("一二两三四五六七八九十百千万几数多")
 _CLASSIFIERS = frozenset("所个家名间座位户批支")
 
 
+# Not particles: 地 (ud) begins 地利亚…, read by jieba as a particle.
+_SINGLE_BOUNDARY_FLAGS = frozenset({"p", "c", "r"})
+_NUMERAL_WORD = re.compile(
+    r"^[一二两三四五六七八九十百千万亿几数多余半整每零〇]+[所个家名间座位户批支项次类]?$"
+)
+
+
+def _is_count(word: str) -> bool:
+    """A numeral word that counts (三家, 十几所, 一百) rather than one that begins a name by its
+    meaning (三角轮胎, 一方制药, 七星, 万家)."""
+    return _NUMERAL_WORD.match(word) is not None
+
+
 def _is_boundary(word: str, flag: str, frequency: int) -> bool:
     if word in _BOUNDARY_WORDS:
         return True
@@ -522,11 +657,18 @@ def _is_boundary(word: str, flag: str, frequency: int) -> bool:
     # name that jieba happens to know as a verb (启衡, 澄心) or a classifier (泓).
     if len(word) > 1 and flag in _BOUNDARY_FLAGS and frequency >= 500:
         return True
-    if len(word) > 1 and flag in ("v", "vd", "vi") and frequency >= 200:
+    if len(word) > 1 and flag in ("v", "vd", "vi") and frequency >= 100:
         return True
+    # A common one-character preposition, pronoun, conjunction or particle (除, 另, 自, 得)
+    # is no part of a name; rarer ones may be (an invented name read character by character).
+    # 某 stands for a withheld name inside one (浙江某科技有限公司).
+    if len(word) == 1 and flag in _SINGLE_BOUNDARY_FLAGS and frequency >= 5000 and word != "某":
+        return True
+    if word.endswith(("月份", "年度", "年底", "年初")) or (word.startswith("第") and word.endswith("届")):
+        return True  # 六月份公司, 第三十八届公益金: a time, not a name
     if any(ch.isdigit() for ch in word):
         return True  # dates and counts: 2023年苏州市慈善总会, 14个乡镇中心
-    if flag in ("m", "mq") and not word.startswith("第"):
+    if flag in ("m", "mq") and not word.startswith("第") and _is_count(word):
         return True
     if any(ch in "年月日时" for ch in word) and flag in ("t", "i", "l", "m", "f") and word not in _AGE_GROUPS:
         return True  # 今年以来, 五月份: time expressions (青年, 老年 are people)
@@ -595,6 +737,8 @@ def _walk_left(
             return start, start - len(word)  # 爱心企业浙江恒远科技有限公司: the name follows
         elif word in inside:
             pass  # 甘肃省民政厅驻红崖村帮扶工作队, 月城农业开发有限公司: part of the name
+        elif depth == 0 and len(word) == 1 and index and tokens[index - 1][0] + word in _BOUNDARY_WORDS:
+            return start, start - 1 - len(tokens[index - 1][0])  # 亲访, 邀得 read as two characters
         elif depth == 0:
             # A bracketed seat like （上海） is kept; anything verbal or functional ends the name.
             ends = decided.get((word, flag))
@@ -623,14 +767,51 @@ def _describes_company(word: str, before: str) -> bool:
 
 def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:
     """市慈善总会 → 杭州市慈善总会, with ``regions`` mapping 省/市/州/县/区 to the article's own
-    place of that kind (a 区 with its city)."""
+    place of that kind (a 区 with its city), and 自治区 to its autonomous region: 自治区党委宣传部,
+    and 区党委宣传部 where the article names no district, are the region's."""
+    if name.startswith("自治区"):
+        rest = name[3:]
+        region = regions.get("自治区")
+        return region + rest if region and _suffix_of(rest) else None
     if len(name) < 3 or name[0] not in SHORT_FORM_MARKERS:
         return None
     rest = name[1:]
-    if not _suffix_of(rest) or rest[:2] in _NOT_SHORT_FORM:
-        return None
+    if not _suffix_of(rest) or rest[:2] in _NOT_SHORT_FORM or rest[0] in "省市州县区级（(":
+        return None  # 县市政府, 县（市、区）民政局: several levels, many bodies
     region = regions.get(name[0])
+    if region is None and name[0] == "区":
+        region = regions.get("自治区")
     return None if region is None else region + rest
+
+
+def _without_suffixes(stem: str) -> str:
+    """``stem`` without the suffixes it still ends with (部分行业协会 → 部分行业), if any is left."""
+    while (suffix := _suffix_of(stem)) and len(stem) > len(suffix):
+        stem = stem[: -len(suffix)]
+    return stem
+
+
+def _well_formed(name: str) -> bool:
+    """Brackets balanced and not first, no list inside: not 区）民政局, （集团）有限公司,
+    县（市、区）民政局."""
+    if "（" not in name and "）" not in name:
+        return True  # most names: nothing to check
+    depth = 0
+    for ch in name:
+        depth += ch == "（"
+        depth -= ch == "）"
+        if depth < 0:
+            return False
+    return depth == 0 and not name.startswith("（") and not _LEVELS_IN_BRACKETS.search(name)
+
+
+# Words that begin a list of many bodies: 各设区市民政局、市慈善总会.
+_PLURAL_START = re.compile(r"(?:各|有关|相关|部分|所有|全体)[^，,。；;：:、]{1,12}、$")
+
+
+def _in_plural_list(text: str, start: int) -> bool:
+    """Whether the name at ``start`` follows a plural member of a list (各… 、)."""
+    return _PLURAL_START.search(text, max(0, start - 16), start) is not None
 
 
 def _is_generic(stem: str, places: frozenset[str]) -> bool:
@@ -669,8 +850,12 @@ def extract_organizations(
     text: str,
     region_context: Mapping[str, str] | None = None,
     region_names: Iterable[str] = (),
+    locale: str | None = None,
 ) -> list[OrganizationMention]:
     """Organization mentions in text order.
+
+    ``locale`` (mainland, hk, mo, tw) tells what a bare local form names (公益金 on a Hong Kong
+    page is 香港公益金).
 
     ``region_context`` maps the first character of a short form (省, 市, 州, 县, 区) to the place
     it stands for in this article, used to expand short forms such as 市慈善总会.
@@ -686,17 +871,23 @@ def extract_organizations(
     def add(start: int, end: int, kind: str, name: str | None = None, whole: bool = False) -> None:
         surface = text[start:end]
         name = canonical_name(name or surface)
+        if not whole and not _well_formed(name):
+            return
         expanded = False
         full = None if whole else _expand_short_form(name, context)
         if full is not None:
+            if _in_plural_list(text, start):
+                return  # 各设区市民政局、市慈善总会: every city's, not one
             name, expanded = full, True
         elif not whole:
             suffix = _suffix_of(name)
             stem = name[: len(name) - len(suffix)]
             if len(stem) < 2 and kind != "party":
                 return  # a bare suffix (基金会, 中心) is not a name
-            if kind != "party" and _is_generic(stem, places):
-                return
+            if kind != "party" and _is_generic(_without_suffixes(stem), places):
+                return  # 乡村学校; 部分行业协会商会 (suffixes run together)
+            if suffix == "公司" and _COMPANY_KINDS.match(_strip_places(stem + "·", places)[:-1] or stem):
+                return  # 科技公司, 该公司: a kind of company
         if kind == "company" and "银行（" in name:
             kind = "bank"  # 中国银行（香港）有限公司: a bank incorporated as a company
         s_start, s_end = sentence_bounds(text, start)
@@ -705,6 +896,16 @@ def extract_organizations(
 
     for m in _PARTY_PATTERN.finditer(text):
         add(m.start(), m.end(), "party")
+    for m in _LEAGUE_SHORT_FORM.finditer(text):
+        place = context.get(m.group("level"))
+        before = text[m.start() - 1 : m.start()]
+        glued = bool(before) and _is_han(before) and before not in _LEAGUE_BEFORE
+        if place is not None and not glued and not _inside(sorted(taken), m.start()):
+            add(m.start(), m.end(), "party", f"共青团{place}委", whole=True)  # 团省委: the province's
+    for m in _MINOR_PARTY.finditer(text):
+        seat = next((n for n in range(7, 1, -1) if text[max(0, m.start() - n) : m.start()] in places), 0)
+        if seat and not _inside(sorted(taken), m.start()):
+            add(m.start() - seat, m.end(), "party", whole=True)  # 珠海民盟: a party's branch by its seat
     party_spans = sorted(taken)
     for m in _SUFFIX_CHAIN.finditer(text):
         end = m.end()
@@ -717,14 +918,19 @@ def extract_organizations(
             text,
             m.start(),
             tagger,
-            _NAME_INTERNAL_WORDS.get(kind if kind == "company" else m.group(0), frozenset()),
+            _inside_words(kind, _first_suffix(first)),
             company=kind == "company",
         )
+        start = _place_start(text, start, m.start(), places, tagger)
+        if kind == "school" and (unit := _SCHOOL_UNIT.match(text, end)) is not None:
+            end = unit.end()  # 某某中学第五校（中学部）: the school's own unit, one name
         if start == m.start() and text[max(0, start - 1) : start] in SHORT_FORM_MARKERS:
             start -= 1
         if start == m.start():
             if _is_whole_department(m.group(0)):
                 add(start, end, kind, whole=True)  # 民政部, 社会福利署, 卫生福利部社会救助及社工司
+            elif (local := _taiwan_local_body(m.group(0), text, locale)) is not None:
+                add(start, end, kind, local, whole=True)  # 社会处 on a Keelung page: 基隆市政府社会处
             continue
         surface = text[start:end]
         marked = _ENUMERATION_MARKER.match(surface)
@@ -741,8 +947,202 @@ def extract_organizations(
                 break
             add(member_start, member_start + len(place), kind, place + surface[len(leading) :])
         add(start, end, kind)
+    found = _registered_short_forms(text, found)
+    found = _with_lexicon(text, found, locale, tagger, places)
     found.sort(key=lambda o: o.start)
     return _merge_aliases(_drop_nested(found), places)
+
+
+def _registered_short_forms(text: str, found: list[OrganizationMention]) -> list[OrganizationMention]:
+    """A registered name written once in full is written without 财团法人 after (财团法人达成慈善
+    基金会 … 达成慈善基金会), where the rules may cut it short (达成 is a verb): each such mention,
+    under the full name, in place of the rule-found names inside it."""
+    result = list(found)
+    for o in found:
+        short = o.name[4:]
+        if not o.name.startswith(("财团法人", "社团法人")) or len(short) < 4:
+            continue
+        for m in re.finditer(re.escape(short), text):
+            overlapping = [x for x in result if x.start < m.end() and m.start() < x.end]
+            if any(x.start < m.start() or x.end > m.end() for x in overlapping):
+                continue  # inside a longer name (the full one itself)
+            result = [x for x in result if x not in overlapping]
+            s_start, s_end = sentence_bounds(text, m.start())
+            result.append(OrganizationMention(m.start(), m.end(), short, o.name, o.type, s_start, s_end))
+    return result
+
+
+def _with_lexicon(
+    text: str,
+    found: list[OrganizationMention],
+    locale: str | None,
+    tagger: WindowTagger,
+    places: frozenset[str],
+) -> list[OrganizationMention]:
+    """The rule-found names and the lexicon's.  A lexicon name inside a rule-found one is part of
+    it (阿里巴巴 in 阿里巴巴公益基金会), unless the rule-found one only adds words before it that
+    are no place (除阿里巴巴公益基金会): then the lexicon's bounds are right.
+
+    A lexicon name is kept as written (全国总工会, 香港中联办: the guideline expands no other
+    abbreviations); forms of one body in the same article take the longest one written.  A bare
+    local form takes its place (公益金 → 香港公益金) unless the article names a longer body
+    ending so (晴港公益金)."""
+    lexicon = load_lexicon()
+    spans = sorted((o.start, o.end, index) for index, o in enumerate(found))
+    dropped: set[int] = set()
+    added: list[tuple[str, OrganizationMention]] = []  # (lexicon entry, mention)
+    for start, end, form, names in lexicon.scanner.scan(text):
+        if _glued(text, start, end, tagger):
+            continue  # 美团 inside 优美团队, 华为 inside 东华为善
+        covering = next(((s, e, i) for s, e, i in spans if s <= start and end <= e), None)
+        if names:
+            entry, kind = lexicon.names[form]
+            # An abbreviation the guideline writes out (卫福部) takes the entry's name; any other
+            # form stays as written (卫福部社工司, not a half-expanded 卫生福利部社工司).
+            name = entry if canonical_name(form) == entry else form
+            if covering is not None:
+                s, e, i = covering
+                if e != end or not _verb_before(text[s:start], tagger):
+                    continue  # 阿里巴巴 in 阿里巴巴公益基金会; 香港 + 红十字会; the same span
+                dropped.add(i)
+        else:
+            local = lexicon.local_name(form, locale)
+            if local is None:
+                continue
+            if covering is not None:
+                s, e, i = covering
+                if (s, e) != (start, end) or found[i].name != form:
+                    continue  # 晴港公益金, 澳门红十字会: the rule's name is whole
+                dropped.add(i)
+            # The article's own longer name ending so is the one meant (晴港公益金 … 公益金).
+            written = next((o for o in found if o.name.endswith(form) and o.name != form), None)
+            entry = name = written.name if written else local
+            kind = written.type if written else lexicon.types.get(local, "other")
+        s_start, s_end = sentence_bounds(text, start)
+        mention = OrganizationMention(start, end, text[start:end], name, kind, s_start, s_end, not names)
+        added.append((entry, mention))
+    longest: dict[str, str] = {}
+    for entry, mention in added:
+        if len(mention.name) > len(longest.get(entry, "")):
+            longest[entry] = mention.name
+    kept = [o for i, o in enumerate(found) if i not in dropped]
+    return kept + [m if m.name == longest[entry] else replace(m, name=longest[entry]) for entry, m in added]
+
+
+def _verb_before(prefix: str, tagger: WindowTagger) -> bool:
+    """Whether the words a rule put before a lexicon name end in a verb or a function word
+    (除, 送交): then they are no part of it."""
+    tokens = tagger.tag(prefix)
+    if not tokens:
+        return False
+    word, flag = tokens[-1]
+    return (
+        flag.startswith("v")
+        or flag in _BOUNDARY_FLAGS
+        or flag in _SINGLE_BOUNDARY_FLAGS
+        or word in _BOUNDARY_WORDS
+    )
+
+
+@cache
+def _inside_words(kind: str, suffix: str) -> frozenset[str]:
+    """Words inside names of this kind and suffix that would end other names; 建设 (build) ends
+    only the names of what is built (捐资建设某镇中学), not 中国老区建设促进会."""
+    words = _NAME_INTERNAL_WORDS.get("company" if kind == "company" else suffix, _NONE)
+    return words if kind in ("school", "hospital") else words | {"建设"}
+
+
+def _first_suffix(match: re.Match[str] | None) -> str:
+    return match.group(0) if match else ""
+
+
+def _glued(text: str, start: int, end: int, tagger: WindowTagger) -> bool:
+    """Whether a common word runs across either edge of [start, end): 东华 | 为 (东华为善), 优美 |
+    团 (优美团队), 伊利 | 沙伯."""
+    frequency = tagger.frequency
+    edges = (
+        text[max(0, start - 1) : start + 1] if start else "",
+        text[max(0, start - 2) : start + 1] if start > 1 else "",
+        text[end - 1 : end + 1],
+        text[end - 1 : end + 2],
+    )
+    return any(
+        len(word) > 1 and all(map(_is_han, word)) and frequency.get(word, 0) >= 50 for word in edges if word
+    )
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+# Where a registered Taiwan name begins: 公设财团法人赈灾基金会 → 财团法人赈灾基金会.
+_REGISTERED_FORM = re.compile(r"(?:财团|社团)法人")
+_REGISTERED_BEFORE = re.compile(r"(?:财团|社团)法人(?P<words>[\u4e00-\u9fff]{1,10})$")
+
+
+def _place_start(
+    text: str, start: int, suffix_start: int, places: frozenset[str], tagger: WindowTagger
+) -> int:
+    """The name's start moved to the first place inside it when what stands before that place is
+    a verb phrase jieba did not stop at (送交澳门红十字会, 欢迎光临某区政府), or to 财团法人."""
+    if text.find("法人", max(0, start - 14), suffix_start) != -1:
+        before = _REGISTERED_BEFORE.search(text, max(0, start - 14), start)
+        if before is not None and not SUFFIX_PATTERN.search(before.group("words")):
+            return before.start()  # 财团法人达成慈善基金会: a registered name keeps its verb (达成)
+        registered = _REGISTERED_FORM.search(text, start, suffix_start)
+        if registered is not None and registered.start() > start:
+            return registered.start()
+    if suffix_start - start < 4 or not places:
+        return start  # no room for words before a place
+    position = _first_place(text, start, suffix_start, _place_scanner(places))
+    if position is None or position == start:
+        return start  # no place, or the name begins with its seat: 浙江省驻甘孜工作队
+    prefix = text[start:position]
+    if "（" in prefix or "(" in prefix or SUFFIX_PATTERN.search(prefix) or _ANY_ABBREVIATION.search(prefix):
+        return start  # a seat in brackets (某某（上海）科技); a parent before its unit (招商银行深圳分行)
+    if any(flag.startswith("v") or word in _BOUNDARY_WORDS for word, flag in tagger.tag(prefix)):
+        return position
+    return start
+
+
+def _first_place(text: str, start: int, end: int, scanner: NameScanner) -> int | None:
+    """Where the first place name in text[start:end] begins."""
+    position = start
+    while (candidate := scanner.candidates.search(text, position, end)) is not None:
+        position = candidate.start()
+        for length in scanner.lengths.get(text[position : position + 2], ()):
+            if position + length <= end and text[position : position + length] in scanner.codes:
+                return position
+        position += 1
+    return None
+
+
+@cache
+def _place_scanner(places: frozenset[str]) -> NameScanner:
+    return NameScanner.of({place: () for place in places if len(place) >= 2})
+
+
+# Taiwan's counties and cities, whose governments' departments a county paper writes bare.
+_TAIWAN_SEATS = re.compile(
+    "|".join(sorted((p for p in PLACES_OUTSIDE_GAZETTEER if p[-1] in "县市"), key=len, reverse=True))
+)
+
+
+def _taiwan_local_body(chain: str, text: str, locale: str | None) -> str | None:
+    """On a Taiwan page, a bare 县府/市府 or a government department (社会处, 社会局) is the body of
+    the county or city the page names most: 基隆市政府社会处, 花莲县政府."""
+    if locale != "tw":
+        return None
+    department = _DEPARTMENT_PATTERN.fullmatch(chain)
+    if chain not in ("县府", "市府") and (department is None or department.group("unit") not in ("处", "局")):
+        return None
+    seats = Counter(_TAIWAN_SEATS.findall(text))
+    if not seats:
+        return None
+    seat = seats.most_common(1)[0][0]
+    if chain in ("县府", "市府"):
+        return seat + "政府" if seat[-1] == chain[0] else None
+    return seat + "政府" + chain
 
 
 def _leading_place(name: str, places: frozenset[str]) -> str | None:
@@ -806,7 +1206,7 @@ def _merge_aliases(mentions: list[OrganizationMention], places: frozenset[str]) 
         if len(stem) < 2 or not suffix:
             continue
         key = _strip_places(short, places)
-        if key == suffix:
+        if key == suffix and suffix not in _UNIT_SUFFIXES:
             continue  # 杭州市慈善总会 is its own name, not a shortening of a longer one
         longer = [
             n

@@ -311,14 +311,23 @@ def region_context(mentions: Sequence[RegionMention], gazetteer: Gazetteer | Non
             parent = gaz.regions.get(region.parent or "")
             # District names repeat across cities: 区民政局 is written out with its city.
             context[marker] = parent.name + region.name if marker == "区" and parent else region.name
+    # The autonomous region of 自治区党委, 区党委 (written without its name in its own press).
+    autonomous = Counter(m.code[:2] for m in mentions if m.code[:2] in _AUTONOMOUS_REGIONS)
+    if autonomous:
+        context["自治区"] = gaz.regions[autonomous.most_common(1)[0][0] + "0000"].name
     return context
+
+
+# Inner Mongolia, Guangxi, Tibet, Ningxia, Xinjiang: the first two digits of their codes.
+_AUTONOMOUS_REGIONS = frozenset({"15", "45", "54", "64", "65"})
 
 
 def _short_form_marker(region: Region) -> str | None:
     """The character a short form for this kind of place begins with: 市 for 杭州市 and for a
     county-level 义乌市, 州 for a prefecture named …州, 省 for a province."""
     if region.level == "province":
-        return "省" if region.name.endswith("省") else None
+        # 北京市, 上海市: a municipality is the 市 of 市慈善基金会 too.
+        return {"省": "省", "市": "市"}.get(region.name[-1])
     last = region.name[-1]
     if last == "州" and region.level == "city":
         return "州"
