@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from transforms.chinese_numbers import NUMERAL_CHARS, parse_number
 from transforms.sentences import clause_bounds, sentence_bounds
 from transforms.tables import TableCell, table_amounts
+
+if TYPE_CHECKING:
+    from transforms.meaning import Party
 
 Qualifier = Literal["exact", "approximate", "lower_bound"]
 
@@ -136,7 +139,12 @@ _CUMULATIVE = re.compile(r"累计|共计|总计|合计|总额|累积|历年")
 
 @dataclass(frozen=True, slots=True)
 class AmountMention:
-    """One money amount, with offsets into the text it was found in."""
+    """One money amount, with offsets into the text it was found in.
+
+    ``extract_amounts`` fills ``role`` with the keyword cue of its sentence (None when there is
+    none) and leaves the meaning fields at their defaults; ``transforms.meaning`` decides them
+    for a whole article (``transforms.extract`` writes its decisions back here).
+    """
 
     start: int
     end: int
@@ -150,6 +158,10 @@ class AmountMention:
     conversion_of: int | None  # index of the amount this one restates in another currency
     sentence_start: int
     sentence_end: int
+    restates: int | None = None  # index of the amount this one repeats or is part of
+    gift: bool = False  # money given to a charitable purpose, to count once
+    giver: Party | None = None
+    recipient: Party | None = None
 
     @property
     def approximate(self) -> bool:

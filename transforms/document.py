@@ -30,6 +30,7 @@ from transforms.dates import find_published
 from transforms.encoding import decode_text
 from transforms.extract import ArticleExtraction, extract_article
 from transforms.furniture import is_furniture_line
+from transforms.meaning import Party
 from transforms.organizations import OrganizationMention
 from transforms.regions import RegionMention
 
@@ -86,6 +87,12 @@ def _number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _party(party: Party | None) -> dict[str, Any] | None:
+    if party is None:
+        return None
+    return {"kind": party.kind, "name": party.name, "code": party.code}
+
+
 def amount_records(amounts: Sequence[AmountMention]) -> list[dict[str, Any]]:
     return [
         {
@@ -100,6 +107,10 @@ def amount_records(amounts: Sequence[AmountMention]) -> list[dict[str, Any]]:
             "qualifier": a.qualifier,
             "cumulative": a.cumulative,
             "conversion_of": a.conversion_of,
+            "restates": a.restates,
+            "gift": a.gift,
+            "giver": _party(a.giver),
+            "recipient": _party(a.recipient),
         }
         for a in amounts
     ]

@@ -1,0 +1,459 @@
+"""What each amount of an article means: its role, whether it restates another, whether it is a
+gift to count once, and who gives it to whom.
+
+Pure: input the simplified text and its mentions (amounts, organizations, regions, all with
+offsets into that text), output one ``AmountMeaning`` per amount, in the same order.
+
+The rules follow how real reports relate their amounts (see docs/extraction.md, "What amounts
+mean"):
+
+- the **role** is read from the words around the amount, most specific first: a conversion takes
+  its original's role; goals (目标, 计划筹集) are ``target``; limits and brackets (最高, 以上的捐款,
+  …不等) ``threshold``; losses, revenue, prices and comparisons ``other``; goods (价值, 物资)
+  ``in_kind``; then the keyword cue of ``transforms.amounts`` (the nearest 捐赠/筹集/拨付… before
+  it), where a collecting verb before a donation noun (收到…捐款) is ``raised``;
+- **cumulative**: a multi-period total (以来, 至今, 历年, N年来 with 累计/共/已), a roll-up of
+  goods and money or of many donors (捐款捐物, 不完全统计), or a sum of amounts listed before it in
+  its sentence (…，共计600万元).  A drive's own as-of-date total (截至…累计募集) is not;
+- **restates**: a currency conversion; a headline, sub-heading or caption copy of a body amount;
+  a later body copy of the same sum worded as a total (共/合共/总数) or given by the same giver;
+  the parts of a breakdown (其中/包括 after a total); per-donor shares before their total
+  (各捐5万元，总计10万元); money already paid out of a total just raised (已拨付); tranches of a
+  larger pledge (首期/首批/每年);
+- **gift**: a giving role, not cumulative, restating nothing;
+- **giver / recipient**: the nearest party before the amount in its clause, then its sentence,
+  that is not a recipient (after 向/为/给…), a channel (after 通过/经) or a source (据…介绍,
+  记者从…了解到, …表示); the recipient follows a recipient cue, else the channel, else a place
+  the sentence serves.  For money raised the fundraiser is the recipient and the giver is the
+  public the text names (社会各界, 市民…); for money paid out the payer is the giver.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from transforms.amounts import AmountMention
+    from transforms.organizations import OrganizationMention
+    from transforms.regions import RegionMention
+
+PartyKind = Literal["organization", "region", "group", "person"]
+ROLES = (
+    "donated",
+    "raised",
+    "pledged",
+    "disbursed",
+    "fund_size",
+    "in_kind",
+    "target",
+    "threshold",
+    "other",
+)
+GIVING_ROLES = frozenset({"donated", "raised", "pledged", "disbursed", "fund_size", "in_kind"})
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """Who gives or receives: an organization (canonical name), a region (GB/T 2260 code), a
+    group word (市民, 企业, 困难群众) or a person."""
+
+    kind: PartyKind
+    name: str
+    code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AmountMeaning:
+    role: str
+    cumulative: bool
+    restates: int | None
+    gift: bool
+    giver: Party | None
+    recipient: Party | None
+
+
+# --- Patterns: role -------------------------------------------------------------------------
+# Each is searched in the amount's clause before it (``_B``) or right after it (``_A``).
+TARGET_BEFORE = re.compile(r"目标|计划筹|计划募|拟筹|拟募|预募|力争|争取筹|原定|预计筹|appeal", re.I)
+TARGET_AFTER = re.compile(r"^[^，,。；;]{0,6}(?:的)?(?:目标|筹款目标|募款目标)|^\s*appeal", re.I)
+THRESHOLD_BEFORE = re.compile(r"单笔|最高|上限|下限|门槛|起捐|不低于|不少于|不超过|许可金额|不到|每户最高")
+THRESHOLD_AFTER = re.compile(r"^(?:及)?以上(?:的)?(?:大额)?(?:捐款|捐赠|善款)|^[^，,。；;]{0,12}不等")
+OTHER_BEFORE = re.compile(
+    r"经济损失|损失|产值|营收|营业额|销售额|利润|月薪|工资|薪酬|票价|门票|收费|入场费|售价|价格|"
+    r"收入(?:减少|下降|仅)|仅|一个月|比去年|比上年|同比|增加|减少|下降"
+)
+IN_KIND_BEFORE = re.compile(r"价值|市值|物资捐赠|捐赠物资|募集物资|款物价值|物资价值")
+IN_KIND_AFTER = re.compile(r"^(?:的)?[^，,。；;\d]{0,10}?(?:物资|矿泉水|衣物|食品|药品|器材|设备|羽绒服|口罩)")
+DISBURSE_BEFORE = re.compile(r"拨付|拨款|拨出|批出|支出|发放|发给|发送|下发|赠给|分予|赈助|救助金|慰问金|每户|每人|每名|提供")
+COLLECT_BEFORE = re.compile(r"收到|接收|接受|代收|募集|筹集|筹得|募得|筹到|募到|已筹|共筹|共募|收入|筹款")
+DONATION_NOUN_AFTER_COLLECT = re.compile(r"(?:收到|接收|接受|代收|募集|筹集)[^，,。；;]{0,16}(?:捐款|捐赠款?|善款)")
+RAISED_AFTER = re.compile(r"^(?:的)?善款")
+FUND_AFTER = re.compile(r"^[^，,。；;]{0,4}(?:设立|成立)[^，,。；;]{0,16}基金")
+PLEDGE_BEFORE = re.compile(r"认捐|承诺|意向捐|拟捐|将捐")
+
+# --- Patterns: cumulative -------------------------------------------------------------------
+MULTI_PERIOD = re.compile(r"至今|以来|年来|历年|多年|历届|历来|累积|歷年")
+TOTAL_WORD = re.compile(r"累计|共计|总计|合计|合共|总额|总数|共|已")
+ROLL_UP = re.compile(r"捐款捐物|捐款、捐物|款物总额|物资和捐款|捐款和物资|不完全统计|众多企业")
+SUM_BEFORE = re.compile(r"(?:共计|总计|合计|合共|共)[^，,。；;\d]{0,4}$")
+EACH_BEFORE = re.compile(r"各|分别|每家")
+
+# --- Patterns: restatement ------------------------------------------------------------------
+BREAKDOWN = re.compile(r"其中|包括|包含|含")
+ALREADY_PAID = re.compile(r"已[^，,。；;]{0,4}(?:拨付|拨款|下发|发放|支出|撥)")
+TRANCHE = re.compile(r"首期|首批|首笔|第[一二三四五六七八九十\d]+[期批笔]|每年")
+REPEAT_TOTAL = re.compile(r"共|总|累计|合共|总数|总额|达|连同|除")
+CAPTION = re.compile(r"图为|摄）|摄\)|（图|\(图|图片来源|(?:\s|^)图：")
+_HEADLINE_LINE = 50  # a line this short without a full stop reads as a headline or sub-heading
+
+# --- Patterns: parties ----------------------------------------------------------------------
+RECIPIENT_CUE = re.compile(
+    r"(?:向|为|给|捐给|赠给|支援|驰援|援助|帮助|资助|交予|交给|送交|转交|汇入|存入|予|拨付给|发给|用于|惠及|对)$"
+)
+CHANNEL_CUE = re.compile(r"(?:通过|经由|经|委托|透过|由)$")
+SOURCE_SPAN = re.compile(
+    r"(?:据|记者从|从|来自)[^，,。；;]{0,30}?(?:介绍|了解到|获悉|得知|统计|消息|透露|表示|称|显示)"
+)
+SPEAKER_AFTER = re.compile(r"^(?:[^，,。；;]{0,6}?)(?:表示|介绍|说|称|指出|透露|介紹|强调|呼吁)")
+GIVER_GROUPS = re.compile(
+    r"社会各界|各界善长|各界人士|各界|爱心人士|善心人士|善长|市民|公众|民众|网友|民间|爱心企业|企业|"
+    r"干部职工|党员|师生|校友|居民|村民|职工"
+)
+RECIPIENT_GROUPS = re.compile(
+    r"困难群众|受灾群众|受灾户|灾民|贫困户|困难家庭|弱势家庭|困难学生|贫困学生|寒门学子|学生|儿童|"
+    r"老人|长者|困难职工|残疾人|患者|病患|孤儿|留守儿童|单亲妈妈|受益群众|受助学生|灾区群众|家庭"
+)
+_CLAUSE_STOP = re.compile(r"[，,、：:；;。！？!?\n]")
+_SENTENCE_STOP = re.compile(r"[。！？!?；;\n]")
+_WINDOW = 120  # characters read before an amount for its parties and cues
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    start: int
+    end: int
+    party: Party
+
+
+def _clause_start(text: str, pos: int, floor: int) -> int:
+    for i in range(pos - 1, floor - 1, -1):
+        if _CLAUSE_STOP.match(text, i):
+            return i + 1
+    return floor
+
+
+def _clause_end(text: str, pos: int, ceiling: int) -> int:
+    match = _CLAUSE_STOP.search(text, pos, ceiling)
+    return match.start() if match else ceiling
+
+
+def _sentence_span(text: str, pos: int) -> tuple[int, int]:
+    start = pos
+    while start > 0 and not _SENTENCE_STOP.match(text, start - 1):
+        start -= 1
+    match = _SENTENCE_STOP.search(text, pos)
+    return start, match.end() if match else len(text)
+
+
+def _line(text: str, pos: int) -> str:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def _in_headline(text: str, amount: AmountMention) -> bool:
+    """A headline, sub-heading or caption: a short line without a full stop, or a caption."""
+    line = _line(text, amount.start).strip()
+    return (len(line) <= _HEADLINE_LINE and "。" not in line) or bool(CAPTION.search(line))
+
+
+# --- Role -----------------------------------------------------------------------------------
+def _role(text: str, amount: AmountMention, s_start: int) -> str:
+    c_start = _clause_start(text, amount.start, max(s_start, amount.start - _WINDOW))
+    before = text[c_start : amount.start]
+    c_end = _clause_end(text, amount.end, min(len(text), amount.end + _WINDOW))
+    after = text[amount.end : c_end]
+    sentence_before = text[max(s_start, amount.start - _WINDOW) : amount.start]
+    if TARGET_BEFORE.search(before) or TARGET_AFTER.search(after):
+        return "target"
+    if THRESHOLD_BEFORE.search(before[-8:]) or THRESHOLD_AFTER.search(after):
+        return "threshold"
+    if amount.high is not None and "不等" in after:
+        return "threshold"
+    if OTHER_BEFORE.search(before) and not COLLECT_BEFORE.search(before[-6:]):
+        return "other"
+    if FUND_AFTER.search(after):
+        return "fund_size"
+    if IN_KIND_BEFORE.search(before[-10:]) or IN_KIND_AFTER.search(after):
+        if not DISBURSE_BEFORE.search(before[-6:]):
+            return "in_kind"
+    if PLEDGE_BEFORE.search(before):
+        return "pledged"
+    if DISBURSE_BEFORE.search(before[-12:]):
+        return "disbursed"
+    cue = amount.role
+    if cue == "donated" and DONATION_NOUN_AFTER_COLLECT.search(sentence_before):
+        return "raised"  # 收到…捐款, 接收各界捐款: the collector's side
+    if cue is None:
+        if RAISED_AFTER.search(after) or "善款" in before:
+            return "raised"
+        if "捐" in after[:4]:
+            return "donated"
+        return "other"
+    if cue == "fund_size" and not FUND_AFTER.search(after):
+        # 基金 before the amount names who acts (某基金捐赠…); the verb nearest it decides.
+        return "donated" if "捐" in before else "raised" if COLLECT_BEFORE.search(before) else "fund_size"
+    return cue
+
+
+def _cumulative(text: str, amounts: Sequence[AmountMention], index: int, s_start: int) -> bool:
+    amount = amounts[index]
+    before = text[max(s_start, amount.start - _WINDOW) : amount.start]
+    if MULTI_PERIOD.search(before) and TOTAL_WORD.search(before):
+        return True
+    if ROLL_UP.search(before):
+        return True
+    if SUM_BEFORE.search(before):
+        earlier = [
+            a
+            for a in amounts[:index]
+            if a.start >= s_start and a.conversion_of is None and not EACH_BEFORE.search(text[max(s_start, a.start - 10) : a.start])
+        ]
+        return bool(earlier)
+    return False
+
+
+# --- Restatements ---------------------------------------------------------------------------
+def _key(amount: AmountMention) -> tuple[Decimal, str]:
+    return amount.value, amount.currency
+
+
+def _restatements(
+    text: str,
+    amounts: Sequence[AmountMention],
+    roles: list[str],
+    givers: list[Party | None],
+    sentences: list[tuple[int, int]],
+) -> list[int | None]:
+    restates: list[int | None] = [None] * len(amounts)
+    headline = [_in_headline(text, a) for a in amounts]
+    first_body: dict[tuple[Decimal, str], int] = {}
+    first_any: dict[tuple[Decimal, str], int] = {}
+    for i, a in enumerate(amounts):
+        if roles[i] in ("other", "threshold"):
+            continue
+        if not headline[i]:
+            first_body.setdefault(_key(a), i)
+        first_any.setdefault(_key(a), i)
+    for i, a in enumerate(amounts):
+        s_start, _ = sentences[i]
+        before = text[max(s_start, a.start - _WINDOW) : a.start]
+        if a.conversion_of is not None:
+            restates[i] = a.conversion_of
+            continue
+        if roles[i] in ("other", "threshold"):
+            continue
+        key = _key(a)
+        # A headline, sub-heading or caption copy of a body amount (or of an earlier copy).
+        original = first_body.get(key) if headline[i] else None
+        if original is None and headline[i]:
+            original = first_any.get(key)
+        if original is not None and original != i:
+            restates[i] = original
+            continue
+        # A later body copy of the same sum, worded as a total or from the same giver.
+        earlier = first_body.get(key)
+        if earlier is not None and earlier < i and amounts[earlier].value >= 10_000:
+            same_giver = givers[i] is not None and givers[i] == givers[earlier]
+            if REPEAT_TOTAL.search(before[-16:]) or same_giver:
+                restates[i] = earlier
+                continue
+        part_of = _part_of(text, amounts, i, sentences, roles)
+        if part_of is not None:
+            restates[i] = part_of
+    return restates
+
+
+def _original(amounts: Sequence[AmountMention], index: int) -> int:
+    conversion = amounts[index].conversion_of
+    return conversion if conversion is not None else index
+
+
+def _part_of(
+    text: str,
+    amounts: Sequence[AmountMention],
+    index: int,
+    sentences: list[tuple[int, int]],
+    roles: list[str],
+) -> int | None:
+    """The total this amount is a part of: a breakdown after 其中/包括, a per-donor share before
+    its total, money already paid out of a total just raised, or a tranche of a larger pledge."""
+    amount = amounts[index]
+    s_start, s_end = sentences[index]
+    before = text[s_start : amount.start]
+    # 其中/包括 in this sentence, after a total in it or in the sentence before.
+    marker = None
+    for marker in BREAKDOWN.finditer(before):  # noqa: B007 - the last one governs
+        pass
+    if marker is not None:
+        cut = s_start + marker.start()
+        previous_start = _sentence_span(text, s_start - 1)[0] if s_start > 0 else s_start
+        floor = s_start if text[s_start:cut].strip(" ，,") else previous_start
+        totals = [
+            j
+            for j in range(index)
+            if floor <= amounts[j].start < cut and roles[j] not in ("other", "threshold", "target")
+        ]
+        if totals:
+            return _original(amounts, totals[-1])
+    # Per-donor shares: 各捐5万元，总计10万元.
+    if EACH_BEFORE.search(text[max(s_start, amount.start - 10) : amount.start]):
+        for j in range(index + 1, len(amounts)):
+            if amounts[j].start >= s_end:
+                break
+            if SUM_BEFORE.search(text[max(s_start, amounts[j].start - 8) : amounts[j].start]):
+                return j
+    # Money already paid out of a total raised just before (…共计2191万元，已拨付620万元).
+    if roles[index] == "disbursed" and ALREADY_PAID.search(before[-12:]):
+        raised = [j for j in range(index) if amounts[j].start >= s_start and roles[j] == "raised"]
+        if raised:
+            return _original(amounts, raised[-1])
+    # A tranche of a larger pledge or fund named elsewhere in the article.
+    if TRANCHE.search(before[-12:]):
+        larger = [
+            j
+            for j, other in enumerate(amounts)
+            if j != index and roles[j] in ("pledged", "fund_size") and other.value > amount.value
+        ]
+        if larger:
+            return _original(amounts, larger[0])
+    return None
+
+
+# --- Parties --------------------------------------------------------------------------------
+def _candidates(
+    text: str,
+    organizations: Sequence[OrganizationMention],
+    regions: Sequence[RegionMention],
+) -> list[_Candidate]:
+    found = [_Candidate(o.start, o.end, Party("organization", o.name)) for o in organizations]
+    found += [
+        _Candidate(r.start, r.end, Party("region", r.name, r.code)) for r in regions if r.role != "seat"
+    ]
+    occupied = [(c.start, c.end) for c in found]
+    for pattern in (GIVER_GROUPS, RECIPIENT_GROUPS):
+        for match in pattern.finditer(text):
+            if not any(s <= match.start() < e for s, e in occupied):
+                found.append(_Candidate(match.start(), match.end(), Party("group", match.group())))
+                occupied.append((match.start(), match.end()))
+    return sorted(found, key=lambda c: c.start)
+
+
+def _sources(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(m.start() + start, m.end() + start) for m in SOURCE_SPAN.finditer(text[start:end])]
+
+
+def _is_source(text: str, c: _Candidate, sources: list[tuple[int, int]]) -> bool:
+    return any(s <= c.start < e for s, e in sources) or bool(SPEAKER_AFTER.match(text, c.end))
+
+
+def _cue_before(text: str, c: _Candidate, pattern: re.Pattern[str]) -> bool:
+    return bool(pattern.search(text[max(0, c.start - 4) : c.start]))
+
+
+def _parties(
+    text: str,
+    amount: AmountMention,
+    role: str,
+    s_start: int,
+    s_end: int,
+    candidates: list[_Candidate],
+) -> tuple[Party | None, Party | None]:
+    floor = max(s_start, amount.start - _WINDOW)
+    c_start = _clause_start(text, amount.start, floor)
+    c_end = _clause_end(text, amount.end, min(s_end, amount.end + _WINDOW))
+    sources = _sources(text, floor, amount.start)
+    before = [c for c in candidates if floor <= c.start and c.end <= amount.start]
+    after = [c for c in candidates if amount.end <= c.start < min(s_end, amount.end + 40)]
+    actors, receivers, channels = [], [], []
+    for c in before:
+        if _is_source(text, c, sources):
+            continue
+        if _cue_before(text, c, RECIPIENT_CUE):
+            receivers.append(c)
+        elif _cue_before(text, c, CHANNEL_CUE):
+            channels.append(c)
+        else:
+            actors.append(c)
+    in_clause = [c for c in actors if c.start >= c_start]
+    giver_pool = in_clause or actors
+    # Groups are givers only when nothing more specific is named.
+    named = [c for c in giver_pool if c.party.kind != "group"]
+    giver_candidate = (named or giver_pool or [None])[-1]
+    giver = giver_candidate.party if giver_candidate else None
+    after_receivers = [c for c in after if c.start < c_end + 20 and _cue_before(text, c, RECIPIENT_CUE)]
+    recipient_candidate = (receivers[-1:] or after_receivers[:1] or channels[-1:] or [None])[0]
+    recipient = recipient_candidate.party if recipient_candidate else None
+    if role == "raised":
+        # The fundraiser collects; the public it names gives.
+        collector = next((c for c in reversed(named) if c.party.kind == "organization"), None)
+        groups = [c for c in candidates if s_start <= c.start < s_end and c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)]
+        recipient = collector.party if collector else recipient
+        giver = groups[0].party if groups else None
+    elif role == "disbursed" and recipient is None:
+        groups = [c for c in after if c.party.kind == "group" or c.party.kind == "region"]
+        recipient = groups[0].party if groups else None
+    if recipient is None and role in ("donated", "in_kind", "pledged"):
+        served = [c for c in candidates if s_start <= c.start < s_end and c.party.kind == "region"]
+        recipient = served[0].party if served else None
+    if giver == recipient:
+        giver = None
+    return giver, recipient
+
+
+def amount_meanings(
+    text: str,
+    amounts: Sequence[AmountMention],
+    organizations: Sequence[OrganizationMention] = (),
+    regions: Sequence[RegionMention] = (),
+) -> tuple[AmountMeaning, ...]:
+    """One meaning per amount, in order.  All offsets are into ``text`` (the simplified text)."""
+    if not amounts:
+        return ()
+    sentences = [_sentence_span(text, a.start) for a in amounts]
+    roles = [_role(text, a, s) for a, (s, _) in zip(amounts, sentences, strict=True)]
+    for i, a in enumerate(amounts):
+        if a.conversion_of is not None:
+            roles[i] = roles[a.conversion_of]
+    cumulative = [_cumulative(text, amounts, i, s) for i, (s, _) in enumerate(sentences)]
+    candidates = _candidates(text, organizations, regions)
+    parties = [
+        _parties(text, a, roles[i], s, e, candidates) if roles[i] in GIVING_ROLES else (None, None)
+        for i, (a, (s, e)) in enumerate(zip(amounts, sentences, strict=True))
+    ]
+    restates = _restatements(text, amounts, roles, [p[0] for p in parties], sentences)
+    meanings = []
+    for i in range(len(amounts)):
+        giver, recipient = parties[i]
+        original = restates[i]
+        if original is not None:
+            # A copy says no less than its original: take the parties the original lacks.
+            o_giver, o_recipient = parties[original]
+            giver, recipient = giver or o_giver, recipient or o_recipient
+        gift = roles[i] in GIVING_ROLES and not cumulative[i] and restates[i] is None
+        meanings.append(AmountMeaning(roles[i], cumulative[i], restates[i], gift, giver, recipient))
+    # The original takes the parties its copies name when its own sentence names none
+    # (a headline names the giver, the body only says 该企业).
+    result = list(meanings)
+    for i, m in enumerate(meanings):
+        if m.restates is not None:
+            o = result[m.restates]
+            if o.giver is None or o.recipient is None:
+                result[m.restates] = AmountMeaning(
+                    o.role, o.cumulative, o.restates, o.gift, o.giver or parties[i][0], o.recipient or parties[i][1]
+                )
+    return tuple(result)
