@@ -77,23 +77,38 @@ class AmountMeaning:
 
 
 # --- Patterns: role -------------------------------------------------------------------------
-# Each is searched in the amount's clause before it (``_B``) or right after it (``_A``).
+# Each is searched in the amount's clause before it (``before``) or right after it (``after``).
 TARGET_BEFORE = re.compile(r"目标|计划筹|计划募|拟筹|拟募|预募|力争|争取筹|原定|预计筹|appeal", re.I)
 TARGET_AFTER = re.compile(r"^[^，,。；;]{0,6}(?:的)?(?:目标|筹款目标|募款目标)|^\s*appeal", re.I)
-THRESHOLD_BEFORE = re.compile(r"单笔|最高|上限|下限|门槛|起捐|不低于|不少于|不超过|许可金额|不到|每户最高")
+# 单笔最高捐款 is the largest gift that came in, not a limit; 每户最高…补助 is a limit.
+THRESHOLD_BEFORE = re.compile(
+    r"单笔(?!最高|最大)|上限|下限|门槛|起捐|不低于|不少于|不超过|许可金额|不到|每[户人名][^，,。]{0,2}最高|最高可"
+)
 THRESHOLD_AFTER = re.compile(r"^(?:及)?以上(?:的)?(?:大额)?(?:捐款|捐赠|善款)|^[^，,。；;]{0,12}不等")
+# Changes and comparisons are never money that moved.
+CHANGE_BEFORE = re.compile(r"比去年|比上年|同比|增加|减少|下降|增长|提高")
 OTHER_BEFORE = re.compile(
     r"经济损失|损失|产值|营收|营业额|销售额|利润|月薪|工资|薪酬|票价|门票|收费|入场费|售价|价格|"
-    r"收入(?:减少|下降|仅)|仅|一个月|比去年|比上年|同比|增加|减少|下降"
+    r"一个月仅|仅有|面额"
 )
 IN_KIND_BEFORE = re.compile(r"价值|市值|物资捐赠|捐赠物资|募集物资|款物价值|物资价值")
-IN_KIND_AFTER = re.compile(r"^(?:的)?[^，,。；;\d]{0,10}?(?:物资|矿泉水|衣物|食品|药品|器材|设备|羽绒服|口罩)")
-DISBURSE_BEFORE = re.compile(r"拨付|拨款|拨出|批出|支出|发放|发给|发送|下发|赠给|分予|赈助|救助金|慰问金|每户|每人|每名|提供")
-COLLECT_BEFORE = re.compile(r"收到|接收|接受|代收|募集|筹集|筹得|募得|筹到|募到|已筹|共筹|共募|收入|筹款")
-DONATION_NOUN_AFTER_COLLECT = re.compile(r"(?:收到|接收|接受|代收|募集|筹集)[^，,。；;]{0,16}(?:捐款|捐赠款?|善款)")
+IN_KIND_AFTER = re.compile(
+    r"^(?:的)?[^，,。；;\d]{0,10}?(?:物资|矿泉水|衣物|衣被|食品|药品|器材|设备|羽绒服|口罩|爱心卡|购物卡|礼券|消费券)"
+)
+# Verbs before the amount, by what they make of it; the one nearest the amount governs.
+VERBS = re.compile(
+    r"(?P<disbursed>拨付|拨款|拨出|批出|支出|发放|发给|发送|下发|赠给|分予|赈助|资助|投入|提供)|"
+    r"(?P<pledged>(?<!含)认捐|承诺|意向捐|拟捐|将捐)|"
+    r"(?P<raised>收到|接收|接受|代收|募集|筹集|筹得|募得|筹到|募到|已筹|共筹|共募|募款|筹款|捐赠收入|捐款收入|"
+    r"善款总额|捐款总额|总金额|累计金额|捐款金额|善款)|"
+    r"(?P<donated>捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐)"
+)
+DISBURSED_AFTER = re.compile(r"^[^，,。；;]{0,12}?(?:已)?(?:下发|发放|拨付|分予|拨给|发给)")
+TRANSFER_AFTER = re.compile(r"汇入|送交|交予|交给|转交|存入|转赠|捐给|移交")
 RAISED_AFTER = re.compile(r"^(?:的)?善款")
 FUND_AFTER = re.compile(r"^[^，,。；;]{0,4}(?:设立|成立)[^，,。；;]{0,16}基金")
-PLEDGE_BEFORE = re.compile(r"认捐|承诺|意向捐|拟捐|将捐")
+# Who pays out decides between disbursed and donated: a charity, fund or government disburses.
+DISBURSERS = frozenset({"foundation", "charity_federation", "red_cross", "government", "party"})
 
 # --- Patterns: cumulative -------------------------------------------------------------------
 MULTI_PERIOD = re.compile(r"至今|以来|年来|历年|多年|历届|历来|累积|歷年")
@@ -103,12 +118,11 @@ SUM_BEFORE = re.compile(r"(?:共计|总计|合计|合共|共)[^，,。；;\d]{0,
 EACH_BEFORE = re.compile(r"各|分别|每家")
 
 # --- Patterns: restatement ------------------------------------------------------------------
-BREAKDOWN = re.compile(r"其中|包括|包含|含")
+BREAKDOWN = re.compile(r"其中|包括|包含|含|中有|当中")
 ALREADY_PAID = re.compile(r"已[^，,。；;]{0,4}(?:拨付|拨款|下发|发放|支出|撥)")
 TRANCHE = re.compile(r"首期|首批|首笔|第[一二三四五六七八九十\d]+[期批笔]|每年")
 REPEAT_TOTAL = re.compile(r"共|总|累计|合共|总数|总额|达|连同|除")
-CAPTION = re.compile(r"图为|摄）|摄\)|（图|\(图|图片来源|(?:\s|^)图：")
-_HEADLINE_LINE = 50  # a line this short without a full stop reads as a headline or sub-heading
+CAPTION = re.compile(r"图为|摄）|摄\)|（图|\(图|图片来源|(?:\s|^)图：|提供）|提供\)")
 
 # --- Patterns: parties ----------------------------------------------------------------------
 RECIPIENT_CUE = re.compile(
@@ -127,6 +141,14 @@ RECIPIENT_GROUPS = re.compile(
     r"困难群众|受灾群众|受灾户|灾民|贫困户|困难家庭|弱势家庭|困难学生|贫困学生|寒门学子|学生|儿童|"
     r"老人|长者|困难职工|残疾人|患者|病患|孤儿|留守儿童|单亲妈妈|受益群众|受助学生|灾区群众|家庭"
 )
+# A place is a giver only where it acts (某区向…捐赠, 某市，), not where it begins a longer name
+# the organization extractor did not find (贵州某某, 固原一中).
+REGION_ACTS = re.compile(
+    r"(?:人民政府|政府)?(?:向|为|给|捐|出资|提供|拨|投入|援助|支援|对口|累计|共|已|先后|分别|还|也|再|将|和|与|的)"
+    r"|[^\u4e00-\u9fff]"
+)
+CHARITY_TYPES = frozenset({"foundation", "charity_federation", "red_cross"})
+DISASTER_AREA = re.compile(r"灾区|灾民|受灾")
 _CLAUSE_STOP = re.compile(r"[，,、：:；;。！？!?\n]")
 _SENTENCE_STOP = re.compile(r"[。！？!?；;\n]")
 _WINDOW = 120  # characters read before an amount for its parties and cues
@@ -137,6 +159,7 @@ class _Candidate:
     start: int
     end: int
     party: Party
+    org_type: str | None = None
 
 
 def _clause_start(text: str, pos: int, floor: int) -> int:
@@ -166,9 +189,9 @@ def _line(text: str, pos: int) -> str:
 
 
 def _in_headline(text: str, amount: AmountMention) -> bool:
-    """A headline, sub-heading or caption: a short line without a full stop, or a caption."""
+    """A headline, sub-heading or caption: a line without a full stop, or a caption."""
     line = _line(text, amount.start).strip()
-    return (len(line) <= _HEADLINE_LINE and "。" not in line) or bool(CAPTION.search(line))
+    return "。" not in line or bool(CAPTION.search(line))
 
 
 # --- Role -----------------------------------------------------------------------------------
@@ -177,36 +200,38 @@ def _role(text: str, amount: AmountMention, s_start: int) -> str:
     before = text[c_start : amount.start]
     c_end = _clause_end(text, amount.end, min(len(text), amount.end + _WINDOW))
     after = text[amount.end : c_end]
-    sentence_before = text[max(s_start, amount.start - _WINDOW) : amount.start]
+    s_end = _sentence_span(text, amount.end)[1]
     if TARGET_BEFORE.search(before) or TARGET_AFTER.search(after):
         return "target"
     if THRESHOLD_BEFORE.search(before[-8:]) or THRESHOLD_AFTER.search(after):
         return "threshold"
     if amount.high is not None and "不等" in after:
         return "threshold"
-    if OTHER_BEFORE.search(before) and not COLLECT_BEFORE.search(before[-6:]):
+    if CHANGE_BEFORE.search(before[-8:]) or OTHER_BEFORE.search(before):
         return "other"
     if FUND_AFTER.search(after):
         return "fund_size"
+    verb = None
+    for verb in VERBS.finditer(before):  # noqa: B007 - the nearest one governs
+        pass
+    kind = verb.lastgroup if verb is not None else None
     if IN_KIND_BEFORE.search(before[-10:]) or IN_KIND_AFTER.search(after):
-        if not DISBURSE_BEFORE.search(before[-6:]):
+        if kind != "disbursed" or verb is None or verb.end() < len(before) - 8:
             return "in_kind"
-    if PLEDGE_BEFORE.search(before):
-        return "pledged"
-    if DISBURSE_BEFORE.search(before[-12:]):
+    if DISBURSED_AFTER.search(after):
         return "disbursed"
+    if kind == "raised" and TRANSFER_AFTER.search(text[amount.end : s_end]):
+        return "donated"  # 将首笔…善款汇入…: the collector passes it on
+    if kind is not None:
+        return kind
     cue = amount.role
-    if cue == "donated" and DONATION_NOUN_AFTER_COLLECT.search(sentence_before):
-        return "raised"  # 收到…捐款, 接收各界捐款: the collector's side
-    if cue is None:
-        if RAISED_AFTER.search(after) or "善款" in before:
+    if cue is None or cue == "fund_size":
+        # 基金 before the amount names who acts (某基金已累计…); no verb says what it does.
+        if RAISED_AFTER.search(after) or "善款" in text[max(s_start, amount.start - _WINDOW) : amount.start]:
             return "raised"
         if "捐" in after[:4]:
             return "donated"
-        return "other"
-    if cue == "fund_size" and not FUND_AFTER.search(after):
-        # 基金 before the amount names who acts (某基金捐赠…); the verb nearest it decides.
-        return "donated" if "捐" in before else "raised" if COLLECT_BEFORE.search(before) else "fund_size"
+        return cue or "other"
     return cue
 
 
@@ -340,7 +365,7 @@ def _candidates(
     organizations: Sequence[OrganizationMention],
     regions: Sequence[RegionMention],
 ) -> list[_Candidate]:
-    found = [_Candidate(o.start, o.end, Party("organization", o.name)) for o in organizations]
+    found = [_Candidate(o.start, o.end, Party("organization", o.name), o.type) for o in organizations]
     found += [
         _Candidate(r.start, r.end, Party("region", r.name, r.code)) for r in regions if r.role != "seat"
     ]
@@ -365,14 +390,40 @@ def _cue_before(text: str, c: _Candidate, pattern: re.Pattern[str]) -> bool:
     return bool(pattern.search(text[max(0, c.start - 4) : c.start]))
 
 
+@dataclass(frozen=True, slots=True)
+class _Article:
+    """What the whole article says about its parties, for amounts whose sentence is silent."""
+
+    candidates: list[_Candidate]
+    served: Party | None  # the place the article's aid goes to
+
+
+def _served_region(regions: Sequence[RegionMention]) -> Party | None:
+    """The place an article serves: among beneficiary places named at least twice, the most
+    specific (a county hit by the earthquake, rather than its province); else the most named."""
+    counts: dict[str, int] = {}
+    names: dict[str, RegionMention] = {}
+    for r in regions:
+        if r.role == "beneficiary":
+            counts[r.code] = counts.get(r.code, 0) + 1
+            names[r.code] = r
+    if not counts:
+        return None
+    depth = {"province": 0, "city": 1, "county": 2}
+    repeated = [c for c, n in counts.items() if n >= 2]
+    code = max(repeated, key=lambda c: (depth[names[c].level], counts[c])) if repeated else max(counts, key=counts.__getitem__)
+    return Party("region", names[code].name, code)
+
+
 def _parties(
     text: str,
     amount: AmountMention,
     role: str,
     s_start: int,
     s_end: int,
-    candidates: list[_Candidate],
+    article: _Article,
 ) -> tuple[Party | None, Party | None]:
+    candidates = article.candidates
     floor = max(s_start, amount.start - _WINDOW)
     c_start = _clause_start(text, amount.start, floor)
     c_end = _clause_end(text, amount.end, min(s_end, amount.end + _WINDOW))
@@ -382,6 +433,8 @@ def _parties(
     actors, receivers, channels = [], [], []
     for c in before:
         if _is_source(text, c, sources):
+            continue
+        if c.party.kind == "region" and not REGION_ACTS.match(text, c.end) and not _cue_before(text, c, RECIPIENT_CUE):
             continue
         if _cue_before(text, c, RECIPIENT_CUE):
             receivers.append(c)
@@ -398,21 +451,92 @@ def _parties(
     after_receivers = [c for c in after if c.start < c_end + 20 and _cue_before(text, c, RECIPIENT_CUE)]
     recipient_candidate = (receivers[-1:] or after_receivers[:1] or channels[-1:] or [None])[0]
     recipient = recipient_candidate.party if recipient_candidate else None
+    if giver is None and role != "raised":
+        giver = _earlier_actor(text, s_start, candidates)
     if role == "raised":
         # The fundraiser collects; the public it names gives.
         collector = next((c for c in reversed(named) if c.party.kind == "organization"), None)
-        groups = [c for c in candidates if s_start <= c.start < s_end and c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)]
+        if collector is None:
+            collector = _earlier_charity(amount.start, candidates)
+        groups = [
+            c
+            for c in candidates
+            if s_start <= c.start < s_end and c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)
+        ]
         recipient = collector.party if collector else recipient
         giver = groups[0].party if groups else None
     elif role == "disbursed" and recipient is None:
         groups = [c for c in after if c.party.kind == "group" or c.party.kind == "region"]
         recipient = groups[0].party if groups else None
-    if recipient is None and role in ("donated", "in_kind", "pledged"):
-        served = [c for c in candidates if s_start <= c.start < s_end and c.party.kind == "region"]
-        recipient = served[0].party if served else None
+    if recipient is None and role in ("donated", "in_kind", "pledged", "disbursed", "fund_size"):
+        served = [c for c in candidates if s_start <= c.start < s_end and c.party.kind == "region" and c.party != giver]
+        recipient = served[0].party if served else article.served
     if giver == recipient:
         giver = None
     return giver, recipient
+
+
+def _earlier_actor(text: str, s_start: int, candidates: list[_Candidate]) -> Party | None:
+    """The organization acting in the sentence before (its next sentence goes on: 该公司还…)."""
+    if s_start == 0:
+        return None
+    p_start = _sentence_span(text, s_start - 1)[0]
+    if "\n" in text[p_start:s_start].strip():
+        return None  # a new paragraph starts a new subject
+    sources = _sources(text, p_start, s_start)
+    for c in reversed(candidates):
+        if c.start >= s_start or c.start < p_start:
+            continue
+        if c.party.kind != "organization" or _is_source(text, c, sources):
+            continue
+        if _cue_before(text, c, RECIPIENT_CUE) or _cue_before(text, c, CHANNEL_CUE):
+            continue
+        return c.party
+    return None
+
+
+def _earlier_charity(position: int, candidates: list[_Candidate]) -> _Candidate | None:
+    """The charity named last before ``position``, else the one the article names most."""
+    charities = [c for c in candidates if c.org_type in CHARITY_TYPES]
+    before = [c for c in charities if c.end <= position]
+    if before:
+        return before[-1]
+    if not charities:
+        return None
+    counts: dict[str, int] = {}
+    for c in charities:
+        counts[c.party.name] = counts.get(c.party.name, 0) + 1
+    top = max(counts, key=counts.__getitem__)
+    return next(c for c in charities if c.party.name == top)
+
+
+def _parts_of_drives(
+    amounts: Sequence[AmountMention],
+    roles: list[str],
+    cumulative: list[bool],
+    restates: list[int | None],
+    parties: list[tuple[Party | None, Party | None]],
+) -> None:
+    """Gifts handed to a drive whose own total the article states are parts of that total
+    (某企业捐赠100万元 … 截至某日该会共募集善款264万元): the total is the one to count."""
+    drives = [
+        i
+        for i, role in enumerate(roles)
+        if role == "raised" and not cumulative[i] and restates[i] is None and parties[i][1] is not None
+    ]
+    if not drives:
+        return
+    collectors = {parties[i][1] for i in drives}
+    for i, role in enumerate(roles):
+        if role not in ("donated", "in_kind", "pledged") or cumulative[i] or restates[i] is not None:
+            continue
+        recipient = parties[i][1]
+        same = [d for d in drives if parties[d][1] == recipient and amounts[d].value > amounts[i].value]
+        if not same and recipient is None and len(collectors) == 1:
+            same = [d for d in drives if amounts[d].value > amounts[i].value]
+        if same:
+            restates[i] = same[0]
+            parties[i] = (parties[i][0], recipient or parties[same[0]][1])
 
 
 def amount_meanings(
@@ -430,12 +554,19 @@ def amount_meanings(
         if a.conversion_of is not None:
             roles[i] = roles[a.conversion_of]
     cumulative = [_cumulative(text, amounts, i, s) for i, (s, _) in enumerate(sentences)]
-    candidates = _candidates(text, organizations, regions)
+    article = _Article(_candidates(text, organizations, regions), _served_region(regions))
     parties = [
-        _parties(text, a, roles[i], s, e, candidates) if roles[i] in GIVING_ROLES else (None, None)
+        _parties(text, a, roles[i], s, e, article) if roles[i] in GIVING_ROLES else (None, None)
         for i, (a, (s, e)) in enumerate(zip(amounts, sentences, strict=True))
     ]
+    org_types = {o.name: o.type for o in organizations}
+    for i, (giver, _) in enumerate(parties):
+        # Money a company or association pays out is its donation, not a charity's disbursement.
+        if roles[i] == "disbursed" and giver is not None and giver.kind == "organization":
+            if org_types.get(giver.name) not in DISBURSERS:
+                roles[i] = "donated"
     restates = _restatements(text, amounts, roles, [p[0] for p in parties], sentences)
+    _parts_of_drives(amounts, roles, cumulative, restates, parties)
     meanings = []
     for i in range(len(amounts)):
         giver, recipient = parties[i]
