@@ -100,9 +100,10 @@ VERBS = re.compile(
     r"(?P<disbursed>拨付|拨款|拨出|批出|支出|发放|发给|发送|下发|赠给|分予|赈助|资助|投入|提供)|"
     r"(?P<pledged>(?<!含)认捐|承诺|意向捐|拟捐|将捐)|"
     r"(?P<raised>收到|接收|接受|代收|募集|筹集|筹得|募得|筹到|募到|已筹|共筹|共募|募款|筹款|捐赠收入|捐款收入|"
-    r"善款总额|捐款总额|总金额|累计金额|捐款金额|善款)|"
+    r"善款总额|捐款总额|总金额|累计金额|捐款金额)|"
     r"(?P<donated>捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐)"
 )
+COLLECTED = re.compile(r"(?:收到|接收|接受|代收|募集|筹集)(?!.*(?:其中|中有))")
 DISBURSED_AFTER = re.compile(r"^[^，,。；;]{0,12}?(?:已)?(?:下发|发放|拨付|分予|拨给|发给)")
 TRANSFER_AFTER = re.compile(r"汇入|送交|交予|交给|转交|存入|转赠|捐给|移交")
 RAISED_AFTER = re.compile(r"^(?:的)?善款")
@@ -111,22 +112,29 @@ FUND_AFTER = re.compile(r"^[^，,。；;]{0,4}(?:设立|成立)[^，,。；;]{0,
 DISBURSERS = frozenset({"foundation", "charity_federation", "red_cross", "government", "party"})
 
 # --- Patterns: cumulative -------------------------------------------------------------------
-MULTI_PERIOD = re.compile(r"至今|以来|年来|历年|多年|历届|历来|累积|歷年")
-TOTAL_WORD = re.compile(r"累计|共计|总计|合计|合共|总额|总数|共|已")
-ROLL_UP = re.compile(r"捐款捐物|捐款、捐物|款物总额|物资和捐款|捐款和物资|不完全统计|众多企业")
+# A period of many years or events, then a total word after it: 十年来累计, 自举办至今已筹得.
+MULTI_PERIOD_TOTAL = re.compile(
+    r"(?:(?<!截)至今|以来|年来|历年|多年|历届|历来)[^。；;]{0,40}?(?:累计|累积|共计|总计|合计|合共|总额|总数|共|已)"
+)
+# Totals over many donors, goods and money together, or many activities.
+ROLL_UP = re.compile(
+    r"捐款捐物|捐款、捐物|款物总额|物资和捐款|捐款和物资|不完全统计|众多企业|"
+    r"等(?:单位|企业|机构|爱心企业|社会组织|活动|项目|渠道)[^。；;]{0,20}$"
+)
 SUM_BEFORE = re.compile(r"(?:共计|总计|合计|合共|共)[^，,。；;\d]{0,4}$")
 EACH_BEFORE = re.compile(r"各|分别|每家")
 
 # --- Patterns: restatement ------------------------------------------------------------------
 BREAKDOWN = re.compile(r"其中|包括|包含|含|中有|当中")
 ALREADY_PAID = re.compile(r"已[^，,。；;]{0,4}(?:拨付|拨款|下发|发放|支出|撥)")
+LARGEST_GIFT = re.compile(r"单笔最高|最大笔|最大一笔")
 TRANCHE = re.compile(r"首期|首批|首笔|第[一二三四五六七八九十\d]+[期批笔]|每年")
 REPEAT_TOTAL = re.compile(r"共|总|累计|合共|总数|总额|达|连同|除")
 CAPTION = re.compile(r"图为|摄）|摄\)|（图|\(图|图片来源|(?:\s|^)图：|提供）|提供\)")
 
 # --- Patterns: parties ----------------------------------------------------------------------
 RECIPIENT_CUE = re.compile(
-    r"(?:向|为|给|捐给|赠给|支援|驰援|援助|帮助|资助|交予|交给|送交|转交|汇入|存入|予|拨付给|发给|用于|惠及|对)$"
+    r"(?:向|为|给|捐给|赠给|支援|驰援|援助|帮助|资助|交予|交给|送交|转交|汇入|存入|予|拨付给|发给|用于|惠及|对|至)$"
 )
 CHANNEL_CUE = re.compile(r"(?:通过|经由|经|委托|透过|由)$")
 SOURCE_SPAN = re.compile(
@@ -160,6 +168,7 @@ class _Candidate:
     end: int
     party: Party
     org_type: str | None = None
+    beneficiary: bool = False  # a place the sentence says is served
 
 
 def _clause_start(text: str, pos: int, floor: int) -> int:
@@ -195,7 +204,7 @@ def _in_headline(text: str, amount: AmountMention) -> bool:
 
 
 # --- Role -----------------------------------------------------------------------------------
-def _role(text: str, amount: AmountMention, s_start: int) -> str:
+def _role(text: str, amount: AmountMention, s_start: int) -> str | None:
     c_start = _clause_start(text, amount.start, max(s_start, amount.start - _WINDOW))
     before = text[c_start : amount.start]
     c_end = _clause_end(text, amount.end, min(len(text), amount.end + _WINDOW))
@@ -220,8 +229,10 @@ def _role(text: str, amount: AmountMention, s_start: int) -> str:
             return "in_kind"
     if DISBURSED_AFTER.search(after):
         return "disbursed"
-    if kind == "raised" and TRANSFER_AFTER.search(text[amount.end : s_end]):
+    if kind in (None, "raised") and TRANSFER_AFTER.search(text[amount.end : s_end]):
         return "donated"  # 将首笔…善款汇入…: the collector passes it on
+    if kind == "donated" and verb is not None and COLLECTED.search(before[: verb.start()]):
+        return "raised"  # 收到…捐款, 接收各界捐赠: the collector's side
     if kind is not None:
         return kind
     cue = amount.role
@@ -231,14 +242,14 @@ def _role(text: str, amount: AmountMention, s_start: int) -> str:
             return "raised"
         if "捐" in after[:4]:
             return "donated"
-        return cue or "other"
+        return cue  # None: no word says; a breakdown's total may (see amount_meanings)
     return cue
 
 
 def _cumulative(text: str, amounts: Sequence[AmountMention], index: int, s_start: int) -> bool:
     amount = amounts[index]
     before = text[max(s_start, amount.start - _WINDOW) : amount.start]
-    if MULTI_PERIOD.search(before) and TOTAL_WORD.search(before):
+    if MULTI_PERIOD_TOTAL.search(before):
         return True
     if ROLL_UP.search(before):
         return True
@@ -347,6 +358,11 @@ def _part_of(
         raised = [j for j in range(index) if amounts[j].start >= s_start and roles[j] == "raised"]
         if raised:
             return _original(amounts, raised[-1])
+    # The largest single gift of a drive is part of the drive's total (单笔最高捐款…).
+    if LARGEST_GIFT.search(before[-12:]):
+        raised = [j for j in range(index) if roles[j] == "raised"]
+        if raised:
+            return _original(amounts, raised[-1])
     # A tranche of a larger pledge or fund named elsewhere in the article.
     if TRANCHE.search(before[-12:]):
         larger = [
@@ -367,7 +383,9 @@ def _candidates(
 ) -> list[_Candidate]:
     found = [_Candidate(o.start, o.end, Party("organization", o.name), o.type) for o in organizations]
     found += [
-        _Candidate(r.start, r.end, Party("region", r.name, r.code)) for r in regions if r.role != "seat"
+        _Candidate(r.start, r.end, Party("region", r.name, r.code), beneficiary=r.role == "beneficiary")
+        for r in regions
+        if r.role != "seat"
     ]
     occupied = [(c.start, c.end) for c in found]
     for pattern in (GIVER_GROUPS, RECIPIENT_GROUPS):
@@ -396,6 +414,7 @@ class _Article:
 
     candidates: list[_Candidate]
     served: Party | None  # the place the article's aid goes to
+    public: Party | None  # the public the article says gave (社会各界, 市民…)
 
 
 def _served_region(regions: Sequence[RegionMention]) -> Party | None:
@@ -436,6 +455,8 @@ def _parties(
             continue
         if c.party.kind == "region" and not REGION_ACTS.match(text, c.end) and not _cue_before(text, c, RECIPIENT_CUE):
             continue
+        if c.party.kind == "group" and not GIVER_GROUPS.fullmatch(c.party.name) and not _cue_before(text, c, RECIPIENT_CUE):
+            continue  # 灾民, 困难家庭 receive
         if _cue_before(text, c, RECIPIENT_CUE):
             receivers.append(c)
         elif _cue_before(text, c, CHANNEL_CUE):
@@ -451,6 +472,9 @@ def _parties(
     after_receivers = [c for c in after if c.start < c_end + 20 and _cue_before(text, c, RECIPIENT_CUE)]
     recipient_candidate = (receivers[-1:] or after_receivers[:1] or channels[-1:] or [None])[0]
     recipient = recipient_candidate.party if recipient_candidate else None
+    if giver is None and role == "disbursed":
+        charity = _earlier_charity(amount.start, candidates)
+        giver = charity.party if charity else None
     if giver is None and role != "raised":
         giver = _earlier_actor(text, s_start, candidates)
     if role == "raised":
@@ -464,12 +488,12 @@ def _parties(
             if s_start <= c.start < s_end and c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)
         ]
         recipient = collector.party if collector else recipient
-        giver = groups[0].party if groups else None
+        giver = groups[0].party if groups else article.public
     elif role == "disbursed" and recipient is None:
         groups = [c for c in after if c.party.kind == "group" or c.party.kind == "region"]
         recipient = groups[0].party if groups else None
     if recipient is None and role in ("donated", "in_kind", "pledged", "disbursed", "fund_size"):
-        served = [c for c in candidates if s_start <= c.start < s_end and c.party.kind == "region" and c.party != giver]
+        served = [c for c in candidates if s_start <= c.start < s_end and c.beneficiary and c.party != giver]
         recipient = served[0].party if served else article.served
     if giver == recipient:
         giver = None
@@ -516,6 +540,7 @@ def _parts_of_drives(
     cumulative: list[bool],
     restates: list[int | None],
     parties: list[tuple[Party | None, Party | None]],
+    served: Party | None,
 ) -> None:
     """Gifts handed to a drive whose own total the article states are parts of that total
     (某企业捐赠100万元 … 截至某日该会共募集善款264万元): the total is the one to count."""
@@ -531,6 +556,8 @@ def _parts_of_drives(
         if role not in ("donated", "in_kind", "pledged") or cumulative[i] or restates[i] is not None:
             continue
         recipient = parties[i][1]
+        if recipient == served:
+            recipient = None  # only the article's place, not what this sentence says
         same = [d for d in drives if parties[d][1] == recipient and amounts[d].value > amounts[i].value]
         if not same and recipient is None and len(collectors) == 1:
             same = [d for d in drives if amounts[d].value > amounts[i].value]
@@ -549,12 +576,24 @@ def amount_meanings(
     if not amounts:
         return ()
     sentences = [_sentence_span(text, a.start) for a in amounts]
-    roles = [_role(text, a, s) for a, (s, _) in zip(amounts, sentences, strict=True)]
+    cues = [_role(text, a, s) for a, (s, _) in zip(amounts, sentences, strict=True)]
+    roles = [cue or "other" for cue in cues]
     for i, a in enumerate(amounts):
         if a.conversion_of is not None:
             roles[i] = roles[a.conversion_of]
+    # An amount no word describes, listed in a breakdown of a giving total, is one donor's part
+    # of it (其中，某集团30万元，某会10万元).
+    for i, cue in enumerate(cues):
+        if cue is None and amounts[i].conversion_of is None:
+            total = _part_of(text, amounts, i, sentences, roles)
+            if total is not None and roles[total] in GIVING_ROLES:
+                roles[i] = "donated" if roles[total] == "raised" else roles[total]
     cumulative = [_cumulative(text, amounts, i, s) for i, (s, _) in enumerate(sentences)]
-    article = _Article(_candidates(text, organizations, regions), _served_region(regions))
+    candidates = _candidates(text, organizations, regions)
+    public = next(
+        (c.party for c in candidates if c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)), None
+    )
+    article = _Article(candidates, _served_region(regions), public)
     parties = [
         _parties(text, a, roles[i], s, e, article) if roles[i] in GIVING_ROLES else (None, None)
         for i, (a, (s, e)) in enumerate(zip(amounts, sentences, strict=True))
@@ -566,7 +605,7 @@ def amount_meanings(
             if org_types.get(giver.name) not in DISBURSERS:
                 roles[i] = "donated"
     restates = _restatements(text, amounts, roles, [p[0] for p in parties], sentences)
-    _parts_of_drives(amounts, roles, cumulative, restates, parties)
+    _parts_of_drives(amounts, roles, cumulative, restates, parties, article.served)
     meanings = []
     for i in range(len(amounts)):
         giver, recipient = parties[i]
