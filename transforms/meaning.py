@@ -103,7 +103,7 @@ VERBS = re.compile(
     r"善款总额|捐款总额|总金额|累计金额|捐款金额)|"
     r"(?P<donated>捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐)"
 )
-COLLECTED = re.compile(r"(?:收到|接收|接受|代收|募集|筹集)(?!.*(?:其中|中有))")
+COLLECTED = re.compile(r"(?:收到|接收|接受|代收|募集|筹集)(?![^向为给]*(?:其中|中有|向|为|给))")
 DISBURSED_AFTER = re.compile(r"^[^，,。；;]{0,12}?(?:已)?(?:下发|发放|拨付|分予|拨给|发给)")
 TRANSFER_AFTER = re.compile(r"汇入|送交|交予|交给|转交|存入|转赠|捐给|移交")
 RAISED_AFTER = re.compile(r"^(?:的)?善款")
@@ -114,7 +114,7 @@ DISBURSERS = frozenset({"foundation", "charity_federation", "red_cross", "govern
 # --- Patterns: cumulative -------------------------------------------------------------------
 # A period of many years or events, then a total word after it: 十年来累计, 自举办至今已筹得.
 MULTI_PERIOD_TOTAL = re.compile(
-    r"(?:(?<!截)至今|以来|年来|历年|多年|历届|历来)[^。；;]{0,40}?(?:累计|累积|共计|总计|合计|合共|总额|总数|共|已)"
+    r"(?:(?<!截)至今|以来|年来|历年|多年|历届|历来)[^。；;]{0,60}?(?:累计|累积|共计|总计|合计|合共|总额|总数|共|已)"
 )
 # Totals over many donors, goods and money together, or many activities.
 ROLL_UP = re.compile(
@@ -231,8 +231,9 @@ def _role(text: str, amount: AmountMention, s_start: int) -> str | None:
         return "disbursed"
     if kind in (None, "raised") and TRANSFER_AFTER.search(text[amount.end : s_end]):
         return "donated"  # 将首笔…善款汇入…: the collector passes it on
-    if kind == "donated" and verb is not None and COLLECTED.search(before[: verb.start()]):
-        return "raised"  # 收到…捐款, 接收各界捐赠: the collector's side
+    if kind == "donated" and verb is not None and (len(before) - verb.end() <= 10 or before[verb.end() : verb.end() + 1] == "的"):
+        if COLLECTED.search(before[max(0, verb.start() - 24) : verb.start()]):
+            return "raised"  # 收到…捐款, 接收各界捐赠的…善款: the collector's side
     if kind is not None:
         return kind
     cue = amount.role
@@ -338,11 +339,10 @@ def _part_of(
     if marker is not None:
         cut = s_start + marker.start()
         previous_start = _sentence_span(text, s_start - 1)[0] if s_start > 0 else s_start
-        floor = s_start if text[s_start:cut].strip(" ，,") else previous_start
         totals = [
             j
             for j in range(index)
-            if floor <= amounts[j].start < cut and roles[j] not in ("other", "threshold", "target")
+            if previous_start <= amounts[j].start < cut and roles[j] not in ("other", "threshold", "target")
         ]
         if totals:
             return _original(amounts, totals[-1])
@@ -541,6 +541,7 @@ def _parts_of_drives(
     restates: list[int | None],
     parties: list[tuple[Party | None, Party | None]],
     served: Party | None,
+    inferred: list[bool],
 ) -> None:
     """Gifts handed to a drive whose own total the article states are parts of that total
     (某企业捐赠100万元 … 截至某日该会共募集善款264万元): the total is the one to count."""
@@ -553,10 +554,10 @@ def _parts_of_drives(
         return
     collectors = {parties[i][1] for i in drives}
     for i, role in enumerate(roles):
-        if role not in ("donated", "in_kind", "pledged") or cumulative[i] or restates[i] is not None:
-            continue
+        if role not in ("donated", "pledged") or cumulative[i] or restates[i] is not None:
+            continue  # goods are not part of a cash drive's total
         recipient = parties[i][1]
-        if recipient == served:
+        if recipient == served and not inferred[i]:
             recipient = None  # only the article's place, not what this sentence says
         same = [d for d in drives if parties[d][1] == recipient and amounts[d].value > amounts[i].value]
         if not same and recipient is None and len(collectors) == 1:
@@ -605,7 +606,16 @@ def amount_meanings(
             if org_types.get(giver.name) not in DISBURSERS:
                 roles[i] = "donated"
     restates = _restatements(text, amounts, roles, [p[0] for p in parties], sentences)
-    _parts_of_drives(amounts, roles, cumulative, restates, parties, article.served)
+    # A sentence about 灾区 or 灾民 names the served place, though not by name.
+    named_served = [bool(DISASTER_AREA.search(text[s:e])) for s, e in sentences]
+    _parts_of_drives(amounts, roles, cumulative, restates, parties, article.served, named_served)
+    for i, total in enumerate(restates):
+        # A channel's or a period's share of money raised is raised too (其中网络捐款…);
+        # a named donor's share stays donated.
+        if total is not None and roles[total] == "raised" and roles[i] == "donated":
+            giver = parties[i][0]
+            if giver is None or giver.kind == "group" or giver == parties[total][0]:
+                roles[i] = "raised"
     meanings = []
     for i in range(len(amounts)):
         giver, recipient = parties[i]
