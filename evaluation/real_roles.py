@@ -122,8 +122,8 @@ def _party_matches(party: dict[str, Any] | None, gold: str, aliases: dict[str, s
     is_word = not codes and not any(p in aliases for p in parts)
     if is_word and party["kind"] == "group":
         return True
-    # A person or a named body inside a phrase (林某 → 林某, 国家某局 in 国家某局干部职工).
-    return is_word and party["kind"] in ("person", "organization") and len(name) >= 2 and name in gold
+    # A person, place or named body inside a phrase (国家某局 in 国家某局干部职工, 某区 in 某市某区).
+    return is_word and len(name) >= 2 and name in gold
 
 
 def score_file(name: str, text: str, gold: dict[str, Any], orgs: list[dict[str, Any]], record: dict[str, Any], score: RoleScore) -> None:

@@ -153,8 +153,17 @@ RECIPIENT_GROUPS = re.compile(
 # the organization extractor did not find (贵州某某, 固原一中).
 REGION_ACTS = re.compile(
     r"(?:人民政府|政府)?(?:向|为|给|捐|出资|提供|拨|投入|援助|支援|对口|累计|共|已|先后|分别|还|也|再|将|和|与|的)"
-    r"|[^\u4e00-\u9fff]"
+    r"|府|[^\u4e00-\u9fff]"
 )
+# A person is named after a title (董事长林某某, 会长某某及家人) or before an honorific (某某先生).
+_HAN = "\u4e00-\u9fff"
+PERSON = re.compile(
+    rf"(?:董事长|总裁|主席|会长|理事长|总经理|创始人|创办人|大师|院长|校长|议员|社长)(?P<a>[{_HAN}]{{2,3}}?)"
+    rf"(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])"
+    rf"|(?<![{_HAN}])(?P<b>[{_HAN}]{{2,3}})(?=先生|女士|博士)"
+)
+# Joined to the party before it (向甲县和乙市): the same side of the gift.
+JOINED = re.compile(r"^\s*(?:和|与|及|以及|、)\s*$")
 CHARITY_TYPES = frozenset({"foundation", "charity_federation", "red_cross"})
 DISASTER_AREA = re.compile(r"灾区|灾民|受灾")
 _CLAUSE_STOP = re.compile(r"[，,、：:；;。！？!?\n]")
@@ -388,6 +397,12 @@ def _candidates(
         if r.role != "seat"
     ]
     occupied = [(c.start, c.end) for c in found]
+    people = {m.group("a") or m.group("b") for m in PERSON.finditer(text)}
+    for name in sorted(people, key=len, reverse=True):
+        for match in re.finditer(re.escape(name), text):
+            if not any(s <= match.start() < e for s, e in occupied):
+                found.append(_Candidate(match.start(), match.end(), Party("person", name)))
+                occupied.append((match.start(), match.end()))
     for pattern in (GIVER_GROUPS, RECIPIENT_GROUPS):
         for match in pattern.finditer(text):
             if not any(s <= match.start() < e for s, e in occupied):
@@ -449,20 +464,30 @@ def _parties(
     sources = _sources(text, floor, amount.start)
     before = [c for c in candidates if floor <= c.start and c.end <= amount.start]
     after = [c for c in candidates if amount.end <= c.start < min(s_end, amount.end + 40)]
-    actors, receivers, channels = [], [], []
+    actors: list[_Candidate] = []
+    receivers: list[_Candidate] = []
+    channels: list[_Candidate] = []
+    previous: tuple[_Candidate, list[_Candidate]] | None = None
     for c in before:
         if _is_source(text, c, sources):
+            continue
+        if previous is not None and JOINED.match(text[previous[0].end : c.start]):
+            previous[1].append(c)  # 向甲县和乙市: 乙市 receives too
+            previous = (c, previous[1])
             continue
         if c.party.kind == "region" and not REGION_ACTS.match(text, c.end) and not _cue_before(text, c, RECIPIENT_CUE):
             continue
         if c.party.kind == "group" and not GIVER_GROUPS.fullmatch(c.party.name) and not _cue_before(text, c, RECIPIENT_CUE):
             continue  # 灾民, 困难家庭 receive
-        if _cue_before(text, c, RECIPIENT_CUE):
-            receivers.append(c)
-        elif _cue_before(text, c, CHANNEL_CUE):
-            channels.append(c)
-        else:
-            actors.append(c)
+        side = (
+            receivers
+            if _cue_before(text, c, RECIPIENT_CUE)
+            else channels
+            if _cue_before(text, c, CHANNEL_CUE)
+            else actors
+        )
+        side.append(c)
+        previous = (c, side)
     in_clause = [c for c in actors if c.start >= c_start]
     giver_pool = in_clause or actors
     # Groups are givers only when nothing more specific is named.
@@ -471,6 +496,11 @@ def _parties(
     giver = giver_candidate.party if giver_candidate else None
     after_receivers = [c for c in after if c.start < c_end + 20 and _cue_before(text, c, RECIPIENT_CUE)]
     recipient_candidate = (receivers[-1:] or after_receivers[:1] or channels[-1:] or [None])[0]
+    if recipient_candidate is not None and receivers and recipient_candidate is receivers[-1]:
+        # The first of a joined list of receivers (向甲县和乙市捐赠) stands for it.
+        while len(receivers) > 1 and JOINED.match(text[receivers[-2].end : recipient_candidate.start]):
+            receivers.pop()
+            recipient_candidate = receivers[-1]
     recipient = recipient_candidate.party if recipient_candidate else None
     if giver is None and role == "disbursed":
         charity = _earlier_charity(amount.start, candidates)
@@ -489,9 +519,18 @@ def _parties(
         ]
         recipient = collector.party if collector else recipient
         giver = groups[0].party if groups else article.public
-    elif role == "disbursed" and recipient is None:
-        groups = [c for c in after if c.party.kind == "group" or c.party.kind == "region"]
-        recipient = groups[0].party if groups else None
+    if recipient is None and role != "raised":
+        # Who is served, named without a cue: 每户灾民发放…, …用于困难学生.
+        served_groups = [
+            c
+            for c in candidates
+            if s_start <= c.start < s_end and c.party.kind == "group" and RECIPIENT_GROUPS.fullmatch(c.party.name)
+        ]
+        if served_groups:
+            recipient = served_groups[0].party
+        elif role == "disbursed":
+            places = [c for c in after if c.party.kind == "region"]
+            recipient = places[0].party if places else None
     if recipient is None and role in ("donated", "in_kind", "pledged", "disbursed", "fund_size"):
         served = [c for c in candidates if s_start <= c.start < s_end and c.beneficiary and c.party != giver]
         recipient = served[0].party if served else article.served
@@ -521,7 +560,9 @@ def _earlier_actor(text: str, s_start: int, candidates: list[_Candidate]) -> Par
 
 def _earlier_charity(position: int, candidates: list[_Candidate]) -> _Candidate | None:
     """The charity named last before ``position``, else the one the article names most."""
-    charities = [c for c in candidates if c.org_type in CHARITY_TYPES]
+    charities = [c for c in candidates if c.org_type in CHARITY_TYPES] or [
+        c for c in candidates if c.party.kind == "organization" and c.org_type not in ("media", "company", "bank")
+    ]
     before = [c for c in charities if c.end <= position]
     if before:
         return before[-1]
