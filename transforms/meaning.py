@@ -98,18 +98,20 @@ IN_KIND_AFTER = re.compile(
 # Verbs before the amount, by what they make of it; the one nearest the amount governs.
 VERBS = re.compile(
     r"(?P<disbursed>拨付|拨款|拨出|批出|支出|发放|发给|发送|下发|赠给|分予|赈助|资助|投入|提供)|"
-    r"(?P<pledged>(?<!含)认捐|承诺|意向捐|拟捐|将捐)|"
+    r"(?P<pledged>(?<!含)认捐|承诺|意向捐|拟捐|将捐|宣布提供|拟提供|将提供)|"
     r"(?P<raised>收到|接收|接受|代收|募集|筹集|筹得|募得|筹到|募到|已筹|共筹|共募|募款|筹款|捐赠收入|捐款收入|"
     r"善款总额|捐款总额|总金额|累计金额|捐款金额)|"
     r"(?P<donated>捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐)"
 )
 COLLECTED = re.compile(r"(?:收到|接收|接受|代收|募集|筹集)(?![^向为给]*(?:其中|中有|向|为|给))")
+PER_HEAD = re.compile(r"每[户人名位](?!次)")
+FUND_SET = re.compile(r"设立|成立|注资|基金规模|冠名基金")
 DISBURSED_AFTER = re.compile(r"^[^，,。；;]{0,12}?(?:已)?(?:下发|发放|拨付|分予|拨给|发给)")
 TRANSFER_AFTER = re.compile(r"汇入|送交|交予|交给|转交|存入|转赠|捐给|移交")
 RAISED_AFTER = re.compile(r"^(?:的)?善款")
 FUND_AFTER = re.compile(r"^[^，,。；;]{0,4}(?:设立|成立)[^，,。；;]{0,16}基金")
 # Who pays out decides between disbursed and donated: a charity, fund or government disburses.
-DISBURSERS = frozenset({"foundation", "charity_federation", "red_cross", "government", "party"})
+COMPANIES = frozenset({"company", "bank"})
 
 # --- Patterns: cumulative -------------------------------------------------------------------
 # A period of many years or events, then a total word after it: 十年来累计, 自举办至今已筹得.
@@ -158,7 +160,7 @@ REGION_ACTS = re.compile(
 # A person is named after a title (董事长林某某, 会长某某及家人) or before an honorific (某某先生).
 _HAN = "\u4e00-\u9fff"
 PERSON = re.compile(
-    rf"(?:董事长|总裁|主席|会长|理事长|总经理|创始人|创办人|大师|院长|校长|议员|社长)(?P<a>[{_HAN}]{{2,3}}?)"
+    rf"(?:董事长|总裁|主席|会长|理事长|总经理|创始人|创办人|大师|院长|校长|议员|社长|特首|市长|县长|局长|部长)(?P<a>[{_HAN}]{{2,3}}?)"
     rf"(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])"
     rf"|(?<![{_HAN}])(?P<b>[{_HAN}]{{2,3}})(?=先生|女士|博士)"
 )
@@ -213,7 +215,9 @@ def _in_headline(text: str, amount: AmountMention) -> bool:
 
 
 # --- Role -----------------------------------------------------------------------------------
-def _role(text: str, amount: AmountMention, s_start: int) -> str | None:
+def _role(text: str, amount: AmountMention, s_start: int, named: Sequence[tuple[int, int]] = ()) -> str | None:
+    """The role its words give the amount; None when no word says (``named``: the spans of
+    organizations and people, who make a donation of what would read as collected)."""
     c_start = _clause_start(text, amount.start, max(s_start, amount.start - _WINDOW))
     before = text[c_start : amount.start]
     c_end = _clause_end(text, amount.end, min(len(text), amount.end + _WINDOW))
@@ -241,11 +245,22 @@ def _role(text: str, amount: AmountMention, s_start: int) -> str | None:
     if kind in (None, "raised") and TRANSFER_AFTER.search(text[amount.end : s_end]):
         return "donated"  # 将首笔…善款汇入…: the collector passes it on
     if kind == "donated" and verb is not None and (len(before) - verb.end() <= 10 or before[verb.end() : verb.end() + 1] == "的"):
-        if COLLECTED.search(before[max(0, verb.start() - 24) : verb.start()]):
+        window = max(0, verb.start() - 24)
+        collected = COLLECTED.search(before[window : verb.start()])
+        donor_named = collected is not None and any(
+            c_start + window + collected.end() <= s < c_start + verb.start() for s, _ in named
+        )
+        if collected and not donor_named:
             return "raised"  # 收到…捐款, 接收各界捐赠的…善款: the collector's side
     if kind is not None:
         return kind
+    if PER_HEAD.search(before[-8:]):
+        return "disbursed"  # a per-household or per-person standard
+    if any(0 <= amount.start - e <= 1 for _, e in named):
+        return "donated"  # 其中，某集团30万元: a donor's name, then its sum
     cue = amount.role
+    if cue == "fund_size" and not FUND_SET.search(text[s_start:s_end]):
+        cue = None  # 基金会 names who acts; nothing says a fund is set up
     if cue is None or cue == "fund_size":
         # 基金 before the amount names who acts (某基金已累计…); no verb says what it does.
         if RAISED_AFTER.search(after) or "善款" in text[max(s_start, amount.start - _WINDOW) : amount.start]:
@@ -618,7 +633,9 @@ def amount_meanings(
     if not amounts:
         return ()
     sentences = [_sentence_span(text, a.start) for a in amounts]
-    cues = [_role(text, a, s) for a, (s, _) in zip(amounts, sentences, strict=True)]
+    candidates = _candidates(text, organizations, regions)
+    named = [(c.start, c.end) for c in candidates if c.party.kind in ("organization", "person")]
+    cues = [_role(text, a, s, named) for a, (s, _) in zip(amounts, sentences, strict=True)]
     roles = [cue or "other" for cue in cues]
     for i, a in enumerate(amounts):
         if a.conversion_of is not None:
@@ -631,7 +648,6 @@ def amount_meanings(
             if total is not None and roles[total] in GIVING_ROLES:
                 roles[i] = "donated" if roles[total] == "raised" else roles[total]
     cumulative = [_cumulative(text, amounts, i, s) for i, (s, _) in enumerate(sentences)]
-    candidates = _candidates(text, organizations, regions)
     public = next(
         (c.party for c in candidates if c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)), None
     )
@@ -644,7 +660,7 @@ def amount_meanings(
     for i, (giver, _) in enumerate(parties):
         # Money a company or association pays out is its donation, not a charity's disbursement.
         if roles[i] == "disbursed" and giver is not None and giver.kind == "organization":
-            if org_types.get(giver.name) not in DISBURSERS:
+            if org_types.get(giver.name) in COMPANIES:
                 roles[i] = "donated"
     restates = _restatements(text, amounts, roles, [p[0] for p in parties], sentences)
     # A sentence about 灾区 or 灾民 names the served place, though not by name.
@@ -654,8 +670,8 @@ def amount_meanings(
         # A channel's or a period's share of money raised is raised too (其中网络捐款…);
         # a named donor's share stays donated.
         if total is not None and roles[total] == "raised" and roles[i] == "donated":
-            giver = parties[i][0]
-            if giver is None or giver.kind == "group" or giver == parties[total][0]:
+            c_start = _clause_start(text, amounts[i].start, sentences[i][0])
+            if not any(c_start <= s < amounts[i].start for s, _ in named):
                 roles[i] = "raised"
     meanings = []
     for i in range(len(amounts)):
