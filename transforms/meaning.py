@@ -167,7 +167,7 @@ PERSON = re.compile(
 # Joined to the party before it (向甲县和乙市): the same side of the gift.
 JOINED = re.compile(r"^\s*(?:和|与|及|以及|、)\s*$")
 CHARITY_TYPES = frozenset({"foundation", "charity_federation", "red_cross"})
-DISASTER_AREA = re.compile(r"灾区|灾民|受灾")
+TO_DISASTER_AREA = re.compile(r"(?:向|为|给|支援|驰援|援助|捐给)[^，,。；;]{0,8}?灾区")
 _CLAUSE_STOP = re.compile(r"[，,、：:；;。！？!?\n]")
 _SENTENCE_STOP = re.compile(r"[。！？!?；;\n]")
 _WINDOW = 120  # characters read before an amount for its parties and cues
@@ -200,6 +200,14 @@ def _sentence_span(text: str, pos: int) -> tuple[int, int]:
         start -= 1
     match = _SENTENCE_STOP.search(text, pos)
     return start, match.end() if match else len(text)
+
+
+def _previous_sentence_start(text: str, s_start: int) -> int:
+    """Where the sentence before the one starting at ``s_start`` starts (blank lines skipped)."""
+    position = s_start - 1
+    while position > 0 and (text[position].isspace() or _SENTENCE_STOP.match(text, position)):
+        position -= 1
+    return _sentence_span(text, position)[0] if position > 0 else 0
 
 
 def _line(text: str, pos: int) -> str:
@@ -362,7 +370,7 @@ def _part_of(
         pass
     if marker is not None:
         cut = s_start + marker.start()
-        previous_start = _sentence_span(text, s_start - 1)[0] if s_start > 0 else s_start
+        previous_start = _previous_sentence_start(text, s_start)
         totals = [
             j
             for j in range(index)
@@ -471,7 +479,8 @@ def _parties(
     s_start: int,
     s_end: int,
     article: _Article,
-) -> tuple[Party | None, Party | None]:
+) -> tuple[Party | None, Party | None, bool]:
+    """(giver, recipient, whether the sentence itself points at the recipient)."""
     candidates = article.candidates
     floor = max(s_start, amount.start - _WINDOW)
     c_start = _clause_start(text, amount.start, floor)
@@ -517,6 +526,9 @@ def _parties(
             receivers.pop()
             recipient_candidate = receivers[-1]
     recipient = recipient_candidate.party if recipient_candidate else None
+    # Whether a word of the sentence points at the recipient (向…, 通过…, 灾区), or it is only
+    # the article's served place or group, guessed.
+    explicit = recipient is not None or bool(TO_DISASTER_AREA.search(text[s_start:s_end]))
     if giver is None and role == "disbursed":
         charity = _earlier_charity(amount.start, candidates)
         giver = charity.party if charity else None
@@ -551,7 +563,7 @@ def _parties(
         recipient = served[0].party if served else article.served
     if giver == recipient:
         giver = None
-    return giver, recipient
+    return giver, recipient, explicit or role == "raised"
 
 
 def _earlier_actor(text: str, s_start: int, candidates: list[_Candidate]) -> Party | None:
@@ -596,8 +608,7 @@ def _parts_of_drives(
     cumulative: list[bool],
     restates: list[int | None],
     parties: list[tuple[Party | None, Party | None]],
-    served: Party | None,
-    inferred: list[bool],
+    explicit: list[bool],
 ) -> None:
     """Gifts handed to a drive whose own total the article states are parts of that total
     (某企业捐赠100万元 … 截至某日该会共募集善款264万元): the total is the one to count."""
@@ -612,9 +623,7 @@ def _parts_of_drives(
     for i, role in enumerate(roles):
         if role not in ("donated", "pledged") or cumulative[i] or restates[i] is not None:
             continue  # goods are not part of a cash drive's total
-        recipient = parties[i][1]
-        if recipient == served and not inferred[i]:
-            recipient = None  # only the article's place, not what this sentence says
+        recipient = parties[i][1] if explicit[i] else None  # a guess says nothing of the drive
         same = [d for d in drives if parties[d][1] == recipient and amounts[d].value > amounts[i].value]
         if not same and recipient is None and len(collectors) == 1:
             same = [d for d in drives if amounts[d].value > amounts[i].value]
@@ -652,10 +661,11 @@ def amount_meanings(
         (c.party for c in candidates if c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)), None
     )
     article = _Article(candidates, _served_region(regions), public)
-    parties = [
-        _parties(text, a, roles[i], s, e, article) if roles[i] in GIVING_ROLES else (None, None)
+    found_parties = [
+        _parties(text, a, roles[i], s, e, article) if roles[i] in GIVING_ROLES else (None, None, False)
         for i, (a, (s, e)) in enumerate(zip(amounts, sentences, strict=True))
     ]
+    parties = [(giver, recipient) for giver, recipient, _ in found_parties]
     org_types = {o.name: o.type for o in organizations}
     for i, (giver, _) in enumerate(parties):
         # Money a company or association pays out is its donation, not a charity's disbursement.
@@ -663,9 +673,6 @@ def amount_meanings(
             if org_types.get(giver.name) in COMPANIES:
                 roles[i] = "donated"
     restates = _restatements(text, amounts, roles, [p[0] for p in parties], sentences)
-    # A sentence about 灾区 or 灾民 names the served place, though not by name.
-    named_served = [bool(DISASTER_AREA.search(text[s:e])) for s, e in sentences]
-    _parts_of_drives(amounts, roles, cumulative, restates, parties, article.served, named_served)
     for i, total in enumerate(restates):
         # A channel's or a period's share of money raised is raised too (其中网络捐款…);
         # a named donor's share stays donated.
@@ -673,6 +680,8 @@ def amount_meanings(
             c_start = _clause_start(text, amounts[i].start, sentences[i][0])
             if not any(c_start <= s < amounts[i].start for s, _ in named):
                 roles[i] = "raised"
+    explicit = [found[2] for found in found_parties]
+    _parts_of_drives(amounts, roles, cumulative, restates, parties, explicit)
     meanings = []
     for i in range(len(amounts)):
         giver, recipient = parties[i]
