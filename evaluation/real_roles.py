@@ -90,7 +90,9 @@ def _values_agree(predicted: float, gold: float) -> bool:
     return abs(predicted - gold) <= max(1e-6 * abs(gold), 0.5)
 
 
-def match_amounts(text: str, gold: Sequence[dict[str, Any]], predicted: Sequence[dict[str, Any]]) -> list[int | None]:
+def match_amounts(
+    text: str, gold: Sequence[dict[str, Any]], predicted: Sequence[dict[str, Any]]
+) -> list[int | None]:
     """For each gold amount, the index of the predicted amount it matches (or None)."""
     taken: set[int] = set()
     matches: list[int | None] = []
@@ -126,7 +128,14 @@ def _party_matches(party: dict[str, Any] | None, gold: str, aliases: dict[str, s
     return is_word and len(name) >= 2 and name in gold
 
 
-def score_file(name: str, text: str, gold: dict[str, Any], orgs: list[dict[str, Any]], record: dict[str, Any], score: RoleScore) -> None:
+def score_file(
+    name: str,
+    text: str,
+    gold: dict[str, Any],
+    orgs: list[dict[str, Any]],
+    record: dict[str, Any],
+    score: RoleScore,
+) -> None:
     aliases = {o["name"]: {o["name"], *(_norm(a) for a in o.get("aliases", []))} for o in orgs}
     predicted = record.get("amounts", [])
     matches = match_amounts(text, gold["amounts"], predicted)
@@ -145,10 +154,15 @@ def score_file(name: str, text: str, gold: dict[str, Any], orgs: list[dict[str, 
             score.gift_tp += 1
         elif g["gift"]:
             score.gift_fn += 1
-            score.errors.append(f"{where} gift missed (predicted {p and p['role']}, restates {p and p.get('restates')})")
+            score.errors.append(
+                f"{where} gift missed (predicted {p and p['role']}, restates {p and p.get('restates')})"
+            )
         elif predicted_gift:
             score.gift_fp += 1
-            score.errors.append(f"{where} false gift (gold {g['role']}, restates {g['restates']}, cumulative {g['cumulative']})")
+            score.errors.append(
+                f"{where} false gift (gold {g['role']}, restates {g['restates']}, "
+                f"cumulative {g['cumulative']})"
+            )
         if not g["gift"]:
             continue
         for side in ("giver", "recipient"):
@@ -186,10 +200,11 @@ def report(score: RoleScore, errors: bool) -> str:
     lines = [
         "What amounts mean, on real text (../shared/realdata/text/gold_roles.json)",
         f"  role accuracy       {score.role_accuracy:.3f}  ({score.roles_right}/{score.roles})",
-        f"  gift precision      {score.gift_precision:.3f}  recall {score.gift_recall:.3f}  F1 {score.gift_f1:.3f}"
-        f"  (tp {score.gift_tp}, fp {score.gift_fp}, fn {score.gift_fn})",
+        f"  gift precision      {score.gift_precision:.3f}  recall {score.gift_recall:.3f}"
+        f"  F1 {score.gift_f1:.3f}  (tp {score.gift_tp}, fp {score.gift_fp}, fn {score.gift_fn})",
         f"  giver accuracy      {score.giver_accuracy:.3f}  ({score.givers_right}/{score.givers})",
-        f"  recipient accuracy  {score.recipient_accuracy:.3f}  ({score.recipients_right}/{score.recipients})",
+        f"  recipient accuracy  {score.recipient_accuracy:.3f}"
+        f"  ({score.recipients_right}/{score.recipients})",
     ]
     if errors:
         lines += ["  errors:"] + [f"    {e}" for e in score.errors]
@@ -199,7 +214,9 @@ def report(score: RoleScore, errors: bool) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evaluation.real_roles", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation.real_roles", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="the real text folder")
     parser.add_argument("--errors", action="store_true", help="list every error")
     args = parser.parse_args(argv)

@@ -7,7 +7,13 @@ Other tools read these records, so the field names and meanings here are fixed:
 - ``amounts``: every money mention in text order: ``value`` (number in its currency), ``currency``
   (ISO 4217), ``raw``, ``start``/``end`` (offsets into the document's text: the decoded file for
   plain text, the extracted headline and main text for HTML), ``approximate``, ``high``, ``role``,
-  plus ``qualifier``, ``cumulative``, ``conversion_of`` (index of the amount this one restates).
+  plus ``qualifier``, ``cumulative``, ``conversion_of`` (index of the amount this one restates in
+  another currency), and what the money means (``transforms.meaning``): ``role`` is never null
+  (donated, raised, pledged, disbursed, fund_size, in_kind, target, threshold, other);
+  ``restates`` the index of the amount this one repeats or is part of, or null; ``gift`` whether
+  it is money given to a charitable purpose to count once; ``giver`` and ``recipient`` null or
+  ``{"kind": organization|region|group|person, "name", "code"}`` (``code`` the GB/T 2260 code of
+  a region, else null).
 - ``organizations``: unique per file: ``name`` (canonical simplified full name), ``type``,
   ``surfaces``, plus ``spans`` and ``expanded_from_context``.
 - ``regions``: unique per file: ``code`` (GB/T 2260), ``name``, ``level``, ``role`` (the strongest

@@ -97,13 +97,14 @@ IN_KIND_AFTER = re.compile(
 )
 # Verbs before the amount, by what they make of it; the one nearest the amount governs.
 VERBS = re.compile(
-    r"(?P<disbursed>拨付|拨款|拨出|批出|支出|发放|发给|发送|下发|赠给|分予|赈助|资助|投入|提供)|"
+    r"(?P<disbursed>拨付|拨款|拨出|批出|支出|发放|发给|发送|下发|赠给|分予|赈助|资助|投入|提供|拨)|"
     r"(?P<pledged>(?<!含)认捐|承诺|意向捐|拟捐|将捐|宣布提供|拟提供|将提供)|"
     r"(?P<raised>收到|接收|接受|代收|募集|筹集|筹得|募得|筹到|募到|已筹|共筹|共募|募款|筹款|捐赠收入|捐款收入|"
     r"善款总额|捐款总额|总金额|累计金额|捐款金额)|"
     r"(?P<donated>捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐)"
 )
 COLLECTED = re.compile(r"(?:收到|接收|接受|代收|募集|筹集)(?![^向为给]*(?:其中|中有|向|为|给))")
+VERB_AFTER = re.compile(r"^[^，,。；;]{0,3}?(?:将|拟|已)?(?:资助|拨付|发放|用于资助|援建)")
 PER_HEAD = re.compile(r"每[户人名位](?!次)")
 FUND_SET = re.compile(r"设立|成立|注资|基金规模|冠名基金")
 DISBURSED_AFTER = re.compile(r"^[^，,。；;]{0,12}?(?:已)?(?:下发|发放|拨付|分予|拨给|发给)")
@@ -164,6 +165,7 @@ PERSON = re.compile(
     rf"(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])"
     rf"|(?<![{_HAN}])(?P<b>[{_HAN}]{{2,3}})(?=先生|女士|博士)"
 )
+THIS_BODY = re.compile(r"[该本](?:基金会|慈善会|总会|协会|商会|中心|组织|机构|院|会)")
 # Joined to the party before it (向甲县和乙市): the same side of the gift.
 JOINED = re.compile(r"^\s*(?:和|与|及|以及|、)\s*$")
 CHARITY_TYPES = frozenset({"foundation", "charity_federation", "red_cross"})
@@ -223,7 +225,9 @@ def _in_headline(text: str, amount: AmountMention) -> bool:
 
 
 # --- Role -----------------------------------------------------------------------------------
-def _role(text: str, amount: AmountMention, s_start: int, named: Sequence[tuple[int, int]] = ()) -> str | None:
+def _role(
+    text: str, amount: AmountMention, s_start: int, named: Sequence[tuple[int, int]] = ()
+) -> str | None:
     """The role its words give the amount; None when no word says (``named``: the spans of
     organizations and people, who make a donation of what would read as collected)."""
     c_start = _clause_start(text, amount.start, max(s_start, amount.start - _WINDOW))
@@ -245,14 +249,18 @@ def _role(text: str, amount: AmountMention, s_start: int, named: Sequence[tuple[
     for verb in VERBS.finditer(before):  # noqa: B007 - the nearest one governs
         pass
     kind = verb.lastgroup if verb is not None else None
-    if IN_KIND_BEFORE.search(before[-10:]) or IN_KIND_AFTER.search(after):
-        if kind != "disbursed" or verb is None or verb.end() < len(before) - 8:
-            return "in_kind"
+    goods = IN_KIND_BEFORE.search(before[-10:]) or IN_KIND_AFTER.search(after)
+    if goods and (kind != "disbursed" or verb is None or verb.end() < len(before) - 8):
+        return "in_kind"  # goods, unless a payout verb right before says they were handed out
     if DISBURSED_AFTER.search(after):
         return "disbursed"
     if kind in (None, "raised") and TRANSFER_AFTER.search(text[amount.end : s_end]):
         return "donated"  # 将首笔…善款汇入…: the collector passes it on
-    if kind == "donated" and verb is not None and (len(before) - verb.end() <= 10 or before[verb.end() : verb.end() + 1] == "的"):
+    if (
+        kind == "donated"
+        and verb is not None
+        and (len(before) - verb.end() <= 10 or before[verb.end() : verb.end() + 1] == "的")
+    ):
         window = max(0, verb.start() - 24)
         collected = COLLECTED.search(before[window : verb.start()])
         donor_named = collected is not None and any(
@@ -262,6 +270,8 @@ def _role(text: str, amount: AmountMention, s_start: int, named: Sequence[tuple[
             return "raised"  # 收到…捐款, 接收各界捐赠的…善款: the collector's side
     if kind is not None:
         return kind
+    if kind is None and VERB_AFTER.match(after):
+        return "disbursed"  # 其中300万元将资助…, …用于…: money paid out of a total
     if PER_HEAD.search(before[-8:]):
         return "disbursed"  # a per-household or per-person standard
     if any(0 <= amount.start - e <= 1 for _, e in named):
@@ -282,15 +292,19 @@ def _role(text: str, amount: AmountMention, s_start: int, named: Sequence[tuple[
 def _cumulative(text: str, amounts: Sequence[AmountMention], index: int, s_start: int) -> bool:
     amount = amounts[index]
     before = text[max(s_start, amount.start - _WINDOW) : amount.start]
-    if MULTI_PERIOD_TOTAL.search(before):
-        return True
+    c_start = _clause_start(text, amount.start, s_start)
+    period = MULTI_PERIOD_TOTAL.search(before)
+    if period is not None and amount.start - len(before) + period.end() >= c_start:
+        return True  # the total word is in the amount's own clause
     if ROLL_UP.search(before):
         return True
     if SUM_BEFORE.search(before):
         earlier = [
             a
             for a in amounts[:index]
-            if a.start >= s_start and a.conversion_of is None and not EACH_BEFORE.search(text[max(s_start, a.start - 10) : a.start])
+            if a.start >= s_start
+            and a.conversion_of is None
+            and not EACH_BEFORE.search(text[max(s_start, a.start - 10) : a.start])
         ]
         return bool(earlier)
     return False
@@ -420,6 +434,14 @@ def _candidates(
         if r.role != "seat"
     ]
     occupied = [(c.start, c.end) for c in found]
+    # 该会, 该基金会: the organization named last before it.
+    named_orgs = sorted((c for c in found if c.party.kind == "organization"), key=lambda c: c.start)
+    for match in THIS_BODY.finditer(text):
+        kind_word = match.group()[1:]
+        earlier = [c for c in named_orgs if c.end <= match.start() and c.party.name.endswith(kind_word)]
+        if earlier:
+            found.append(_Candidate(match.start(), match.end(), earlier[-1].party, earlier[-1].org_type))
+            occupied.append((match.start(), match.end()))
     people = {m.group("a") or m.group("b") for m in PERSON.finditer(text)}
     for name in sorted(people, key=len, reverse=True):
         for match in re.finditer(re.escape(name), text):
@@ -468,7 +490,11 @@ def _served_region(regions: Sequence[RegionMention]) -> Party | None:
         return None
     depth = {"province": 0, "city": 1, "county": 2}
     repeated = [c for c, n in counts.items() if n >= 2]
-    code = max(repeated, key=lambda c: (depth[names[c].level], counts[c])) if repeated else max(counts, key=counts.__getitem__)
+    code = (
+        max(repeated, key=lambda c: (depth[names[c].level], counts[c]))
+        if repeated
+        else max(counts, key=counts.__getitem__)
+    )
     return Party("region", names[code].name, code)
 
 
@@ -499,9 +525,17 @@ def _parties(
             previous[1].append(c)  # 向甲县和乙市: 乙市 receives too
             previous = (c, previous[1])
             continue
-        if c.party.kind == "region" and not REGION_ACTS.match(text, c.end) and not _cue_before(text, c, RECIPIENT_CUE):
+        if (
+            c.party.kind == "region"
+            and not REGION_ACTS.match(text, c.end)
+            and not _cue_before(text, c, RECIPIENT_CUE)
+        ):
             continue
-        if c.party.kind == "group" and not GIVER_GROUPS.fullmatch(c.party.name) and not _cue_before(text, c, RECIPIENT_CUE):
+        if (
+            c.party.kind == "group"
+            and not GIVER_GROUPS.fullmatch(c.party.name)
+            and not _cue_before(text, c, RECIPIENT_CUE)
+        ):
             continue  # 灾民, 困难家庭 receive
         side = (
             receivers
@@ -551,7 +585,9 @@ def _parties(
         served_groups = [
             c
             for c in candidates
-            if s_start <= c.start < s_end and c.party.kind == "group" and RECIPIENT_GROUPS.fullmatch(c.party.name)
+            if s_start <= c.start < s_end
+            and c.party.kind == "group"
+            and RECIPIENT_GROUPS.fullmatch(c.party.name)
         ]
         if served_groups:
             recipient = served_groups[0].party
@@ -588,7 +624,9 @@ def _earlier_actor(text: str, s_start: int, candidates: list[_Candidate]) -> Par
 def _earlier_charity(position: int, candidates: list[_Candidate]) -> _Candidate | None:
     """The charity named last before ``position``, else the one the article names most."""
     charities = [c for c in candidates if c.org_type in CHARITY_TYPES] or [
-        c for c in candidates if c.party.kind == "organization" and c.org_type not in ("media", "company", "bank")
+        c
+        for c in candidates
+        if c.party.kind == "organization" and c.org_type not in ("media", "company", "bank")
     ]
     before = [c for c in charities if c.end <= position]
     if before:
@@ -658,7 +696,8 @@ def amount_meanings(
                 roles[i] = "donated" if roles[total] == "raised" else roles[total]
     cumulative = [_cumulative(text, amounts, i, s) for i, (s, _) in enumerate(sentences)]
     public = next(
-        (c.party for c in candidates if c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)), None
+        (c.party for c in candidates if c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)),
+        None,
     )
     article = _Article(candidates, _served_region(regions), public)
     found_parties = [
@@ -668,10 +707,9 @@ def amount_meanings(
     parties = [(giver, recipient) for giver, recipient, _ in found_parties]
     org_types = {o.name: o.type for o in organizations}
     for i, (giver, _) in enumerate(parties):
-        # Money a company or association pays out is its donation, not a charity's disbursement.
-        if roles[i] == "disbursed" and giver is not None and giver.kind == "organization":
-            if org_types.get(giver.name) in COMPANIES:
-                roles[i] = "donated"
+        # Money a company pays out is its donation, not a charity's disbursement.
+        if roles[i] == "disbursed" and giver is not None and org_types.get(giver.name) in COMPANIES:
+            roles[i] = "donated"
     restates = _restatements(text, amounts, roles, [p[0] for p in parties], sentences)
     for i, total in enumerate(restates):
         # A channel's or a period's share of money raised is raised too (其中网络捐款…);
@@ -700,6 +738,11 @@ def amount_meanings(
             o = result[m.restates]
             if o.giver is None or o.recipient is None:
                 result[m.restates] = AmountMeaning(
-                    o.role, o.cumulative, o.restates, o.gift, o.giver or parties[i][0], o.recipient or parties[i][1]
+                    o.role,
+                    o.cumulative,
+                    o.restates,
+                    o.gift,
+                    o.giver or parties[i][0],
+                    o.recipient or parties[i][1],
                 )
     return tuple(result)
