@@ -268,6 +268,50 @@ def _headline_restatements(row: dict[str, Any]) -> list[int | None]:
     ]
 
 
+_GIVING_ROLES = frozenset({"donated", "raised", "pledged", "disbursed", "fund_size", "in_kind"})
+
+
+def amount_meaning_columns(
+    amount: dict[str, Any],
+    headline_of: int | None,
+    organization_ids: dict[str, int],
+    province_of: dict[str, str],
+    province: str | None,
+) -> dict[str, Any]:
+    """The meaning columns of one amount row: role, gift, restates_position, giver_* and
+    recipient_*, recipient_province_code.
+
+    ``organization_ids`` maps the article's canonical organization names to their ids;
+    ``province`` is the amount's own province (province_code), the recipient's when the
+    recipient is not a place.  A record from an extractor before 0.3.0 has no meaning fields:
+    its headline copy or conversion is what it restates, and the old rule (a giving role, not
+    cumulative) makes its gift.
+    """
+    role = amount.get("role") or "other"
+    if "gift" in amount:
+        restates = amount["restates"] if amount["restates"] is not None else headline_of
+        gift = bool(amount["gift"]) and restates is None
+    else:
+        restates = headline_of if headline_of is not None else amount["conversion_of"]
+        gift = role in _GIVING_ROLES and not amount["cumulative"] and restates is None
+    columns: dict[str, Any] = {"role": role, "gift": gift, "restates_position": restates}
+    for side in ("giver", "recipient"):
+        party = amount.get(side) or {}
+        kind = party.get("kind")
+        code = party.get("code") if kind == "region" and party.get("code") in province_of else None
+        columns |= {
+            f"{side}_kind": kind,
+            f"{side}_name": (party.get("name") or "")[:200] or None,
+            f"{side}_organization_id": organization_ids.get(party.get("name", ""))
+            if kind == "organization"
+            else None,
+            f"{side}_region_code": code,
+        }
+    recipient_region = columns["recipient_region_code"]
+    columns["recipient_province_code"] = province_of[recipient_region] if recipient_region else province
+    return columns
+
+
 def load_article(session: Session, context: _LoadContext, row: dict[str, Any]) -> tuple[int, bool]:
     """Upsert one article and replace its mentions; returns (article id, whether anything was written)."""
     digest = _digest(row)
@@ -319,10 +363,15 @@ def load_article(session: Session, context: _LoadContext, row: dict[str, Any]) -
         # one counted, and its giver is the one the headline names when its own sentence names none.
         if body is not None and links[body][0] is None and links[position][0] is not None:
             links[body] = (links[position][0], *links[body][1:])
+    org_by_name = {o["name"]: org_id for o, org_id in zip(row["organizations"], org_ids, strict=True)}
     amounts = []
     for position, (amount, (org_id, region, basis)) in enumerate(zip(row["amounts"], links, strict=True)):
         value = Decimal(str(amount["value"]))
         value_cny = to_cny(value, amount["currency"])
+        province = context.province_of[region] if region else None
+        meaning = amount_meaning_columns(
+            amount, headline_of[position], org_by_name, context.province_of, province
+        )
         amounts.append(
             {
                 **_provenance(article_id, text, amount, version),
@@ -332,20 +381,16 @@ def load_article(session: Session, context: _LoadContext, row: dict[str, Any]) -
                 "value_cny": value_cny,
                 "qualifier": amount["qualifier"],
                 "high": Decimal(str(amount["high"])) if amount["high"] is not None else None,
-                "role": amount["role"],
+                **meaning,
                 "cumulative": amount["cumulative"],
                 "conversion_of_position": amount["conversion_of"],
-                "headline_of_position": headline_of[position],
                 "organization_id": org_id,
                 "region_code": region,
                 "region_basis": basis,
-                "province_code": context.province_of[region] if region else None,
+                "province_code": province,
                 "published_at": published,
                 "published_month": month,
-                "counted": representative
-                and amount["conversion_of"] is None
-                and headline_of[position] is None
-                and value_cny is not None,
+                "counted": representative and meaning["restates_position"] is None and value_cny is not None,
             }
         )
     if amounts:
@@ -382,9 +427,7 @@ def refresh_counted(session: Session, article_ids: Iterable[int]) -> None:
     Only rows whose flag changes are written.
     """
     a = m.AmountMention
-    countable = and_(
-        a.conversion_of_position.is_(None), a.headline_of_position.is_(None), a.value_cny.is_not(None)
-    )
+    countable = and_(a.restates_position.is_(None), a.value_cny.is_not(None))
     for chunk in _chunks(article_ids):
         representatives = list(
             session.scalars(
