@@ -277,6 +277,7 @@ def amount_meaning_columns(
     organization_ids: dict[str, int],
     province_of: dict[str, str],
     province: str | None,
+    linked_organization: int | None,
 ) -> dict[str, Any]:
     """The meaning columns of one amount row: role, gift, restates_position, giver_* and
     recipient_*, recipient_province_code.
@@ -284,19 +285,22 @@ def amount_meaning_columns(
     ``organization_ids`` maps the article's canonical organization names to their ids;
     ``province`` is the amount's own province (province_code), the recipient's when the
     recipient is not a place.  A record from an extractor before 0.3.0 has no meaning fields:
-    its headline copy or conversion is what it restates, and the old rule (a giving role, not
-    cumulative) makes its gift.
+    its headline copy or conversion is what it restates, the old rule (a giving role, not
+    cumulative) makes its gift and its sentence's organization (``linked_organization``) gives.
     """
     role = amount.get("role") or "other"
+    parties = {side: amount.get(side) or {} for side in ("giver", "recipient")}
     if "gift" in amount:
         restates = amount["restates"] if amount["restates"] is not None else headline_of
         gift = bool(amount["gift"]) and restates is None
     else:
         restates = headline_of if headline_of is not None else amount["conversion_of"]
         gift = role in _GIVING_ROLES and not amount["cumulative"] and restates is None
+        name = next((n for n, i in organization_ids.items() if i == linked_organization), None)
+        if name is not None:
+            parties["giver"] = {"kind": "organization", "name": name}
     columns: dict[str, Any] = {"role": role, "gift": gift, "restates_position": restates}
-    for side in ("giver", "recipient"):
-        party = amount.get(side) or {}
+    for side, party in parties.items():
         kind = party.get("kind")
         code = party.get("code") if kind == "region" and party.get("code") in province_of else None
         columns |= {
@@ -370,7 +374,7 @@ def load_article(session: Session, context: _LoadContext, row: dict[str, Any]) -
         value_cny = to_cny(value, amount["currency"])
         province = context.province_of[region] if region else None
         meaning = amount_meaning_columns(
-            amount, headline_of[position], org_by_name, context.province_of, province
+            amount, headline_of[position], org_by_name, context.province_of, province, org_id
         )
         amounts.append(
             {
