@@ -89,7 +89,7 @@ THRESHOLD_AFTER = re.compile(r"^(?:及)?以上(?:的)?(?:大额)?(?:捐款|捐�
 CHANGE_BEFORE = re.compile(r"比去年|比上年|同比|增加|减少|下降|增长|提高")
 OTHER_BEFORE = re.compile(
     r"经济损失|损失|产值|营收|营业额|销售额|利润|月薪|工资|薪酬|票价|门票|收费|入场费|售价|价格|"
-    r"一个月仅|仅有|面额"
+    r"一个月仅|仅有|面额|预算|财政|(?:落实|安排|下达|统筹)[^，,。；;]{0,10}资金"
 )
 IN_KIND_BEFORE = re.compile(r"价值|市值|物资捐赠|捐赠物资|募集物资|款物价值|物资价值")
 IN_KIND_AFTER = re.compile(
@@ -105,6 +105,7 @@ VERBS = re.compile(
 )
 COLLECTED = re.compile(r"(?:收到|接收|接受|代收|募集|筹集)(?![^向为给]*(?:其中|中有|向|为|给))")
 VERB_AFTER = re.compile(r"^[^，,。；;]{0,3}?(?:将|拟|已)?(?:资助|拨付|发放|用于资助|援建)")
+PLEDGE_WORD = re.compile(r"承诺|意向|拟|将于|计划")
 PER_HEAD = re.compile(r"每[户人名位](?!次)")
 FUND_SET = re.compile(r"设立|成立|注资|基金规模|冠名基金")
 DISBURSED_AFTER = re.compile(r"^[^，,。；;]{0,12}?(?:已)?(?:下发|发放|拨付|分予|拨给|发给)")
@@ -163,11 +164,12 @@ _HAN = "\u4e00-\u9fff"
 PERSON = re.compile(
     rf"(?:董事长|总裁|主席|会长|理事长|总经理|创始人|创办人|大师|院长|校长|议员|社长|特首|市长|县长|局长|部长)(?P<a>[{_HAN}]{{2,3}}?)"
     rf"(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])"
-    rf"|(?<![{_HAN}])(?P<b>[{_HAN}]{{2,3}})(?=先生|女士|博士)"
+    rf"|(?:(?<![{_HAN}])|(?<=市民|居民|村民|网友|校友|人士))(?!市民|居民|村民|网友|校友)(?P<b>[{_HAN}]{{1,3}}?(?:先生|女士|博士))"
+    rf"(?=[^{_HAN}]|捐|向|为|个人|已|及|和|再|将)"
 )
 THIS_BODY = re.compile(r"[该本](?:基金会|慈善会|总会|协会|商会|中心|组织|机构|院|会)")
 # Joined to the party before it (向甲县和乙市): the same side of the gift.
-JOINED = re.compile(r"^\s*(?:和|与|及|以及|、)\s*$")
+JOINED = re.compile(r"^\s*(?:和|与|及|以及|、)?\s*$")
 CHARITY_TYPES = frozenset({"foundation", "charity_federation", "red_cross"})
 TO_DISASTER_AREA = re.compile(r"(?:向|为|给|支援|驰援|援助|捐给)[^，,。；;]{0,8}?灾区")
 _CLAUSE_STOP = re.compile(r"[，,、：:；;。！？!?\n]")
@@ -254,6 +256,8 @@ def _role(
         return "in_kind"  # goods, unless a payout verb right before says they were handed out
     if DISBURSED_AFTER.search(after):
         return "disbursed"
+    if kind == "donated" and verb is not None and PLEDGE_WORD.search(before[: verb.start()]):
+        return "pledged"  # 承诺五年捐赠…, 认捐并…: promised, not yet paid
     if kind in (None, "raised") and TRANSFER_AFTER.search(text[amount.end : s_end]):
         return "donated"  # 将首笔…善款汇入…: the collector passes it on
     if (
@@ -555,10 +559,22 @@ def _parties(
     after_receivers = [c for c in after if c.start < c_end + 20 and _cue_before(text, c, RECIPIENT_CUE)]
     recipient_candidate = (receivers[-1:] or after_receivers[:1] or channels[-1:] or [None])[0]
     if recipient_candidate is not None and receivers and recipient_candidate is receivers[-1]:
-        # The first of a joined list of receivers (向甲县和乙市捐赠) stands for it.
+        # The first of a joined list of receivers (向甲县和乙市捐赠) stands for it; a place
+        # written after its parent (向甘肃省定西市) is the more specific one.
         while len(receivers) > 1 and JOINED.match(text[receivers[-2].end : recipient_candidate.start]):
+            if not text[receivers[-2].end : recipient_candidate.start].strip():
+                break
             receivers.pop()
             recipient_candidate = receivers[-1]
+    own_clause = [
+        c
+        for c in candidates
+        if c_start <= c.start < amount.start
+        and c.party.kind == "group"
+        and RECIPIENT_GROUPS.fullmatch(c.party.name)
+    ]
+    if own_clause and role in ("disbursed", "donated", "in_kind"):
+        recipient_candidate = own_clause[-1]  # 每户困难群众发放…: the group this clause serves
     recipient = recipient_candidate.party if recipient_candidate else None
     # Whether a word of the sentence points at the recipient (向…, 通过…, 灾区), or it is only
     # the article's served place or group, guessed.
