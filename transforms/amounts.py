@@ -289,6 +289,9 @@ def parse_amount(
     if m.group("wan"):
         value += parse_number(m.group("wan").replace(",", "")) * 10_000
     tail = m.group("tail") or m.group("ctail")
+    if tail in ("千", "百") and not m.group("unit") and not m.group("ctail_unit") and num.isdigit():
+        value *= 1000 if tail == "千" else 100  # 5千元 is 5,000, not 5 and a thousand
+        tail = None
     if tail:
         tail_value = parse_number(tail.replace(",", ""))
         tail_unit = m.group("tail_unit") or m.group("ctail_unit")

@@ -267,10 +267,14 @@ def _role(
     ):
         window = max(0, verb.start() - 24)
         collected = COLLECTED.search(before[window : verb.start()])
+        # Only the public or nobody between the two (接收社会各界捐赠的, 收到捐款): a named
+        # donor between them (收到某公司捐赠的) makes it that donor's gift.
+        between = before[window + collected.end() : verb.start()] if collected else ""
+        public_only = not between.strip(" 的了") or bool(GIVER_GROUPS.search(between))
         donor_named = collected is not None and any(
             c_start + window + collected.end() <= s < c_start + verb.start() for s, _ in named
         )
-        if collected and not donor_named:
+        if collected and public_only and not donor_named:
             return "raised"  # 收到…捐款, 接收各界捐赠的…善款: the collector's side
     if kind is not None:
         return kind
