@@ -267,10 +267,11 @@ def _role(
     ):
         window = max(0, verb.start() - 24)
         collected = COLLECTED.search(before[window : verb.start()])
-        # Only the public or nobody between the two (接收社会各界捐赠的, 收到捐款): a named
-        # donor between them (收到某公司捐赠的) makes it that donor's gift.
+        # A donation described with 的 after the collector (收到某某捐赠的5万元) is the donor's
+        # gift unless only the public stands between (接收社会各界捐赠的…善款).
         between = before[window + collected.end() : verb.start()] if collected else ""
-        public_only = not between.strip(" 的了") or bool(GIVER_GROUPS.search(between))
+        modifier = before[verb.end() : verb.end() + 1] == "的"
+        public_only = not modifier or not between.strip(" 了") or bool(GIVER_GROUPS.search(between))
         donor_named = collected is not None and any(
             c_start + window + collected.end() <= s < c_start + verb.start() for s, _ in named
         )
