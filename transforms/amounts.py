@@ -337,6 +337,11 @@ def _nearest_role_before(segment: str) -> str | None:
     return last.lastgroup if last is not None else None
 
 
+def keyword_role(text: str, start: int, end: int) -> str | None:
+    """The role the nearest keyword gives the amount at [start, end) (see ``_role``)."""
+    return _role(text, start, end)[0]
+
+
 def _role(text: str, start: int, end: int) -> tuple[str | None, bool]:
     """Role from the nearest keyword before the amount in its clause, then its sentence, then
     the first one after it in the clause (……的善款共300万元 vs 300万元用于捐赠)."""
@@ -357,11 +362,13 @@ def _role(text: str, start: int, end: int) -> tuple[str | None, bool]:
     return role, cumulative
 
 
-def extract_amounts(text: str, default_currency: str = "CNY") -> list[AmountMention]:
+def extract_amounts(text: str, default_currency: str = "CNY", cues: bool = True) -> list[AmountMention]:
     """Every money amount in ``text``, in text order.
 
     ``default_currency`` is what a plain 元 means: CNY on the mainland, the local currency for
-    Hong Kong (HKD), Macau (MOP) and Taiwan (TWD) sources.
+    Hong Kong (HKD), Macau (MOP) and Taiwan (TWD) sources.  ``cues=False`` leaves ``role`` and
+    ``cumulative`` unread (but for table cells, whose header says): ``transforms.meaning``
+    decides them and reads the keyword cue (``keyword_role``) only where it needs it.
     """
     found: list[tuple[int, int, Decimal, Decimal | None, str, Qualifier, TableCell | None]] = []
     for span in find_amount_spans(text):
@@ -374,7 +381,7 @@ def extract_amounts(text: str, default_currency: str = "CNY") -> list[AmountMent
         found.append((cell.start, cell.end, _plain(cell.value), None, cell.currency, "exact", cell))
     mentions: list[AmountMention] = []
     for start, end, value, high, currency, qualifier, cell in sorted(found, key=lambda f: f[0]):
-        role, cumulative = _role(text, start, end)
+        role, cumulative = _role(text, start, end) if cues else (None, False)
         if cell is not None:
             # A row says little; the table's caption and header say what its money is.
             role = _nearest_role_before(text[cell.heading[0] : cell.heading[1]]) or role

@@ -221,7 +221,10 @@ def extract_article(
     org_spans = [(o.start, o.end) for o in organizations]
     regions = with_roles(simplified, first_pass, org_spans)
     amounts = with_meanings(
-        simplified, extract_amounts(simplified, LOCAL_CURRENCY.get(locale, "CNY")), organizations, regions
+        simplified,
+        extract_amounts(simplified, LOCAL_CURRENCY.get(locale, "CNY"), cues=False),
+        organizations,
+        regions,
     )
     return ArticleExtraction(
         variant=normalized.variant,

@@ -31,10 +31,15 @@ mean"):
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
+
+from transforms.amounts import keyword_role
+from transforms.sentences import clause_bounds, sentence_bounds
 
 if TYPE_CHECKING:
     from transforms.amounts import AmountMention
@@ -161,12 +166,29 @@ REGION_ACTS = re.compile(
 )
 # A person is named after a title (董事长林某某, 会长某某及家人) or before an honorific (某某先生).
 _HAN = "\u4e00-\u9fff"
-PERSON = re.compile(
-    rf"(?:董事长|总裁|主席|会长|理事长|总经理|创始人|创办人|大师|院长|校长|议员|社长|特首|市长|县长|局长|部长)(?P<a>[{_HAN}]{{2,3}}?)"
-    rf"(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])"
-    rf"|(?:(?<![{_HAN}])|(?<=市民|居民|村民|网友|校友|人士))(?!市民|居民|村民|网友|校友)(?P<b>[{_HAN}]{{1,3}}?(?:先生|女士|博士))"
-    rf"(?=[^{_HAN}]|捐|向|为|个人|已|及|和|再|将)"
+TITLED_PERSON = re.compile(
+    rf"(?:董事长|总裁|主席|会长|理事长|总经理|创始人|创办人|大师|院长|校长|议员|社长|特首|市长|县长|局长|部长)"
+    rf"(?P<name>[{_HAN}]{{2,3}}?)(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])"
 )
+HONORIFIC = re.compile(r"先生|女士|博士")
+# The name before an honorific: one to three characters after a non-Han character or a group
+# word (市民王女士), not the group word itself.
+_HONORED_NAME = re.compile(
+    rf"(?:^|[^{_HAN}]|市民|居民|村民|网友|校友|人士)(?P<name>(?!市民|居民|村民|网友|校友)[{_HAN}]{{1,3}})$"
+)
+_HONORIFIC_AFTER = re.compile(rf"[^{_HAN}]|捐|向|为|个人|已|及|和|再|将|$")
+
+
+def _people(text: str, low: int, high: int) -> set[str]:
+    """Names of people: after a title (董事长林某某), or with an honorific (王女士, 陈某先生)."""
+    names = {m.group("name") for m in TITLED_PERSON.finditer(text, low, high)}
+    for m in HONORIFIC.finditer(text, low, high):
+        before = _HONORED_NAME.search(text, max(0, m.start() - 5), m.start())
+        if before is not None and _HONORIFIC_AFTER.match(text, m.end()):
+            names.add(before.group("name") + m.group())
+    return names
+
+
 THIS_BODY = re.compile(r"[该本](?:基金会|慈善会|总会|协会|商会|中心|组织|机构|院|会)")
 # Joined to the party before it (向甲县和乙市): the same side of the gift.
 JOINED = re.compile(r"^\s*(?:和|与|及|以及|、)?\s*$")
@@ -186,11 +208,11 @@ class _Candidate:
     beneficiary: bool = False  # a place the sentence says is served
 
 
+# Each amount asks for the same bounds several times; the text's hash is cached by Python and
+# equality is first an identity check, so these caches cost little.
+@lru_cache(maxsize=4096)
 def _clause_start(text: str, pos: int, floor: int) -> int:
-    for i in range(pos - 1, floor - 1, -1):
-        if _CLAUSE_STOP.match(text, i):
-            return i + 1
-    return floor
+    return max(floor, clause_bounds(text, pos)[0])
 
 
 def _clause_end(text: str, pos: int, ceiling: int) -> int:
@@ -198,12 +220,10 @@ def _clause_end(text: str, pos: int, ceiling: int) -> int:
     return match.start() if match else ceiling
 
 
+@lru_cache(maxsize=4096)
 def _sentence_span(text: str, pos: int) -> tuple[int, int]:
-    start = pos
-    while start > 0 and not _SENTENCE_STOP.match(text, start - 1):
-        start -= 1
-    match = _SENTENCE_STOP.search(text, pos)
-    return start, match.end() if match else len(text)
+    # The same stops as transforms.sentences (。！？!?；;\n), found once per text there.
+    return sentence_bounds(text, pos)
 
 
 def _previous_sentence_start(text: str, s_start: int) -> int:
@@ -220,9 +240,16 @@ def _line(text: str, pos: int) -> str:
     return text[start : end if end >= 0 else len(text)]
 
 
-def _in_headline(text: str, amount: AmountMention) -> bool:
+def _in_headline(text: str, position: int) -> bool:
     """A headline, sub-heading or caption: a line without a full stop, or a caption."""
-    line = _line(text, amount.start).strip()
+    start = text.rfind("\n", 0, position) + 1
+    return _headline_line(text, start)
+
+
+@lru_cache(maxsize=4096)
+def _headline_line(text: str, start: int) -> bool:
+    end = text.find("\n", start)
+    line = text[start : end if end >= 0 else len(text)].strip()
     return "。" not in line or bool(CAPTION.search(line))
 
 
@@ -285,7 +312,8 @@ def _role(
         return "disbursed"  # a per-household or per-person standard
     if any(0 <= amount.start - e <= 1 for _, e in named):
         return "donated"  # 其中，某集团30万元: a donor's name, then its sum
-    cue = amount.role
+    # The keyword cue of transforms.amounts, read only now that no rule above decided.
+    cue = amount.role if amount.role is not None else keyword_role(text, amount.start, amount.end)
     if cue == "fund_size" and not FUND_SET.search(text[s_start:s_end]):
         cue = None  # 基金会 names who acts; nothing says a fund is set up
     if cue is None or cue == "fund_size":
@@ -332,7 +360,7 @@ def _restatements(
     sentences: list[tuple[int, int]],
 ) -> list[int | None]:
     restates: list[int | None] = [None] * len(amounts)
-    headline = [_in_headline(text, a) for a in amounts]
+    headline = [_in_headline(text, a.start) for a in amounts]
     first_body: dict[tuple[Decimal, str], int] = {}
     first_any: dict[tuple[Decimal, str], int] = {}
     for i, a in enumerate(amounts):
@@ -435,55 +463,86 @@ def _candidates(
     text: str,
     organizations: Sequence[OrganizationMention],
     regions: Sequence[RegionMention],
-) -> list[_Candidate]:
+    windows: Sequence[tuple[int, int]] | None = None,
+) -> tuple[list[_Candidate], Party | None]:
+    """The parties an amount may name: organizations, places (not seats), 该会 for the body
+    named before, people and group words; the last three are looked for only in ``windows``
+    (the sentences around amounts, and the one before each), the whole text when None.  Also
+    the first public group word of the whole text."""
+    spans = windows if windows is not None else [(0, len(text))]
     found = [_Candidate(o.start, o.end, Party("organization", o.name), o.type) for o in organizations]
     found += [
         _Candidate(r.start, r.end, Party("region", r.name, r.code), beneficiary=r.role == "beneficiary")
         for r in regions
         if r.role != "seat"
     ]
-    occupied = [(c.start, c.end) for c in found]
+    occupied = bytearray(len(text) + 1)  # 1 where a party is already named
+    for c in found:
+        occupied[c.start : c.end] = b"\x01" * (c.end - c.start)
+    # The public the article names anywhere (社会各界, 民众…), for money raised from it.
+    public = next(
+        (Party("group", m.group()) for m in GIVER_GROUPS.finditer(text) if not occupied[m.start()]), None
+    )
     # 该会, 该基金会: the organization named last before it.
     named_orgs = sorted((c for c in found if c.party.kind == "organization"), key=lambda c: c.start)
-    for match in THIS_BODY.finditer(text):
+    for match in (m for lo, hi in spans for m in THIS_BODY.finditer(text, lo, hi)):
         kind_word = match.group()[1:]
         earlier = [c for c in named_orgs if c.end <= match.start() and c.party.name.endswith(kind_word)]
         if earlier:
             found.append(_Candidate(match.start(), match.end(), earlier[-1].party, earlier[-1].org_type))
-            occupied.append((match.start(), match.end()))
-    people = {m.group("a") or m.group("b") for m in PERSON.finditer(text)}
+            occupied[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+    people = set().union(*(_people(text, lo, hi) for lo, hi in spans))
     for name in sorted(people, key=len, reverse=True):
-        for match in re.finditer(re.escape(name), text):
-            if not any(s <= match.start() < e for s, e in occupied):
+        for match in (m for lo, hi in spans for m in re.compile(re.escape(name)).finditer(text, lo, hi)):
+            if not occupied[match.start()]:
                 found.append(_Candidate(match.start(), match.end(), Party("person", name)))
-                occupied.append((match.start(), match.end()))
+                occupied[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
     for pattern in (GIVER_GROUPS, RECIPIENT_GROUPS):
-        for match in pattern.finditer(text):
-            if not any(s <= match.start() < e for s, e in occupied):
+        for match in (m for lo, hi in spans for m in pattern.finditer(text, lo, hi)):
+            if not occupied[match.start()]:
                 found.append(_Candidate(match.start(), match.end(), Party("group", match.group())))
-                occupied.append((match.start(), match.end()))
-    return sorted(found, key=lambda c: c.start)
+                occupied[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+    return sorted(found, key=lambda c: c.start), public
 
 
 def _sources(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    segment = text[start:end]
+    if "据" not in segment and "从" not in segment and "来自" not in segment:
+        return []  # SOURCE_SPAN needs one of them: skip the scan
     return [(m.start() + start, m.end() + start) for m in SOURCE_SPAN.finditer(text[start:end])]
 
 
 def _is_source(text: str, c: _Candidate, sources: list[tuple[int, int]]) -> bool:
-    return any(s <= c.start < e for s, e in sources) or bool(SPEAKER_AFTER.match(text, c.end))
+    return any(s <= c.start < e for s, e in sources) or _speaker_at(text, c.end)
+
+
+@lru_cache(maxsize=4096)
+def _speaker_at(text: str, end: int) -> bool:
+    return bool(SPEAKER_AFTER.match(text, end))
 
 
 def _cue_before(text: str, c: _Candidate, pattern: re.Pattern[str]) -> bool:
-    return bool(pattern.search(text[max(0, c.start - 4) : c.start]))
+    return _cue_at(text, c.start, pattern)
+
+
+@lru_cache(maxsize=8192)
+def _cue_at(text: str, start: int, pattern: re.Pattern[str]) -> bool:
+    # Several amounts of a sentence ask about the same parties.
+    return bool(pattern.search(text, max(0, start - 4), start))
 
 
 @dataclass(frozen=True, slots=True)
 class _Article:
     """What the whole article says about its parties, for amounts whose sentence is silent."""
 
-    candidates: list[_Candidate]
+    candidates: list[_Candidate]  # sorted by start
     served: Party | None  # the place the article's aid goes to
     public: Party | None  # the public the article says gave (社会各界, 市民…)
+    starts: list[int] = field(default_factory=list)
+
+    def within(self, low: int, high: int) -> list[_Candidate]:
+        """The candidates starting in [low, high)."""
+        return self.candidates[bisect_left(self.starts, low) : bisect_left(self.starts, high)]
 
 
 def _served_region(regions: Sequence[RegionMention]) -> Party | None:
@@ -516,8 +575,9 @@ def _parties(
     article: _Article,
 ) -> tuple[Party | None, Party | None, bool]:
     """(giver, recipient, whether the sentence itself points at the recipient)."""
-    candidates = article.candidates
     floor = max(s_start, amount.start - _WINDOW)
+    # Only the sentence's parties are read (and the article's, through the fallbacks).
+    candidates = article.within(s_start, s_end)
     c_start = _clause_start(text, amount.start, floor)
     c_end = _clause_end(text, amount.end, min(s_end, amount.end + _WINDOW))
     sources = _sources(text, floor, amount.start)
@@ -585,15 +645,15 @@ def _parties(
     # the article's served place or group, guessed.
     explicit = recipient is not None or bool(TO_DISASTER_AREA.search(text[s_start:s_end]))
     if giver is None and role == "disbursed":
-        charity = _earlier_charity(amount.start, candidates)
+        charity = _earlier_charity(amount.start, article.candidates)
         giver = charity.party if charity else None
     if giver is None and role != "raised":
-        giver = _earlier_actor(text, s_start, candidates)
+        giver = _earlier_actor(text, s_start, article)
     if role == "raised":
         # The fundraiser collects; the public it names gives.
         collector = next((c for c in reversed(named) if c.party.kind == "organization"), None)
         if collector is None:
-            collector = _earlier_charity(amount.start, candidates)
+            collector = _earlier_charity(amount.start, article.candidates)
         groups = [
             c
             for c in candidates
@@ -623,7 +683,7 @@ def _parties(
     return giver, recipient, explicit or role == "raised"
 
 
-def _earlier_actor(text: str, s_start: int, candidates: list[_Candidate]) -> Party | None:
+def _earlier_actor(text: str, s_start: int, article: _Article) -> Party | None:
     """The organization acting in the sentence before (its next sentence goes on: 该公司还…)."""
     if s_start == 0:
         return None
@@ -631,9 +691,7 @@ def _earlier_actor(text: str, s_start: int, candidates: list[_Candidate]) -> Par
     if "\n" in text[p_start:s_start].strip():
         return None  # a new paragraph starts a new subject
     sources = _sources(text, p_start, s_start)
-    for c in reversed(candidates):
-        if c.start >= s_start or c.start < p_start:
-            continue
+    for c in reversed(article.within(p_start, s_start)):
         if c.party.kind != "organization" or _is_source(text, c, sources):
             continue
         if _cue_before(text, c, RECIPIENT_CUE) or _cue_before(text, c, CHANNEL_CUE):
@@ -701,7 +759,14 @@ def amount_meanings(
     if not amounts:
         return ()
     sentences = [_sentence_span(text, a.start) for a in amounts]
-    candidates = _candidates(text, organizations, regions)
+    windows: list[tuple[int, int]] = []
+    for s_start, s_end in sentences:
+        low = _previous_sentence_start(text, s_start)
+        if windows and low <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], s_end))
+        else:
+            windows.append((low, s_end))
+    candidates, public = _candidates(text, organizations, regions, windows)
     named = [(c.start, c.end) for c in candidates if c.party.kind in ("organization", "person")]
     cues = [_role(text, a, s, named) for a, (s, _) in zip(amounts, sentences, strict=True)]
     roles = [cue or "other" for cue in cues]
@@ -716,11 +781,7 @@ def amount_meanings(
             if total is not None and roles[total] in GIVING_ROLES:
                 roles[i] = "donated" if roles[total] == "raised" else roles[total]
     cumulative = [_cumulative(text, amounts, i, s) for i, (s, _) in enumerate(sentences)]
-    public = next(
-        (c.party for c in candidates if c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)),
-        None,
-    )
-    article = _Article(candidates, _served_region(regions), public)
+    article = _Article(candidates, _served_region(regions), public, [c.start for c in candidates])
     found_parties = [
         _parties(text, a, roles[i], s, e, article) if roles[i] in GIVING_ROLES else (None, None, False)
         for i, (a, (s, e)) in enumerate(zip(amounts, sentences, strict=True))
