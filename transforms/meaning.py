@@ -117,6 +117,12 @@ DISBURSED_AFTER = re.compile(r"^[^，,。；;]{0,12}?(?:已)?(?:下发|发放|�
 TRANSFER_AFTER = re.compile(r"汇入|送交|交予|交给|转交|存入|转赠|捐给|移交")
 RAISED_AFTER = re.compile(r"^(?:的)?善款")
 FUND_AFTER = re.compile(r"^[^，,。；;]{0,4}(?:设立|成立)[^，,。；;]{0,16}基金")
+_RARE_BEFORE = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in (TARGET_BEFORE, THRESHOLD_BEFORE, CHANGE_BEFORE, OTHER_BEFORE)), re.I
+)
+_RARE_AFTER = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in (TARGET_AFTER, THRESHOLD_AFTER, FUND_AFTER)) + "|不等", re.I
+)
 # Who pays out decides between disbursed and donated: a charity, fund or government disburses.
 COMPANIES = frozenset({"company", "bank"})
 
@@ -196,6 +202,7 @@ CHARITY_TYPES = frozenset({"foundation", "charity_federation", "red_cross"})
 TO_DISASTER_AREA = re.compile(r"(?:向|为|给|支援|驰援|援助|捐给)[^，,。；;]{0,8}?灾区")
 _CLAUSE_STOP = re.compile(r"[，,、：:；;。！？!?\n]")
 _SENTENCE_STOP = re.compile(r"[。！？!?；;\n]")
+_BLANK_OR_STOP = "。！？!?；;\n \t\r\u3000"
 _WINDOW = 120  # characters read before an amount for its parties and cues
 
 
@@ -228,9 +235,8 @@ def _sentence_span(text: str, pos: int) -> tuple[int, int]:
 
 def _previous_sentence_start(text: str, s_start: int) -> int:
     """Where the sentence before the one starting at ``s_start`` starts (blank lines skipped)."""
-    position = s_start - 1
-    while position > 0 and (text[position].isspace() or _SENTENCE_STOP.match(text, position)):
-        position -= 1
+    floor = max(0, s_start - 400)
+    position = floor + len(text[floor:s_start].rstrip(_BLANK_OR_STOP)) - 1
     return _sentence_span(text, position)[0] if position > 0 else 0
 
 
@@ -264,16 +270,18 @@ def _role(
     c_end = _clause_end(text, amount.end, min(len(text), amount.end + _WINDOW))
     after = text[amount.end : c_end]
     s_end = _sentence_span(text, amount.end)[1]
-    if TARGET_BEFORE.search(before) or TARGET_AFTER.search(after):
-        return "target"
-    if THRESHOLD_BEFORE.search(before[-8:]) or THRESHOLD_AFTER.search(after):
-        return "threshold"
-    if amount.high is not None and "不等" in after:
-        return "threshold"
-    if CHANGE_BEFORE.search(before[-8:]) or OTHER_BEFORE.search(before):
-        return "other"
-    if FUND_AFTER.search(after):
-        return "fund_size"
+    # Most amounts carry none of the rarer words: one search of each side rules them all out.
+    if _RARE_BEFORE.search(before) or _RARE_AFTER.search(after):
+        if TARGET_BEFORE.search(before) or TARGET_AFTER.search(after):
+            return "target"
+        if THRESHOLD_BEFORE.search(before[-8:]) or THRESHOLD_AFTER.search(after):
+            return "threshold"
+        if amount.high is not None and "不等" in after:
+            return "threshold"
+        if CHANGE_BEFORE.search(before[-8:]) or OTHER_BEFORE.search(before):
+            return "other"
+        if FUND_AFTER.search(after):
+            return "fund_size"
     verb = None
     for verb in VERBS.finditer(before):  # noqa: B007 - the nearest one governs
         pass
