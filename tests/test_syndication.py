@@ -99,14 +99,14 @@ def test_the_warehouse_clusters_copies_and_counts_each_amount_once(db_url: str) 
         url_of = {a.id: a.url for a in articles}
         for cluster in clusters.values():
             assert url_of[cluster.representative_article_id].endswith("-original")
-        # counted once: the view's amounts are exactly the representatives' countable amounts
+        # counted once: the view's amounts are exactly the representatives' amounts that restate
+        # no other (headline copies, breakdown parts, conversions)
         representatives = {c.representative_article_id for c in clusters.values()}
         expected = sorted(
             Decimal(str(a.value_cny))
             for a in session.scalars(select(m.AmountMention))
             if a.article_id in representatives
-            and a.conversion_of_position is None
-            and a.headline_of_position is None
+            and a.restates_position is None
             and a.value_cny is not None
         )
         counted = sorted(

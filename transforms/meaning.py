@@ -293,7 +293,7 @@ def _role(
         return "disbursed"
     if kind == "donated" and verb is not None and PLEDGE_WORD.search(before[: verb.start()]):
         return "pledged"  # 承诺五年捐赠…, 认捐并…: promised, not yet paid
-    if kind in (None, "raised") and TRANSFER_AFTER.search(text[amount.end : s_end]):
+    if kind in (None, "raised") and TRANSFER_AFTER.search(text, amount.end, min(s_end, amount.end + _WINDOW)):
         return "donated"  # 将首笔…善款汇入…: the collector passes it on
     if (
         kind == "donated"
@@ -422,13 +422,15 @@ def _part_of(
     its total, money already paid out of a total just raised, or a tranche of a larger pledge."""
     amount = amounts[index]
     s_start, s_end = sentences[index]
-    before = text[s_start : amount.start]
+    # Read back a bounded window: a run-on sentence must not make every amount re-read all of it.
+    base = max(s_start, amount.start - _WINDOW)
+    before = text[base : amount.start]
     # 其中/包括 in this sentence, after a total in it or in the sentence before.
     marker = None
     for marker in BREAKDOWN.finditer(before):  # noqa: B007 - the last one governs
         pass
     if marker is not None:
-        cut = s_start + marker.start()
+        cut = base + marker.start()
         previous_start = _previous_sentence_start(text, s_start)
         totals = [
             j
@@ -651,7 +653,7 @@ def _parties(
     recipient = recipient_candidate.party if recipient_candidate else None
     # Whether a word of the sentence points at the recipient (向…, 通过…, 灾区), or it is only
     # the article's served place or group, guessed.
-    explicit = recipient is not None or bool(TO_DISASTER_AREA.search(text[s_start:s_end]))
+    explicit = recipient is not None or _to_disaster_area(text, s_start, s_end)
     if giver is None and role == "disbursed":
         charity = _earlier_charity(amount.start, article.candidates)
         giver = charity.party if charity else None
@@ -689,6 +691,12 @@ def _parties(
     if giver == recipient:
         giver = None
     return giver, recipient, explicit or role == "raised"
+
+
+@lru_cache(maxsize=1024)
+def _to_disaster_area(text: str, s_start: int, s_end: int) -> bool:
+    """Whether the sentence sends money to 灾区 (read once per sentence)."""
+    return bool(TO_DISASTER_AREA.search(text, s_start, s_end))
 
 
 def _earlier_actor(text: str, s_start: int, article: _Article) -> Party | None:
