@@ -826,21 +826,21 @@ def amount_meanings(
             # A copy says no less than its original: take the parties the original lacks.
             o_giver, o_recipient = parties[original]
             giver, recipient = giver or o_giver, recipient or o_recipient
+            if giver == recipient:
+                giver = None
         gift = roles[i] in GIVING_ROLES and not cumulative[i] and restates[i] is None
         meanings.append(AmountMeaning(roles[i], cumulative[i], restates[i], gift, giver, recipient))
-    # The original takes the parties its copies name when its own sentence names none
-    # (a headline names the giver, the body only says 该企业).
+    # The original takes the parties a copy of the same sum names when its own sentence names
+    # none (a headline names the giver, the body only says 该企业); a part's donor is not the
+    # total's.
     result = list(meanings)
     for i, m in enumerate(meanings):
-        if m.restates is not None:
-            o = result[m.restates]
-            if o.giver is None or o.recipient is None:
-                result[m.restates] = AmountMeaning(
-                    o.role,
-                    o.cumulative,
-                    o.restates,
-                    o.gift,
-                    o.giver or parties[i][0],
-                    o.recipient or parties[i][1],
-                )
+        if m.restates is None or _key(amounts[i]) != _key(amounts[m.restates]):
+            continue
+        o = result[m.restates]
+        giver = o.giver or parties[i][0]
+        recipient = o.recipient or parties[i][1]
+        if giver == recipient:
+            giver = o.giver
+        result[m.restates] = AmountMeaning(o.role, o.cumulative, o.restates, o.gift, giver, recipient)
     return tuple(result)
