@@ -629,10 +629,11 @@ def _parties(
     giver_pool = in_clause or actors
     # Groups are givers only when nothing more specific is named.
     named = [c for c in giver_pool if c.party.kind != "group"]
-    giver_candidate = (named or giver_pool or [None])[-1]
-    giver = giver_candidate.party if giver_candidate else None
+    pool = named or giver_pool
+    giver = pool[-1].party if pool else None
     after_receivers = [c for c in after if c.start < c_end + 20 and _cue_before(text, c, RECIPIENT_CUE)]
-    recipient_candidate = (receivers[-1:] or after_receivers[:1] or channels[-1:] or [None])[0]
+    pointed = receivers[-1:] or after_receivers[:1] or channels[-1:]
+    recipient_candidate: _Candidate | None = pointed[0] if pointed else None
     if recipient_candidate is not None and receivers and recipient_candidate is receivers[-1]:
         # The first of a joined list of receivers (向甲县和乙市捐赠) stands for it; a place
         # written after its parent (向甘肃省定西市) is the more specific one.
