@@ -105,9 +105,7 @@ def test_the_warehouse_clusters_copies_and_counts_each_amount_once(db_url: str) 
         expected = sorted(
             Decimal(str(a.value_cny))
             for a in session.scalars(select(m.AmountMention))
-            if a.article_id in representatives
-            and a.restates_position is None
-            and a.value_cny is not None
+            if a.article_id in representatives and a.restates_position is None and a.value_cny is not None
         )
         counted = sorted(
             Decimal(str(v)) for v in session.scalars(text("SELECT value_cny FROM counted_amount"))
