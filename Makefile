@@ -50,6 +50,7 @@ eval: $(EVAL_STAMP)
 	$(VENV)/bin/python -m evaluation
 	$(VENV)/bin/python -m evaluation.main_text
 	$(VENV)/bin/python -m evaluation.real_text
+	$(VENV)/bin/python -m evaluation.real_roles
 
 bench: $(EVAL_STAMP)
 	$(VENV)/bin/python -m bench

@@ -21,7 +21,17 @@ SPLITS = ("dev", "heldout")
 LOCALES = ("mainland", "hk", "mo", "tw")
 ENCODINGS = ("utf-8", "gbk", "gb18030", "big5", "big5hkscs")
 FORMATS = ("text", "html")
-AMOUNT_ROLES = ("raised", "donated", "pledged", "disbursed", "fund_size", "in_kind", "threshold")
+AMOUNT_ROLES = (
+    "raised",
+    "donated",
+    "pledged",
+    "disbursed",
+    "fund_size",
+    "in_kind",
+    "target",
+    "threshold",
+    "other",
+)
 REGION_ROLES = ("seat", "beneficiary", "mention")
 PHENOMENA = frozenset(
     re.findall(
@@ -30,7 +40,20 @@ PHENOMENA = frozenset(
     )
 )
 _TOP_KEYS = {"id", "locale", "encoding", "format", "phenomena", "title", "published", "text", "gold"}
-_AMOUNT_KEYS = {"raw", "value", "currency", "approximate", "high", "role", "cumulative", "conversion"}
+_AMOUNT_KEYS = {
+    "raw",
+    "value",
+    "currency",
+    "approximate",
+    "high",
+    "role",
+    "cumulative",
+    "conversion",
+    "gift",
+    "restates",
+    "giver",
+    "recipient",
+}
 _ORG_KEYS = {"name", "type", "surfaces"}
 _REGION_KEYS = {"code", "name", "role"}
 
@@ -49,6 +72,11 @@ class GoldAmount:
     role: str | None
     cumulative: bool
     conversion: bool
+    # What the money means (GUIDELINES.md, "What amounts mean"); None where not yet annotated.
+    gift: bool | None = None
+    restates: int | None = None
+    giver: str | None = None
+    recipient: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +148,10 @@ def _amount(entry: dict[str, Any], path: Path, i: int) -> GoldAmount:
         role=role,
         cumulative=bool(entry.get("cumulative", False)),
         conversion=bool(entry.get("conversion", False)),
+        gift=entry.get("gift"),
+        restates=entry.get("restates"),
+        giver=entry.get("giver"),
+        recipient=entry.get("recipient"),
     )
 
 

@@ -120,11 +120,14 @@ def _print_table(record: dict[str, Any]) -> None:
             for f in (
                 a["qualifier"] if a["approximate"] else "",
                 "cumulative" if a["cumulative"] else "",
-                f"restates #{a['conversion_of']}" if a["conversion_of"] is not None else "",
+                "gift" if a["gift"] else "",
+                f"restates #{a['restates']}" if a["restates"] is not None else "",
             )
             if f
         )
-        print(f"   amount  {a['raw']:<22} {value:>20} {a['currency']}  {a['role'] or '-':<10} {flags}")
+        parties = " → ".join(p["name"] if p else "?" for p in (a["giver"], a["recipient"]))
+        parties = "" if parties == "? → ?" else f"  {parties}"
+        print(f"   amount  {a['raw']:<22} {value:>20} {a['currency']}  {a['role']:<10} {flags}{parties}")
     for o in record["organizations"]:
         surfaces = "、".join(s for s in o["surfaces"] if s != o["name"])
         print(f"   org     {o['name']}  ({o['type']})" + (f"  written {surfaces}" if surfaces else ""))

@@ -33,6 +33,9 @@ class Sentence:
     organizations: tuple[tuple[str, str], ...] = ()  # (name as written = canonical, type)
     regions: tuple[tuple[str, str, str], ...] = ()  # (surface, code, role)
     amounts: tuple[tuple[str, int, str, str], ...] = ()  # (surface, value, currency, role)
+    # What each amount means, as the extractor writes it (gift, restates, giver, recipient);
+    # empty: a record of an extractor before meanings existed.
+    meanings: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,11 @@ def staging_row(report: Report) -> dict[str, Any]:
                     "role": role,
                 }
             )
-        for surface, value, currency, role in sentence.amounts:
+        meanings = sentence.meanings or ({},) * len(sentence.amounts)
+        for (surface, value, currency, role), meaning in zip(sentence.amounts, meanings, strict=True):
             start = body.index(surface, s_start)
+            if meaning:
+                meaning = {"gift": True, "restates": None, "giver": None, "recipient": None, **meaning}
             amounts.append(
                 {
                     "raw": surface,
@@ -93,6 +99,7 @@ def staging_row(report: Report) -> dict[str, Any]:
                     "role": role,
                     "cumulative": False,
                     "conversion_of": None,
+                    **meaning,
                 }
             )
     return {
@@ -123,11 +130,21 @@ GANGJIU = ("港九慈善基金会", "foundation")
 MACAU_MUTUAL = ("澳门仁爱互助会", "other")
 HUAIAN = ("槐安市红十字会", "red_cross")
 
+
+def org(name: str) -> dict[str, Any]:
+    return {"kind": "organization", "name": name, "code": None}
+
+
+def place(name: str, code: str) -> dict[str, Any]:
+    return {"kind": "region", "name": name, "code": code}
+
+
 _NUJIANG = Sentence(
     "青禾公益基金会向云南省红十字会捐赠300万元，用于怒江州山区学校的饮水工程。",
     organizations=(QINGHE, YUNNAN_RED_CROSS),
     regions=(("怒江", "533300", "beneficiary"),),
     amounts=(("300万元", 3_000_000, "CNY", "donated"),),
+    meanings=({"giver": org("青禾公益基金会"), "recipient": org("云南省红十字会")},),
 )
 _NUJIANG_TAIL = "项目覆盖福贡、贡山两县的十二所小学，预计明年春季学期前完工，受益师生约三千人。"
 
@@ -144,6 +161,7 @@ REPORTS = (
                 organizations=(QINGHE, YUNNAN_RED_CROSS),
                 regions=(("昭通市", "530600", "beneficiary"),),
                 amounts=(("100万元", 1_000_000, "CNY", "donated"),),
+                meanings=({"giver": org("青禾公益基金会"), "recipient": org("云南省红十字会")},),
             ),
         ),
         "首批受助学生共四百二十人，名单已在县教育局公示。",
@@ -159,6 +177,9 @@ REPORTS = (
                 organizations=(HUAIAN,),
                 regions=(("湘西土家族苗族自治州", "433100", "beneficiary"),),
                 amounts=(("80万元", 800_000, "CNY", "donated"),),
+                meanings=(
+                    {"giver": org("槐安市红十字会"), "recipient": place("湘西土家族苗族自治州", "433100")},
+                ),
             ),
         ),
         "物资包括棉被、棉衣和取暖器，已于当日启运。",
@@ -180,7 +201,7 @@ REPORTS = (
         (_NUJIANG,),
         _NUJIANG_TAIL,
     ),
-    # The only organization named receives: the giver is not named.
+    # The only organization named receives; the giver is a group word.
     Report(
         "http://lianhe.example/a/8820",
         "lianhe",
@@ -192,11 +213,17 @@ REPORTS = (
                 organizations=(SONGXI,),
                 regions=(("贵阳市", "520100", "beneficiary"),),
                 amounts=(("5万元", 50_000, "CNY", "donated"),),
+                meanings=(
+                    {
+                        "giver": {"kind": "group", "name": "市民", "code": None},
+                        "recipient": org("松溪市慈善总会"),
+                    },
+                ),
             ),
         ),
         "慈善总会表示，善款将在十二月上旬发放到户。",
     ),
-    # A giver and no receiving organization.
+    # A giver and a receiving place.
     Report(
         "http://demo.example/news/dingxi",
         "demo",
@@ -208,6 +235,7 @@ REPORTS = (
                 organizations=(HUAHE,),
                 regions=(("定西市", "621100", "beneficiary"),),
                 amounts=(("1200万元", 12_000_000, "CNY", "donated"),),
+                meanings=({"giver": org("华禾控股集团有限公司"), "recipient": place("定西市", "621100")},),
             ),
         ),
         "首批三十个村卫生室将在明年六月前完成设备更新。",
@@ -224,6 +252,7 @@ REPORTS = (
                 organizations=(GANGJIU, MACAU_MUTUAL),
                 regions=(("澳门", "820000", "beneficiary"),),
                 amounts=(("200万港元", 2_000_000, "HKD", "donated"),),
+                meanings=({"giver": org("港九慈善基金会"), "recipient": org("澳门仁爱互助会")},),
             ),
         ),
         "服务将覆盖约六百名独居长者。",

@@ -125,3 +125,8 @@ def test_offsets_and_sentence_point_into_the_text() -> None:
     [amount] = extract_amounts(text)
     assert text[amount.start : amount.end] == "620万元"
     assert text[amount.sentence_start : amount.sentence_end] == "青禾基金会今天捐赠了620万元，用于助学。"
+
+
+def test_a_digit_before_a_bare_thousand_multiplies_it() -> None:
+    """5千元 is five thousand (a table of household grants writes it so), not 5 + 1000."""
+    assert [a.value for a in extract_amounts("每户发放5千元，另有3万2千元。")] == [5000, 32000]

@@ -76,7 +76,13 @@ AMOUNT_KEYS = {
     "qualifier",
     "cumulative",
     "conversion_of",
+    "restates",
+    "gift",
+    "giver",
+    "recipient",
 }
+ROLES = {"donated", "raised", "pledged", "disbursed", "fund_size", "in_kind", "target", "threshold", "other"}
+PARTY_KINDS = {"organization", "region", "group", "person"}
 ORGANIZATION_KEYS = {"name", "type", "surfaces", "spans", "expanded_from_context"}
 REGION_KEYS = {"code", "name", "level", "role", "surfaces", "spans"}
 
@@ -191,10 +197,29 @@ def check_amount(amount: dict[str, Any]) -> None:
     assert 0 <= amount["start"] < amount["end"]
     assert type(amount["approximate"]) is bool
     assert amount["high"] is None or type(amount["high"]) in (int, float)
-    assert amount["role"] is None or isinstance(amount["role"], str)
+    assert amount["role"] in ROLES  # never null: other when nothing else fits
     assert amount["qualifier"] in ("exact", "approximate", "lower_bound")
     assert amount["approximate"] == (amount["qualifier"] != "exact")
     assert type(amount["cumulative"]) is bool
+    assert type(amount["gift"]) is bool
+    assert amount["restates"] is None or type(amount["restates"]) is int
+    if amount["gift"]:
+        assert amount["restates"] is None and not amount["cumulative"]
+        assert amount["role"] not in ("target", "threshold", "other")
+    for side in ("giver", "recipient"):
+        party = amount[side]
+        assert party is None or set(party) == {"kind", "name", "code"}
+        if party is not None:
+            assert party["kind"] in PARTY_KINDS and isinstance(party["name"], str) and party["name"]
+            assert (party["code"] is not None) == (party["kind"] == "region")
+
+
+def check_amount_links(amounts: list[dict[str, Any]]) -> None:
+    """``restates`` and ``conversion_of`` point at another amount of the same list."""
+    for i, amount in enumerate(amounts):
+        for link in ("restates", "conversion_of"):
+            if amount[link] is not None:
+                assert 0 <= amount[link] < len(amounts) and amount[link] != i
 
 
 def check_spans(entry: dict[str, Any]) -> None:
@@ -369,9 +394,34 @@ def test_utf8_article(corpus: Corpus, capsys: pytest.CaptureFixture[str]) -> Non
     ]
     assert record["amounts"][1]["role"] == "donated"
     assert record["amounts"][3]["approximate"] is True
+    check_amount_links(record["amounts"])
     regions = {r["code"]: r for r in record["regions"]}
     assert regions["430121"]["name"] == "长沙县" and regions["430121"]["role"] == "beneficiary"
     assert regions["330100"]["role"] == "seat"  # only ever named inside 杭州市慈善总会
+
+
+def test_utf8_article_what_the_money_means(corpus: Corpus, capsys: pytest.CaptureFixture[str]) -> None:
+    """The headline repeats the body's gift; the year's running total is not a gift and the
+    sum 其中 takes out of it is part of it; the one gift names its giver and its recipient."""
+    _, (record,) = run_jsonl(capsys, [corpus.utf8])
+    headline, body, running, part = record["amounts"]
+    assert (headline["restates"], headline["gift"]) == (1, False)
+    assert body["gift"] is True and body["restates"] is None
+    assert body["giver"] == {"kind": "organization", "name": "浙江某科技有限公司", "code": None}
+    assert body["recipient"] == {"kind": "organization", "name": "杭州市慈善总会", "code": None}
+    assert (running["role"], running["cumulative"], running["gift"]) == ("raised", True, False)
+    assert (part["restates"], part["gift"]) == (2, False)
+    assert part["recipient"] == {"kind": "region", "name": "长沙县", "code": "430121"}
+
+
+def test_gbk_article_disbursement_names_payer_and_place(
+    corpus: Corpus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, (record,) = run_jsonl(capsys, [corpus.gbk])
+    paid = record["amounts"][0]
+    assert (paid["role"], paid["gift"]) == ("disbursed", True)
+    assert paid["giver"] == {"kind": "organization", "name": "延边朝鲜族自治州红十字会", "code": None}
+    assert paid["recipient"] == {"kind": "region", "name": "敦化市", "code": "222403"}
 
 
 def test_utf8_article_organization_names(corpus: Corpus, capsys: pytest.CaptureFixture[str]) -> None:

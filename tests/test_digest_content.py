@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from pipelines.digest.render import format_change, gift_amount, render_digest
 from pipelines.digest.source_health import failed_sources
 from spiders.raw_store import FetchRecord, RawStore
-from tests.digest_rows import SITES, WEEK, Report, Sentence, rows, staging_row
+from tests.digest_rows import SITES, WEEK, Report, Sentence, org, place, rows, staging_row
 from warehouse.db import make_engine, upgrade
 from warehouse.load import load_extracted
 from warehouse.weekly import DigestFilter, WeekDigest, week_digest
@@ -38,11 +38,11 @@ def test_the_week_counts_each_syndicated_gift_once_and_names_both_sides(fortnigh
     digest = _digest(fortnight)
     assert (digest.articles, digest.reports, digest.sources) == (5, 4, 2)
     assert [(g.value_cny, g.donor, g.recipient, g.province, g.copies) for g in digest.gifts] == [
-        (Decimal("12000000.00"), "华禾控股集团有限公司", None, "甘肃省", 1),
+        (Decimal("12000000.00"), "华禾控股集团有限公司", "定西市", "甘肃省", 1),
         (Decimal("3000000.00"), "青禾公益基金会", "云南省红十字会", "云南省", 2),
         (Decimal("1820000.00"), "港九慈善基金会", "澳门仁爱互助会", "澳门特别行政区", 1),
-        # 市民向松溪市慈善总会捐赠: the linked organization receives; the giver is not named
-        (Decimal("50000.00"), None, "松溪市慈善总会", "贵州省", 1),
+        # 市民向松溪市慈善总会捐赠: the organization receives; the giver is a group
+        (Decimal("50000.00"), "市民", "松溪市慈善总会", "贵州省", 1),
     ]
     assert digest.gifts_total == 4
     assert gift_amount(digest.gifts[2]) == "200万港元（约合182万元）"
@@ -96,8 +96,8 @@ def test_both_parts_say_the_same(fortnight) -> None:  # type: ignore[no-untyped-
     for part in (rendered.html, rendered.text):
         assert "李四，您好" in part
         assert "青禾公益基金会 → 云南省红十字会（捐赠）" in part
-        assert "捐赠方未注明 → 松溪市慈善总会（捐赠）" in part
-        assert "华禾控股集团有限公司 → 受助方未注明（捐赠）" in part
+        assert "市民 → 松溪市慈善总会（捐赠）" in part
+        assert "华禾控股集团有限公司 → 定西市（捐赠）" in part
         assert "+200万元（+200%）" in part and "−80万元（−100%）" in part
         assert "2 个网站刊登" in part
         assert "本周收录 5 篇报道" in part
@@ -167,3 +167,76 @@ def test_a_headline_restating_its_body_is_listed_once(db_url: str) -> None:
     body = "日前，该企业再次捐资600万元，用于漳州市三座小型水库的除险加固。"
     assert [(g.donor, g.sentence) for g in listed] == [("鹭岛海洋食品有限公司", body)]
     assert digest.gifts_total == 5  # the four of the fortnight's week and this one, once
+
+
+def _drive_and_company_report() -> Report:
+    """A drive's total with its breakdown, its target and a bracket, a budget, and a gift from
+    a Shenzhen company to the drive's county, which its own sentence does not name."""
+    return Report(
+        "http://demo.example/news/drive",
+        "demo",
+        "2026-11-21T11:00:00",
+        "怒江州慈善总会冬季募捐",
+        (
+            Sentence(
+                "截至11月20日，怒江州慈善总会冬季募捐共募集善款180万元，其中线上120万元，线下60万元。",
+                organizations=(("怒江州慈善总会", "charity_federation"),),
+                regions=(("怒江", "533300", "beneficiary"),),
+                amounts=(
+                    ("180万元", 1_800_000, "CNY", "raised"),
+                    ("120万元", 1_200_000, "CNY", "raised"),
+                    ("60万元", 600_000, "CNY", "raised"),
+                ),
+                meanings=(
+                    {
+                        "giver": {"kind": "group", "name": "市民", "code": None},
+                        "recipient": org("怒江州慈善总会"),
+                    },
+                    {"restates": 0, "gift": False},
+                    {"restates": 0, "gift": False},
+                ),
+            ),
+            Sentence(
+                "此次募捐目标为500万元，单笔1万元以上的捐款有12笔，全州今年教育预算4亿元。",
+                amounts=(
+                    ("500万元", 5_000_000, "CNY", "target"),
+                    ("1万元", 10_000, "CNY", "threshold"),
+                    ("4亿元", 400_000_000, "CNY", "other"),
+                ),
+                meanings=({"gift": False}, {"gift": False}, {"gift": False}),
+            ),
+            Sentence(
+                "来自深圳市的鹏远科技有限公司也捐赠了40万元。",
+                organizations=(("鹏远科技有限公司", "company"),),
+                # Named in the sentence, so the amount's own province (province_code) is 广东.
+                regions=(("深圳市", "440300", "mention"),),
+                amounts=(("40万元", 400_000, "CNY", "donated"),),
+                meanings=(
+                    {
+                        "giver": org("鹏远科技有限公司"),
+                        "recipient": place("怒江傈僳族自治州", "533300"),
+                    },
+                ),
+            ),
+        ),
+        "善款将用于山区学校的冬季取暖。",
+    )
+
+
+def test_notable_gifts_are_gifts_and_provinces_follow_the_recipient(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, SITES, [*rows(), staging_row(_drive_and_company_report())])
+    listed = [g for g in _digest(engine).gifts if g.article_url.endswith("/drive")]
+    # The drive's total once, and the company's gift: no parts, target, bracket or budget.
+    assert [(g.value_cny, g.donor, g.recipient, g.province) for g in listed] == [
+        (Decimal("1800000.00"), "市民", "怒江州慈善总会", "云南省"),
+        (Decimal("400000.00"), "鹏远科技有限公司", "怒江傈僳族自治州", "云南省"),
+    ]
+    yunnan = _digest(engine, DigestFilter(provinces=frozenset({"530000"})))
+    assert Decimal("400000.00") in [g.value_cny for g in yunnan.gifts]
+    guangdong = _digest(engine, DigestFilter(provinces=frozenset({"440000"})))
+    assert guangdong.gifts == []  # the company's home is not where its money went
+    totals = {t.province: t.total_cny for t in yunnan.province_totals}
+    assert totals["云南省"] == Decimal("5200000.00")  # 300万 of the fortnight, 180万 and 40万
+    engine.dispose()

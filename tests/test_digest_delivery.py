@@ -33,7 +33,7 @@ SUBJECT = "公益慈善周报 2026年第47周（11月16日—11月22日）"
 INJECTED = "王五\r\nBcc: evil@example.org"
 # Gift lines as the plain text shows them, to tell which gifts a subscriber got.
 YUNNAN_GIFT = "青禾公益基金会 → 云南省红十字会（捐赠）"
-DINGXI_GIFT = "华禾控股集团有限公司 → 受助方未注明（捐赠）"
+DINGXI_GIFT = "华禾控股集团有限公司 → 定西市（捐赠）"
 MACAU_GIFT = "港九慈善基金会 → 澳门仁爱互助会（捐赠）"
 
 

@@ -80,14 +80,15 @@ def test_downgrade_to_base_removes_everything(db_url: str) -> None:
 VIEWS_NAMES = [view.name for view in VIEWS]
 
 
-def _headline_rows(connection) -> list[tuple[int, int | None, bool]]:  # type: ignore[no-untyped-def]
-    query = "SELECT position, headline_of_position, counted FROM amount_mention ORDER BY position"
+def _headline_rows(connection, column: str = "restates_position") -> list[tuple[int, int | None, bool]]:  # type: ignore[no-untyped-def]
+    query = f"SELECT position, {column}, counted FROM amount_mention ORDER BY position"
     return [(p, h, bool(c)) for p, h, c in connection.execute(text(query))]
 
 
 def test_a_headline_restating_its_body_is_not_counted_and_0006_backfills_it(db_url: str) -> None:
-    """Loads link a headline's amount to the body's and count only the body's; 0006 does the
-    same for a warehouse loaded before it."""
+    """Loads link a headline's amount to the body's and count only the body's (0006's
+    headline_of_position, restates_position since 0007); 0006 does the same for a warehouse
+    loaded before it, and 0007 carries the link over."""
     row = article_row(4, amounts=(300, 300, 80))
     first = row["amounts"][0]
     # The article's headline is its first sentence: 300万元 there restates the body's 300万元.
@@ -99,6 +100,13 @@ def test_a_headline_restating_its_body_is_not_counted_and_0006_backfills_it(db_u
     with engine.connect() as connection:
         assert _headline_rows(connection) == [(0, 1, False), (1, None, True), (2, None, True)]
         assert connection.execute(text("SELECT COUNT(*) FROM gift")).scalar() == 2
+    command.downgrade(config, "0006")
+    with engine.connect() as connection:
+        assert _headline_rows(connection, "headline_of_position") == [
+            (0, 1, False),
+            (1, None, True),
+            (2, None, True),
+        ]
     command.downgrade(config, "0005")
     with engine.begin() as connection:
         counted = connection.execute(text("SELECT COUNT(*) FROM amount_mention WHERE counted")).scalar()
@@ -124,11 +132,43 @@ def test_0008_backfills_the_band_keys_loads_write(db_url: str) -> None:
     with engine.connect() as connection:
         written = [tuple(r) for r in connection.execute(text(query))]
     assert len(written) == 6 * 16
-    command.downgrade(config, "0006")
+    command.downgrade(config, "0007")
     with engine.begin() as connection:  # as if loaded before signatures existed
         connection.execute(text("UPDATE article SET minhash = NULL WHERE id = (SELECT MIN(id) FROM article)"))
     command.upgrade(config, "head")
     with engine.connect() as connection:
         assert [tuple(r) for r in connection.execute(text(query))] == written
         assert connection.execute(text("SELECT COUNT(*) FROM article WHERE minhash IS NULL")).scalar() == 0
+    engine.dispose()
+
+
+def test_0007_backfills_meaning_from_the_old_columns(db_url: str) -> None:
+    """A warehouse at 0006: roles, restatements, gifts, givers and recipients are filled from
+    the columns it has, and downgrading keeps what 0006 can hold."""
+    config = alembic_config(db_url)
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    rows = [article_row(i, amounts=(100, 40)) for i in range(2)]
+    rows[1]["amounts"][1] |= {"restates": 0, "gift": False}  # a part of the first amount
+    load_extracted(engine, [SITE], rows)
+    command.downgrade(config, "0006")
+    with engine.begin() as connection:
+        counted = connection.execute(text("SELECT COUNT(*) FROM amount_mention WHERE counted")).scalar()
+        assert counted == 4  # 0006 kept only headlines and conversions apart
+        connection.execute(
+            text("UPDATE amount_mention SET role = NULL, cumulative = TRUE WHERE position = 1")
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        query = (
+            "SELECT position, role, gift, restates_position, giver_kind, giver_organization_id IS NOT NULL,"
+            " recipient_kind, recipient_province_code FROM amount_mention WHERE article_id ="
+            " (SELECT MIN(id) FROM article) ORDER BY position"
+        )
+        first, second = [tuple(r) for r in connection.execute(text(query))]
+        assert (first[0], first[1], bool(first[2]), first[3]) == (0, "donated", True, None)
+        assert (bool(first[5]), first[4], first[6], first[7]) == (True, "organization", "region", "430000")
+        assert second[1] == "other" and not bool(second[2])  # no role then; a running total now
+        assert connection.execute(text("SELECT COUNT(*) FROM gift")).scalar() == 2
+    command.check(config)
     engine.dispose()

@@ -99,15 +99,13 @@ def test_the_warehouse_clusters_copies_and_counts_each_amount_once(db_url: str) 
         url_of = {a.id: a.url for a in articles}
         for cluster in clusters.values():
             assert url_of[cluster.representative_article_id].endswith("-original")
-        # counted once: the view's amounts are exactly the representatives' countable amounts
+        # counted once: the view's amounts are exactly the representatives' amounts that restate
+        # no other (headline copies, breakdown parts, conversions)
         representatives = {c.representative_article_id for c in clusters.values()}
         expected = sorted(
             Decimal(str(a.value_cny))
             for a in session.scalars(select(m.AmountMention))
-            if a.article_id in representatives
-            and a.conversion_of_position is None
-            and a.headline_of_position is None
-            and a.value_cny is not None
+            if a.article_id in representatives and a.restates_position is None and a.value_cny is not None
         )
         counted = sorted(
             Decimal(str(v)) for v in session.scalars(text("SELECT value_cny FROM counted_amount"))

@@ -120,6 +120,10 @@ def article_row(
                 "role": "donated",
                 "cumulative": False,
                 "conversion_of": None,
+                "restates": None,
+                "gift": True,
+                "giver": {"kind": "organization", "name": org, "code": None},
+                "recipient": {"kind": "region", "name": region, "code": code},
             }
         )
         rows_orgs.append(

@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from transforms.chinese_numbers import NUMERAL_CHARS, parse_number
 from transforms.sentences import clause_bounds, sentence_bounds
 from transforms.tables import TableCell, table_amounts
+
+if TYPE_CHECKING:
+    from transforms.meaning import Party
 
 Qualifier = Literal["exact", "approximate", "lower_bound"]
 
@@ -136,7 +139,12 @@ _CUMULATIVE = re.compile(r"累计|共计|总计|合计|总额|累积|历年")
 
 @dataclass(frozen=True, slots=True)
 class AmountMention:
-    """One money amount, with offsets into the text it was found in."""
+    """One money amount, with offsets into the text it was found in.
+
+    ``extract_amounts`` fills ``role`` with the keyword cue of its sentence (None when there is
+    none) and leaves the meaning fields at their defaults; ``transforms.meaning`` decides them
+    for a whole article (``transforms.extract`` writes its decisions back here).
+    """
 
     start: int
     end: int
@@ -150,6 +158,10 @@ class AmountMention:
     conversion_of: int | None  # index of the amount this one restates in another currency
     sentence_start: int
     sentence_end: int
+    restates: int | None = None  # index of the amount this one repeats or is part of
+    gift: bool = False  # money given to a charitable purpose, to count once
+    giver: Party | None = None
+    recipient: Party | None = None
 
     @property
     def approximate(self) -> bool:
@@ -277,6 +289,9 @@ def parse_amount(
     if m.group("wan"):
         value += parse_number(m.group("wan").replace(",", "")) * 10_000
     tail = m.group("tail") or m.group("ctail")
+    if tail in ("千", "百") and not m.group("unit") and not m.group("ctail_unit") and num.isdigit():
+        value *= 1000 if tail == "千" else 100  # 5千元 is 5,000, not 5 and a thousand
+        tail = None
     if tail:
         tail_value = parse_number(tail.replace(",", ""))
         tail_unit = m.group("tail_unit") or m.group("ctail_unit")
@@ -322,6 +337,11 @@ def _nearest_role_before(segment: str) -> str | None:
     return last.lastgroup if last is not None else None
 
 
+def keyword_role(text: str, start: int, end: int) -> str | None:
+    """The role the nearest keyword gives the amount at [start, end) (see ``_role``)."""
+    return _role(text, start, end)[0]
+
+
 def _role(text: str, start: int, end: int) -> tuple[str | None, bool]:
     """Role from the nearest keyword before the amount in its clause, then its sentence, then
     the first one after it in the clause (……的善款共300万元 vs 300万元用于捐赠)."""
@@ -342,11 +362,13 @@ def _role(text: str, start: int, end: int) -> tuple[str | None, bool]:
     return role, cumulative
 
 
-def extract_amounts(text: str, default_currency: str = "CNY") -> list[AmountMention]:
+def extract_amounts(text: str, default_currency: str = "CNY", cues: bool = True) -> list[AmountMention]:
     """Every money amount in ``text``, in text order.
 
     ``default_currency`` is what a plain 元 means: CNY on the mainland, the local currency for
-    Hong Kong (HKD), Macau (MOP) and Taiwan (TWD) sources.
+    Hong Kong (HKD), Macau (MOP) and Taiwan (TWD) sources.  ``cues=False`` leaves ``role`` and
+    ``cumulative`` unread (but for table cells, whose header says): ``transforms.meaning``
+    decides them and reads the keyword cue (``keyword_role``) only where it needs it.
     """
     found: list[tuple[int, int, Decimal, Decimal | None, str, Qualifier, TableCell | None]] = []
     for span in find_amount_spans(text):
@@ -359,7 +381,7 @@ def extract_amounts(text: str, default_currency: str = "CNY") -> list[AmountMent
         found.append((cell.start, cell.end, _plain(cell.value), None, cell.currency, "exact", cell))
     mentions: list[AmountMention] = []
     for start, end, value, high, currency, qualifier, cell in sorted(found, key=lambda f: f[0]):
-        role, cumulative = _role(text, start, end)
+        role, cumulative = _role(text, start, end) if cues else (None, False)
         if cell is not None:
             # A row says little; the table's caption and header say what its money is.
             role = _nearest_role_before(text[cell.heading[0] : cell.heading[1]]) or role

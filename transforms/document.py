@@ -7,7 +7,13 @@ Other tools read these records, so the field names and meanings here are fixed:
 - ``amounts``: every money mention in text order: ``value`` (number in its currency), ``currency``
   (ISO 4217), ``raw``, ``start``/``end`` (offsets into the document's text: the decoded file for
   plain text, the extracted headline and main text for HTML), ``approximate``, ``high``, ``role``,
-  plus ``qualifier``, ``cumulative``, ``conversion_of`` (index of the amount this one restates).
+  plus ``qualifier``, ``cumulative``, ``conversion_of`` (index of the amount this one restates in
+  another currency), and what the money means (``transforms.meaning``): ``role`` is never null
+  (donated, raised, pledged, disbursed, fund_size, in_kind, target, threshold, other);
+  ``restates`` the index of the amount this one repeats or is part of, or null; ``gift`` whether
+  it is money given to a charitable purpose to count once; ``giver`` and ``recipient`` null or
+  ``{"kind": organization|region|group|person, "name", "code"}`` (``code`` the GB/T 2260 code of
+  a region, else null).
 - ``organizations``: unique per file: ``name`` (canonical simplified full name), ``type``,
   ``surfaces``, plus ``spans`` and ``expanded_from_context``.
 - ``regions``: unique per file: ``code`` (GB/T 2260), ``name``, ``level``, ``role`` (the strongest
@@ -32,6 +38,7 @@ from transforms.dates import find_published
 from transforms.encoding import decode_text
 from transforms.extract import ArticleExtraction, extract_article
 from transforms.furniture import is_furniture_line
+from transforms.meaning import Party
 from transforms.organizations import OrganizationMention
 from transforms.regions import RegionMention
 
@@ -88,6 +95,12 @@ def _number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _party(party: Party | None) -> dict[str, Any] | None:
+    if party is None:
+        return None
+    return {"kind": party.kind, "name": party.name, "code": party.code}
+
+
 def amount_records(amounts: Sequence[AmountMention]) -> list[dict[str, Any]]:
     return [
         {
@@ -102,6 +115,10 @@ def amount_records(amounts: Sequence[AmountMention]) -> list[dict[str, Any]]:
             "qualifier": a.qualifier,
             "cumulative": a.cumulative,
             "conversion_of": a.conversion_of,
+            "restates": a.restates,
+            "gift": a.gift,
+            "giver": _party(a.giver),
+            "recipient": _party(a.recipient),
         }
         for a in amounts
     ]

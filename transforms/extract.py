@@ -14,6 +14,7 @@ from transforms.amounts import AmountMention, extract_amounts
 from transforms.currency import LOCAL_CURRENCY
 from transforms.gazetteer import Gazetteer, load_gazetteer
 from transforms.locale_guess import guess_locale
+from transforms.meaning import amount_meanings
 from transforms.normalize import NormalizedText, ScriptVariant, detect_script, normalize
 from transforms.organizations import MINOR_PARTY_NAMES, OrganizationMention, extract_organizations
 from transforms.regions import RegionMention, extract_regions, region_context, with_roles
@@ -61,6 +62,10 @@ def _to_original(mention: _M, normalized: NormalizedText) -> _M:
             m.conversion_of,
             s_start,
             s_end,
+            m.restates,
+            m.gift,
+            m.giver,
+            m.recipient,
         )
     if isinstance(mention, OrganizationMention):
         o = mention
@@ -158,6 +163,38 @@ def seat_qualified_name(name: str, kind: str, gazetteer: Gazetteer, known: set[s
     return prefix + rest
 
 
+def with_meanings(
+    text: str,
+    amounts: Sequence[AmountMention],
+    organizations: Sequence[OrganizationMention],
+    regions: Sequence[RegionMention],
+) -> list[AmountMention]:
+    """The amounts with their role, cumulative flag, restatement, gift flag, giver and
+    recipient as ``transforms.meaning`` reads them from the whole article."""
+    meanings = amount_meanings(text, amounts, organizations, regions)
+    return [
+        AmountMention(
+            a.start,
+            a.end,
+            a.raw,
+            a.value,
+            a.currency,
+            a.qualifier,
+            a.high,
+            meaning.role,
+            meaning.cumulative,
+            a.conversion_of,
+            a.sentence_start,
+            a.sentence_end,
+            meaning.restates,
+            meaning.gift,
+            meaning.giver,
+            meaning.recipient,
+        )
+        for a, meaning in zip(amounts, meanings, strict=True)
+    ]
+
+
 def extract_article(
     text: str,
     locale: str | None = "mainland",
@@ -187,7 +224,12 @@ def extract_article(
         organizations.append(o if name == o.name else replace(o, name=name))
     org_spans = [(o.start, o.end) for o in organizations]
     regions = with_roles(simplified, first_pass, org_spans)
-    amounts = extract_amounts(simplified, LOCAL_CURRENCY.get(locale, "CNY"))
+    amounts = with_meanings(
+        simplified,
+        extract_amounts(simplified, LOCAL_CURRENCY.get(locale, "CNY"), cues=False),
+        organizations,
+        regions,
+    )
     return ArticleExtraction(
         variant=normalized.variant,
         locale=locale,

@@ -258,10 +258,58 @@ def _headline_restatements(row: dict[str, Any]) -> list[int | None]:
     ]
 
 
+_GIVING_ROLES = frozenset({"donated", "raised", "pledged", "disbursed", "fund_size", "in_kind"})
+
+
+def amount_meaning_columns(
+    amount: dict[str, Any],
+    headline_of: int | None,
+    organization_ids: dict[str, int],
+    province_of: dict[str, str],
+    province: str | None,
+    linked_organization: int | None,
+) -> dict[str, Any]:
+    """The meaning columns of one amount row: role, gift, restates_position, giver_* and
+    recipient_*, recipient_province_code.
+
+    ``organization_ids`` maps the article's canonical organization names to their ids;
+    ``province`` is the amount's own province (province_code), the recipient's when the
+    recipient is not a place.  A record from an extractor before 0.3.0 has no meaning fields:
+    its headline copy or conversion is what it restates, the old rule (a giving role, not
+    cumulative) makes its gift and its sentence's organization (``linked_organization``) gives.
+    """
+    role = amount.get("role") or "other"
+    parties = {side: amount.get(side) or {} for side in ("giver", "recipient")}
+    if "gift" in amount:
+        restates = amount["restates"] if amount["restates"] is not None else headline_of
+        gift = bool(amount["gift"]) and restates is None
+    else:
+        restates = headline_of if headline_of is not None else amount["conversion_of"]
+        gift = role in _GIVING_ROLES and not amount["cumulative"] and restates is None
+        name = next((n for n, i in organization_ids.items() if i == linked_organization), None)
+        if name is not None:
+            parties["giver"] = {"kind": "organization", "name": name}
+    columns: dict[str, Any] = {"role": role, "gift": gift, "restates_position": restates}
+    for side, party in parties.items():
+        kind = party.get("kind")
+        code = party.get("code") if kind == "region" and party.get("code") in province_of else None
+        columns |= {
+            f"{side}_kind": kind,
+            f"{side}_name": (party.get("name") or "")[:200] or None,
+            f"{side}_organization_id": organization_ids.get(party.get("name", ""))
+            if kind == "organization"
+            else None,
+            f"{side}_region_code": code,
+        }
+    recipient_region = columns["recipient_region_code"]
+    columns["recipient_province_code"] = province_of[recipient_region] if recipient_region else province
+    return columns
+
+
 # --- One function per mention table: the columns of one mention row. ----------------------------
 # Organization columns hold the organization's canonical name here; the loader swaps in ids once
 # the batch's names are resolved in bulk (add any new such column to ORGANIZATION_COLUMNS).
-ORGANIZATION_COLUMNS = ("organization_id",)
+ORGANIZATION_COLUMNS = ("organization_id", "giver_organization_id", "recipient_organization_id")
 
 
 @dataclass(frozen=True)
@@ -272,6 +320,9 @@ class AmountContext:
     version: str
     published: datetime | None
     province_of: dict[str, str]
+    # The article's canonical organization names, each standing for its own id until the batch's
+    # names are resolved (ORGANIZATION_COLUMNS): a giver or recipient outside them gets no id.
+    organization_names: dict[str, str]
 
 
 def _provenance(text: str, mention: dict[str, Any], version: str) -> dict[str, Any]:
@@ -305,10 +356,16 @@ def amount_row(
         "value_cny": to_cny(value, amount["currency"]),
         "qualifier": amount["qualifier"],
         "high": Decimal(str(amount["high"])) if amount["high"] is not None else None,
-        "role": amount["role"],
+        **amount_meaning_columns(
+            amount,
+            headline_of,
+            context.organization_names,
+            context.province_of,
+            context.province_of[region] if region else None,
+            organization,
+        ),
         "cumulative": amount["cumulative"],
         "conversion_of_position": amount["conversion_of"],
-        "headline_of_position": headline_of,
         "organization_id": organization,
         "region_code": region,
         "region_basis": basis,
@@ -320,18 +377,12 @@ def amount_row(
 
 def countable(amount: dict[str, Any]) -> bool:
     """An amount row the views add when its article represents its cluster (see COUNTABLE)."""
-    return (
-        amount["conversion_of_position"] is None
-        and amount["headline_of_position"] is None
-        and amount["value_cny"] is not None
-    )
+    return amount["restates_position"] is None and amount["value_cny"] is not None
 
 
 # The same rule in SQL, for articles whose representative status changes after their load.
 _a = m.AmountMention
-COUNTABLE = and_(
-    _a.conversion_of_position.is_(None), _a.headline_of_position.is_(None), _a.value_cny.is_not(None)
-)
+COUNTABLE = and_(_a.restates_position.is_(None), _a.value_cny.is_not(None))
 
 
 def organization_mention_row(
@@ -396,7 +447,7 @@ def complete(prepared: _Prepared, context: _LoadContext) -> None:
         # one counted, and its giver is the one the headline names when its own sentence names none.
         if body is not None and links[body][0] is None and links[position][0] is not None:
             links[body] = (links[position][0], *links[body][1:])
-    amount_context = AmountContext(text, version, published, context.province_of)
+    amount_context = AmountContext(text, version, published, context.province_of, {n: n for n in names})
     digest = prepared.digest
     prepared.complete(
         signature=signature,

@@ -44,12 +44,18 @@ _CURRENCY_CHECK = "currency IN (" + ", ".join(f"'{c}'" for c in CURRENCIES) + ")
 Money = Numeric(20, 2)
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 
-# The amounts the researcher views add up: one copy per syndication cluster, single gifts only
-# (a running total restates earlier gifts).  Partial indexes repeat this predicate verbatim so
-# both planners can match it.
-# A gift: counted once across copies, its role known and not a threshold (单笔5万元以上 is a
-# limit, not money that moved), and not a running total.
-COUNTED_GIFT = "counted AND role IS NOT NULL AND role <> 'threshold' AND NOT cumulative"
+# The amounts the researcher views add up: one copy per syndication cluster (counted), and of
+# those the gifts the extractor read (gift: a giving role, not a running total, restating no
+# other amount of the article).  Partial indexes repeat this predicate verbatim so both planners
+# can match it.
+COUNTED_GIFT = "counted AND gift"
+ROLES = ("donated", "raised", "pledged", "disbursed", "fund_size", "in_kind", "target", "threshold", "other")
+PARTY_KINDS = ("organization", "region", "group", "person")
+_ROLE_CHECK = "role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")"
+
+
+def _kind_check(side: str) -> str:
+    return f"{side}_kind IS NULL OR {side}_kind IN (" + ", ".join(f"'{k}'" for k in PARTY_KINDS) + ")"
 
 
 class Base(DeclarativeBase):
@@ -242,23 +248,68 @@ class AmountMention(_Provenance, Base):
         String(16), doc="exact, approximate (约/近) or lower_bound (超/逾/余/以上)."
     )
     high: Mapped[Decimal | None] = mapped_column(Money, doc="Upper end of a range; null otherwise.")
-    role: Mapped[str | None] = mapped_column(
+    role: Mapped[str] = mapped_column(
         String(32),
-        doc="What the money did: donated, raised, pledged, disbursed, fund_size, in_kind, or threshold "
-        "(a limit, not a gift); null if unclear.",
+        doc="What the money is: donated, raised, pledged, disbursed (paid out to beneficiaries or "
+        "projects), fund_size, in_kind, target (a goal), threshold (a limit or bracket) or other "
+        "(not philanthropy: budgets, revenue, prices, fees, comparisons).",
     )
     cumulative: Mapped[bool] = mapped_column(
-        Boolean, default=False, doc="A running total (累计/共计), which restates earlier gifts."
+        Boolean,
+        default=False,
+        doc="A running or multi-year total, a roll-up of many gifts or a sum of amounts listed "
+        "beside it; not a gift (the gifts inside it are).",
     )
     conversion_of_position: Mapped[int | None] = mapped_column(
         Integer, doc="position of the amount this one restates in another currency (约合…); else null."
     )
-    headline_of_position: Mapped[int | None] = mapped_column(
+    restates_position: Mapped[int | None] = mapped_column(
         Integer,
-        doc="In the headline: the position of the amount in the body it restates (same value and "
-        "currency), which is the one counted; else null.",
+        doc="position (same article) of the amount this one repeats or is part of: a headline or "
+        "caption copy, a 其中/包括 part, a per-donor share of a stated total, a tranche of a "
+        "pledge, a currency conversion; else null.  Not counted.",
+    )
+    gift: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        doc="Money given to a charitable purpose, to count once: a giving role, not cumulative, "
+        "restating nothing (the gift view adds counted gifts).",
     )
     details: Mapped[dict | None] = mapped_column(JsonType, doc="Reserved for extractor details; unused.")
+    giver_kind: Mapped[str | None] = mapped_column(
+        String(16),
+        doc="Who gives or pays it: organization, region, group (市民, 企业…) or person; null when the "
+        "text does not say.",
+    )
+    giver_name: Mapped[str | None] = mapped_column(
+        String(200), doc="Canonical organization name, region name, group word or person's name."
+    )
+    giver_organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id"), doc="organization.id when giver_kind is organization."
+    )
+    giver_region_code: Mapped[str | None] = mapped_column(
+        ForeignKey("region.code"), doc="GB/T 2260 code when giver_kind is region."
+    )
+    recipient_kind: Mapped[str | None] = mapped_column(
+        String(16),
+        doc="Who receives it: organization, region, group (困难群众, 学生…) or person; null when the "
+        "text does not say.",
+    )
+    recipient_name: Mapped[str | None] = mapped_column(
+        String(200), doc="Canonical organization name, region name, group word or person's name."
+    )
+    recipient_organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id"), doc="organization.id when recipient_kind is organization."
+    )
+    recipient_region_code: Mapped[str | None] = mapped_column(
+        ForeignKey("region.code"), doc="GB/T 2260 code when recipient_kind is region."
+    )
+    recipient_province_code: Mapped[str | None] = mapped_column(
+        ForeignKey("region.code"),
+        doc="Province the money goes to: the recipient region's province when the recipient is a "
+        "place, else province_code.  The province totals and the digest's filter use it.",
+    )
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organization.id"),
         doc="The organization the sentence links to the amount: the first one named before it in "
@@ -285,8 +336,7 @@ class AmountMention(_Provenance, Base):
         default=False,
         server_default=false(),
         doc="True when the views add this amount: it is in its cluster's representative article, "
-        "restates neither another currency's amount nor the body's (headline_of_position), and "
-        "has a CNY value.",
+        "restates no other amount of it (restates_position is null), and has a CNY value.",
     )
     __table_args__ = (
         CheckConstraint(_CURRENCY_CHECK, name="currency"),
@@ -294,6 +344,9 @@ class AmountMention(_Provenance, Base):
         CheckConstraint("value_cny IS NULL OR value_cny >= 0", name="value_cny_non_negative"),
         CheckConstraint("high IS NULL OR high >= value", name="range"),
         CheckConstraint("qualifier IN ('exact', 'approximate', 'lower_bound')", name="qualifier"),
+        CheckConstraint(_ROLE_CHECK, name="role"),
+        CheckConstraint(_kind_check("giver"), name="giver_kind"),
+        CheckConstraint(_kind_check("recipient"), name="recipient_kind"),
         CheckConstraint("region_basis IS NULL OR region_basis IN ('sentence', 'article')", name="basis"),
         CheckConstraint('"end" >= start AND start >= 0', name="offsets"),
         UniqueConstraint("article_id", "position", name="uq_amount_mention_article_position"),
@@ -344,7 +397,7 @@ class RegionMention(_Provenance, Base):
 _GIFT = text(COUNTED_GIFT)
 Index(
     "ix_amount_mention_gift_province_month",
-    AmountMention.province_code,
+    AmountMention.recipient_province_code,
     AmountMention.published_month,
     AmountMention.value_cny,
     postgresql_where=_GIFT,
@@ -352,7 +405,7 @@ Index(
 )
 Index(
     "ix_amount_mention_gift_organization",
-    AmountMention.organization_id,
+    AmountMention.giver_organization_id,
     AmountMention.value_cny,
     postgresql_where=_GIFT,
     sqlite_where=_GIFT,
@@ -368,6 +421,7 @@ Index(
     "ix_amount_mention_counted_role",
     AmountMention.role,
     AmountMention.cumulative,
+    AmountMention.gift,
     AmountMention.value_cny,
     postgresql_where=text("counted"),
     sqlite_where=text("counted"),

@@ -34,13 +34,34 @@ _AMOUNT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("value_cny", "Amount in CNY (fixed reference rates)."),
     ("qualifier", "exact, approximate or lower_bound."),
     ("high", "Upper end of a range, else null."),
-    ("role", "donated, raised, pledged, disbursed, fund_size, in_kind, threshold (a limit), or null."),
-    ("cumulative", "A running total (restates earlier gifts)."),
-    ("organization_id", "Linked organization (first named before it in its sentence), else null."),
-    ("organization", "That organization's canonical name."),
-    ("region_code", "Region the amount serves (see amount_mention.region_basis)."),
-    ("province_code", "Province of region_code."),
+    (
+        "role",
+        "donated, raised, pledged, disbursed, fund_size, in_kind, target, threshold or other "
+        "(see amount_mention.role).",
+    ),
+    ("cumulative", "A running or multi-year total, a roll-up or a sum of listed amounts."),
+    ("gift", "Money given to a charitable purpose, counted once (always true in the gift view)."),
+    ("restates_position", "Always null here: counted amounts restate nothing."),
+    ("giver_kind", "organization, region, group or person; null when the text does not say."),
+    ("giver_name", "The giver's canonical name, region name, group word or person's name."),
+    ("giver_organization_id", "organization.id of the giver, when an organization."),
+    ("giver_region_code", "GB/T 2260 code of the giver, when a place."),
+    ("recipient_kind", "organization, region, group or person; null when the text does not say."),
+    ("recipient_name", "The recipient's canonical name, region name, group word or person's name."),
+    ("recipient_organization_id", "organization.id of the recipient, when an organization."),
+    ("recipient_region_code", "GB/T 2260 code of the recipient, when a place."),
+    (
+        "province_code",
+        "Province the money goes to: the recipient region's, else the amount's own "
+        "(amount_mention.recipient_province_code).",
+    ),
     ("province", "Province name."),
+    (
+        "organization_id",
+        "The organization its sentence names first before it (amount_mention.organization_id).",
+    ),
+    ("organization", "That organization's canonical name."),
+    ("region_code", "Region its sentence or article links it to (see amount_mention.region_basis)."),
     ("surface", "The amount as written."),
     ("sentence", "The sentence it was read in."),
     ("url", "Article URL."),
@@ -52,22 +73,24 @@ VIEWS: tuple[View, ...] = (
     View(
         "counted_amount",
         "Every amount the warehouse counts: one copy per syndication cluster (the representative "
-        "article's), restatements in another currency and headlines restating the body left out, "
-        "with its provenance.",
+        "article's), amounts restating another of their article (headline copies, breakdown parts, "
+        "per-donor shares, tranches, conversions) left out, with its provenance.",
         _AMOUNT_COLUMNS,
         "filter on amount_mention.counted; join article by primary key",
     ),
     View(
         "gift",
-        "Counted single gifts (a role, not a threshold, not a running total): counted_amount minus "
-        "cumulative totals, thresholds and amounts whose role is unclear. Top gifts of a window: "
+        "Counted gifts: money given to a charitable purpose, once per syndication cluster and once "
+        "per article (no running totals, targets, thresholds, budgets or parts of another amount), "
+        "with giver and recipient. Top gifts of a window: "
         "`SELECT * FROM gift WHERE published_at >= … AND published_at < … ORDER BY value_cny DESC LIMIT 10`.",
         _AMOUNT_COLUMNS,
         "ix_amount_mention_gift_published (partial: counted single gifts, by published_at)",
     ),
     View(
         "totals_by_province_month",
-        "Counted single gifts added up by province (of the region each amount serves) and month.",
+        "Counted gifts added up by the province they go to (the recipient region's, else the "
+        "amount's own) and month.",
         (
             ("province_code", "Province-level GB/T 2260 code; null when no region is known."),
             ("province", "Province name."),
@@ -79,9 +102,12 @@ VIEWS: tuple[View, ...] = (
     ),
     View(
         "totals_by_organization",
-        "Counted single gifts added up by the organization their sentence links them to.",
+        "Counted gifts added up by their giver organization: the top donors.",
         (
-            ("organization_id", "organization.id; null for gifts with no linked organization."),
+            (
+                "organization_id",
+                "organization.id of the giver; null for gifts whose giver is not an organization.",
+            ),
             ("organization", "Canonical name."),
             ("type", "Organization type."),
             ("gifts", "Number of counted gifts."),
@@ -91,10 +117,11 @@ VIEWS: tuple[View, ...] = (
     ),
     View(
         "totals_by_role",
-        "Counted amounts by role, running totals apart from single gifts.",
+        "Counted amounts by role, running totals and gifts apart.",
         (
-            ("role", "Role, or null when unclear."),
+            ("role", "Role (other when nothing else fits)."),
             ("cumulative", "True for running totals."),
+            ("gift", "True for gifts."),
             ("amounts", "Number of counted amounts."),
             ("total_cny", "Their sum in CNY."),
         ),

@@ -2,13 +2,14 @@
 
 Gifts come from the ``gift`` view and new names from ``organization_first_seen``, so the digest
 counts exactly as a researcher querying the warehouse does: one copy per syndication cluster,
-single gifts only (no running totals, thresholds or amounts of unclear role).  Weeks are ISO
+gifts only (no running totals, targets, thresholds, budgets, or parts and copies of another
+amount), each with the giver and recipient the extractor read; provinces are the recipient's.  Weeks are ISO
 weeks of the articles' publication time (site-local, i.e. China time for mainland sites).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -44,8 +45,11 @@ GIFT = table(
             "qualifier",
             "high",
             "role",
-            "organization_id",
-            "organization",
+            "giver_kind",
+            "giver_name",
+            "giver_organization_id",
+            "recipient_kind",
+            "recipient_name",
             "province_code",
             "province",
             "surface",
@@ -62,9 +66,6 @@ FIRST_SEEN = table(
         for name in ("organization_id", "organization", "type", "first_seen_at")
     ),
 )
-# Words that, just before an organization's name, make it the receiving side of the money
-# (向松溪市慈善总会捐赠, 捐给…, 资助…).  Longest first so 捐赠给 wins over 给.
-RECIPIENT_MARKERS = ("捐赠给", "拨付给", "捐给", "交给", "支持", "资助", "援助", "向", "给", "为", "予")
 NO_PROVINCE = "未标明地区"
 _Query = TypeVar("_Query", bound=Select)  # type: ignore[type-arg]
 
@@ -93,10 +94,10 @@ class Gift:
     role: str | None
     surface: str
     sentence: str
-    donor: str | None  # None when the sentence names no giver (or names only the receiver)
-    donor_type: str | None
-    recipient: str | None  # None when the sentence names no receiving organization
-    province_code: str | None
+    donor: str | None  # the giver (organization, place, group or person); None when not said
+    donor_type: str | None  # organization.type when the giver is an organization
+    recipient: str | None  # the recipient; None when the text does not say
+    province_code: str | None  # the province the money goes to
     province: str | None
     published_at: datetime
     article_title: str
@@ -220,7 +221,7 @@ def _top_organizations(
 ) -> list[OrganizationTotal]:
     query = _filtered(
         select(m.Organization.name, m.Organization.type, func.sum(GIFT.c.value_cny), func.count())
-        .join(m.Organization, m.Organization.id == GIFT.c.organization_id)
+        .join(m.Organization, m.Organization.id == GIFT.c.giver_organization_id)
         .where(*_in_week(start))
         .group_by(m.Organization.id, m.Organization.name, m.Organization.type)
         .order_by(func.sum(GIFT.c.value_cny).desc(), m.Organization.name)
@@ -246,96 +247,25 @@ def _new_organizations(session: Session, start: date, digest_filter: DigestFilte
     return [(name, kind) for name, kind in session.execute(query)]
 
 
-def _parties(session: Session, rows: Sequence[Any]) -> dict[int, tuple[str | None, str | None, str | None]]:
-    """Donor, donor type and recipient of each gift, read from the organizations in its sentence.
-
-    The warehouse links an amount to the first organization named before it in its sentence.
-    That organization is the giver unless a receiving word stands right before it (市民向
-    松溪市慈善总会捐赠: the link is the receiver, the giver unnamed).  The receiver is another
-    organization of the sentence with a receiving word right before it; none found, none claimed.
-    """
-    if not rows:
-        return {}
-    article_ids = {row.article_id for row in rows}
-    texts: dict[int, str] = {
-        article_id: text
-        for article_id, text in session.execute(
-            select(m.Article.id, m.Article.original_text).where(m.Article.id.in_(article_ids))
-        )
-    }
-    offsets = {
-        r.id: (r.start, r.end)
-        for r in session.execute(
-            select(m.AmountMention.id, m.AmountMention.start, m.AmountMention.end).where(
-                m.AmountMention.id.in_([row.amount_mention_id for row in rows])
-            )
-        )
-    }
-    mentions: dict[int, list[Any]] = {}
-    for mention in session.execute(
-        select(
-            m.OrganizationMention.article_id,
-            m.OrganizationMention.start,
-            m.OrganizationMention.sentence,
-            m.OrganizationMention.organization_id,
-            m.Organization.name,
-            m.Organization.type,
-        )
-        .join(m.Organization, m.Organization.id == m.OrganizationMention.organization_id)
-        .where(m.OrganizationMention.article_id.in_(article_ids))
-        .order_by(m.OrganizationMention.start)
-    ):
-        mentions.setdefault(mention.article_id, []).append(mention)
-
-    def receiving(text: str, start: int) -> bool:
-        return text[max(0, start - 3) : start].endswith(RECIPIENT_MARKERS)
-
-    parties: dict[int, tuple[str | None, str | None, str | None]] = {}
-    for row in rows:
-        text = texts[row.article_id]
-        amount_start, _ = offsets[row.amount_mention_id]
-        in_sentence = [x for x in mentions.get(row.article_id, []) if x.sentence == row.sentence]
-        linked = next(
-            (x for x in in_sentence if x.organization_id == row.organization_id and x.start < amount_start),
-            None,
-        )
-        if linked is None and row.organization_id is not None:
-            # A link the body's amount took from the headline restating it (该企业再次捐资…).
-            linked = next(
-                (x for x in mentions.get(row.article_id, []) if x.organization_id == row.organization_id),
-                None,
-            )
-        donor = donor_type = None
-        if linked is not None and not receiving(text, linked.start):
-            donor, donor_type = linked.name, linked.type
-        recipient = next(
-            (x.name for x in in_sentence if x.name != donor and receiving(text, x.start)),
-            None,
-        )
-        parties[row.amount_mention_id] = (donor, donor_type, recipient)
-    return parties
-
-
 def _gifts(
     session: Session, start: date, digest_filter: DigestFilter, notable: int
 ) -> tuple[list[Gift], int]:
     base = _filtered(
-        select(GIFT, m.Source.title.label("source_title"))
+        select(GIFT, m.Source.title.label("source_title"), m.Organization.type.label("giver_type"))
         .join(m.Article, m.Article.id == GIFT.c.article_id)
         .join(m.Source, m.Source.id == m.Article.source_id)
-        .outerjoin(m.Organization, m.Organization.id == GIFT.c.organization_id)
+        .outerjoin(m.Organization, m.Organization.id == GIFT.c.giver_organization_id)
         .where(*_in_week(start)),
         digest_filter,
         types=True,
         minimum=True,
     )
     total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    # A headline restating its body's amount is not a gift of its own: the warehouse counts the
-    # body's mention only (amount_mention.headline_of_position), so each gift is listed once.
+    # Copies and parts of another amount (a headline, a breakdown, a tranche) are not gifts of
+    # their own: the gift view holds the one amount they restate, so each gift is listed once.
     rows = session.execute(
         base.order_by(GIFT.c.value_cny.desc(), GIFT.c.amount_mention_id).limit(notable)
     ).all()
-    parties = _parties(session, rows)
     gifts = [
         Gift(
             amount_mention_id=row.amount_mention_id,
@@ -347,9 +277,9 @@ def _gifts(
             role=row.role,
             surface=row.surface,
             sentence=row.sentence,
-            donor=parties[row.amount_mention_id][0],
-            donor_type=parties[row.amount_mention_id][1],
-            recipient=parties[row.amount_mention_id][2],
+            donor=row.giver_name,
+            donor_type=row.giver_type,
+            recipient=row.recipient_name,
             province_code=row.province_code,
             province=row.province,
             published_at=row.published_at,

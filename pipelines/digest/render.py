@@ -33,10 +33,10 @@ ROLE_NAMES = {
     "fund_size": "基金规模",
     "in_kind": "捐赠款物",
     "threshold": "门槛",
+    "target": "目标",
+    "other": "金额",
     None: "金额",
 }
-# Roles where money goes from one side to another, so "giver → receiver" makes sense.
-TRANSFER_ROLES = frozenset({"donated", "pledged", "disbursed", "in_kind"})
 ORGANIZATION_TYPE_NAMES = {
     "foundation": "基金会",
     "charity_federation": "慈善会",
@@ -86,11 +86,10 @@ def gift_amount(gift: Gift) -> str:
 
 
 def gift_parties(gift: Gift) -> str:
-    """Who gave to whom, saying so when the article does not name a side."""
+    """Who gave to whom, saying so when the article does not name a side (money raised goes
+    from the public the article names to the fundraiser)."""
     role = ROLE_NAMES.get(gift.role, "金额")
-    if gift.role in TRANSFER_ROLES:
-        return f"{gift.donor or '捐赠方未注明'} → {gift.recipient or '受助方未注明'}（{role}）"
-    return f"{gift.donor or '机构未注明'}（{role}）"
+    return f"{gift.donor or '捐赠方未注明'} → {gift.recipient or '受助方未注明'}（{role}）"
 
 
 def format_change(total: ProvinceTotal) -> str:
