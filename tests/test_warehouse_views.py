@@ -168,5 +168,8 @@ def test_records_of_an_older_extractor_load_with_the_old_gift_rule(db_url: str) 
             del amount[key]
     row["amounts"][1]["cumulative"] = True
     load_extracted(engine, [SITE], [row])
-    assert _query(engine, "SELECT value_cny, giver_kind FROM gift") == [(Decimal("1000000.00"), None)]
+    # The old rule's giver: the organization its sentence names before it.
+    assert _query(engine, "SELECT value_cny, giver_kind, giver_name FROM gift") == [
+        (Decimal("1000000.00"), "organization", "松溪市慈善总会")
+    ]
     engine.dispose()
