@@ -199,7 +199,7 @@ def unique_article_urls(
             **(
                 {
                     "duplicates": _table(("url", "extra copies"), sorted(duplicates.items())[:20]),
-                    "per_site": _table(("site", "extra rows"), sorted(+by_site).items()),
+                    "per_site": _table(("site", "extra rows"), sorted((+by_site).items())),
                 }
                 if duplicates
                 else {}
