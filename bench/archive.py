@@ -43,23 +43,35 @@ class ArchiveGenerator:
 
     def __init__(self, seed: int = 16, copy_share: float = 0.03) -> None:
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(SAMPLE_ROOT / "templates"), autoescape=True)
-        self.sites = [
-            SampleSite(site, SAMPLE_ROOT, env) for site in load_registry(SAMPLE_ROOT / "sites.toml")
-        ]
+        registry = load_registry(SAMPLE_ROOT / "sites.toml")
+        self.sites = [SampleSite(site, SAMPLE_ROOT, env) for site in registry]
         self.seed = seed
         self.copy_share = copy_share
-        sentences: list[str] = []
-        titles: list[str] = []
-        for path in sorted(SAMPLE_ROOT.glob("*/articles/*.toml")):
-            data = tomllib.loads(path.read_text("utf-8"))
-            titles.append(data["title"])
-            for paragraph in str(data.get("body", "")).split("\n\n"):
-                sentences += [s.strip() for s in _SENTENCE.findall(paragraph) if len(s.strip()) > 8]
-        self.sentences = sentences
-        self.titles = titles
+        # Per site, so each site keeps its script (traditional Hong Kong text stays traditional).
+        self.sentences: list[list[str]] = []
+        self.titles: list[list[str]] = []
+        for sample in self.sites:
+            sentences, titles = [], []
+            for path in sorted((SAMPLE_ROOT / sample.site.name / "articles").glob("*.toml")):
+                data = tomllib.loads(path.read_text("utf-8"))
+                titles.append(str(data["title"]))
+                for paragraph in str(data.get("body", "")).split("\n\n"):
+                    sentences += [s.strip() for s in _SENTENCE.findall(paragraph) if len(s.strip()) > 8]
+            self.sentences.append(sentences)
+            self.titles.append(titles)
 
     def _figures(self, text: str, rng: random.Random) -> str:
-        return _NUMBER.sub(lambda m: str(rng.randint(2, 9999)), text)
+        """The text with its figures changed by up to 40 % (small ones, dates' days and months,
+        kept), so amounts stay plausible and shingles differ."""
+
+        def change(match: re.Match[str]) -> str:
+            value = float(match.group())
+            if value <= 31:
+                return match.group()
+            changed = value * rng.uniform(0.6, 1.4)
+            return f"{changed:.1f}" if "." in match.group() else str(max(int(changed), 32))
+
+        return _NUMBER.sub(change, text)
 
     def original_of(self, n: int) -> int | None:
         """The article that article ``n`` is a copy of (None: ``n`` is an original)."""

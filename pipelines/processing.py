@@ -18,6 +18,7 @@ import dagster as dg
 from pipelines.resources import StorageResource
 from pipelines.staging import pending_reason
 
+PARTITION_TAG = "dagster/partition"  # how Dagster marks a run of one partition
 PENDING_TAG = "charitynews/pending"  # why a processing run was requested
 REPROCESS_TAG = "charitynews/reprocess"  # `all`: redo the site's whole archive
 
@@ -63,7 +64,10 @@ def summarize(site: str, result: dg.ExecuteInProcessResult | Any) -> PartitionRu
             if not evaluation.passed:
                 failed_checks.append(evaluation.check_name)
         elif event.is_step_failure and error is None:
-            error = f"{event.step_key}: {event.message}"
+            cause = event.step_failure_data.error
+            while cause is not None and cause.cause is not None:
+                cause = cause.cause  # the user code's own error, not Dagster's wrapper
+            error = f"{event.step_key}: {cause.message.strip() if cause else event.message}"
     articles = materialized.get("articles", {})
     loaded = materialized.get("warehouse_tables", {})
     return PartitionRun(
@@ -84,7 +88,7 @@ def run_partition(site: str, *, everything: bool = False, reason: str = "") -> P
     in process, or Celery workers)."""
     from pipelines import definitions
 
-    tags = {PENDING_TAG: reason or "asked"}
+    tags = {PARTITION_TAG: site, PENDING_TAG: reason or "asked"}
     if everything:
         tags[REPROCESS_TAG] = "all"
     with (
@@ -92,8 +96,9 @@ def run_partition(site: str, *, everything: bool = False, reason: str = "") -> P
         dg.execute_job(
             dg.reconstructable(definitions.process_news),
             instance=instance,
-            partition_key=site,
             tags=tags,
+            # The run's full log is in the instance (and the UI); the terminal gets warnings.
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             raise_on_error=False,
         ) as result,
     ):
@@ -102,7 +107,11 @@ def run_partition(site: str, *, everything: bool = False, reason: str = "") -> P
 
 def _run_partition_star(arguments: tuple[str, bool, str]) -> PartitionRun:
     site, everything, reason = arguments
-    return run_partition(site, everything=everything, reason=reason)
+    try:
+        return run_partition(site, everything=everything, reason=reason)
+    except Exception as exc:  # a run that could not even start must not hide the others' results
+        message = f"{type(exc).__name__}: {exc}"
+        return PartitionRun(site, "-" * 8, False, 0, 0, 0, everything, (), message)
 
 
 def run_partitions(

@@ -1,5 +1,9 @@
 """Warehouse stage: load extracted articles into the SQL warehouse."""
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import dagster as dg
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -13,6 +17,23 @@ from transforms.extract import EXTRACTOR_VERSION
 from warehouse import models as m
 from warehouse.load import load_extracted
 from warehouse.queries import warehouse_counts
+
+
+@contextmanager
+def one_writer(engine: Engine) -> Iterator[None]:
+    """On SQLite, one load at a time across processes (a lock file beside the database): SQLite
+    takes one writer, and a load of one partition would otherwise fail with "database is
+    locked" while another partition loads.  PostgreSQL loads side by side."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.load-lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def top_amounts_table(engine: Engine, limit: int = 10) -> str:
@@ -65,7 +86,8 @@ def warehouse_tables(
     batch = load_batch(storage, site_name)
     engine = warehouse.migrated_engine()
     rows = read_jsonl(storage.site_staging(site_name, "mentions.jsonl"))
-    report = load_extracted(engine, site_registry.sites(), rows)
+    with one_writer(engine):
+        report = load_extracted(engine, site_registry.sites(), rows)
     if batch is not None:
         save_state(storage.root, site_name, batch.after)  # only once the load is committed
     for rejected in report.rejected:
