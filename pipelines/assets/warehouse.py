@@ -1,15 +1,12 @@
 """Warehouse stage: load extracted articles into the SQL warehouse."""
 
-import fcntl
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import dagster as dg
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pipelines.assets.transform import load_batch
 from pipelines.digest.render import format_amount
+from pipelines.load_lock import one_load_at_a_time
 from pipelines.partitions import processing_sites
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
 from pipelines.staging import read_jsonl, save_state
@@ -17,23 +14,6 @@ from transforms.extract import EXTRACTOR_VERSION
 from warehouse import models as m
 from warehouse.load import load_extracted
 from warehouse.queries import warehouse_counts
-
-
-@contextmanager
-def one_writer(engine: Engine) -> Iterator[None]:
-    """On SQLite, one load at a time across processes (a lock file beside the database): SQLite
-    takes one writer, and a load of one partition would otherwise fail with "database is
-    locked" while another partition loads.  PostgreSQL loads side by side."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        yield
-        return
-    with open(f"{database}.load-lock", "a+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def top_amounts_table(engine: Engine, limit: int = 10) -> str:
@@ -79,14 +59,15 @@ def warehouse_tables(
 
     Partitioned by site: a run loads the site's latest batch (streamed from
     staging/<site>/mentions.jsonl), then records in CHARITYNEWS_DATA_DIR/processing/<site>.json
-    how far the site's raw pages are processed, so the next run starts after them.  Counts
-    below the load's are of the whole warehouse.
+    how far the site's raw pages are processed, so the next run starts after them.  Partitions
+    processed side by side take turns to load (pipelines/load_lock.py).  Counts below the
+    load's are of the whole warehouse.
     """
     site_name = context.partition_key
     batch = load_batch(storage, site_name)
-    engine = warehouse.migrated_engine()
     rows = read_jsonl(storage.site_staging(site_name, "mentions.jsonl"))
-    with one_writer(engine):
+    with one_load_at_a_time(warehouse.db_url):  # partitions side by side take turns to load
+        engine = warehouse.migrated_engine()
         report = load_extracted(engine, site_registry.sites(), rows)
     if batch is not None:
         save_state(storage.root, site_name, batch.after)  # only once the load is committed
