@@ -78,7 +78,8 @@ def _demo(args: argparse.Namespace) -> int:
         f"  digest ({week})   {digest_dir / f'digest-{week}.html'}",
         f"                       {digest_dir / f'digest-{week}.txt'}",
         f"  Dagster runs         {instance.root_directory}",
-        "  Dagster UI           make dev   (then open http://127.0.0.1:3000)",
+        f"  Dagster UI           make dev   (DAGSTER_HOME={instance.root_directory}; "
+        "then open http://127.0.0.1:3000)",
     ]
     print("\n".join(lines))
     return 0
