@@ -140,3 +140,41 @@ def test_two_celery_workers_process_partitions_of_one_backfill(tmp_path: Path, p
     ]
     for copy, original in copies:
         assert cluster_of[pages[copy].url] == cluster_of[pages[original].url], (copy, original)
+
+
+def test_the_local_instance_lives_under_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.local_run import local_instance
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    with local_instance(tmp_path) as instance:
+        home = tmp_path / "dagster_home"
+        assert Path(instance.root_directory) == home
+        assert os.environ["DAGSTER_HOME"] == str(home)  # runs started from here use it too
+    assert (home / "dagster.yaml").read_text() == (ROOT / "deploy" / "dagster-dev.yaml").read_text()
+
+
+def test_process_refuses_a_site_not_in_the_registry(tmp_path: Path) -> None:
+    env = {**os.environ, "CHARITYNEWS_DATA_DIR": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "home")}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "charitynews"), "process", "--site", "nosuch", "--dry-run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "not a site of the registry" in result.stderr and "shanxing" in result.stderr
+    assert "Traceback" not in result.stderr
+    build_archive(tmp_path / "raw", 12, crawls=1)
+    listed = subprocess.run(
+        [str(Path(sys.executable).parent / "charitynews"), "process", "--dry-run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert listed.returncode == 0
+    assert re.findall(r"pending  (\w+)", listed.stdout) == ["shanxing", "gangao", "xiangcun"]
+    assert not (tmp_path / "home").exists()  # a dry run starts no run
