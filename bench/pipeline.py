@@ -6,12 +6,14 @@ articles → mentions → warehouse, on SQLite and PostgreSQL.
 For each archive size it builds a raw store of generated article pages (bench/archive.py: the
 sample sites' templates and encodings, bodies recombined from their sentences with new figures,
 3 % syndicated copies), then materializes each site partition's `articles`, `mentions` and
-`warehouse_tables` (with their asset checks) exactly as a Dagster run does, each step in a
-fresh process so its peak RSS is its own.  It prints, per stage, articles/s (articles the stage
-handled over the step's time inside Dagster, imports excluded) and each step's peak RSS; end to
-end; then the cost of a run after adding 1 % new pages, and after adding ``--new`` pages, as a
-share of the full pass.  Steps of the three partitions run one after another (``--jobs`` runs
-that many partitions side by side, as a backfill on several workers would).
+`warehouse_tables` (with their asset checks) exactly as a Dagster run does.  It prints, per
+stage, articles/s (articles the stage handled over the step's time inside Dagster, imports
+excluded) and each step's peak RSS; end to end; then the cost of a run after adding 1 % new
+pages, and after adding ``--new`` pages, as a share of the full pass.  Steps of the three
+partitions run one after another (``--jobs`` runs that many partitions side by side, as a
+backfill on several workers would).  Steps run in the bench's own process, as the in-process
+executor runs them (each step's peak RSS is measured by resetting the kernel's high-water mark
+before it); ``--fresh-process`` starts a process per step.
 
 The machine running it should be quiet: times are wall-clock (CPU seconds are printed beside).
 """
@@ -54,8 +56,30 @@ class StepResult:
     success: bool
 
 
-def run_step(stage: str, site: str, data_dir: Path, db_url: str) -> StepResult:
-    """One asset of one partition (with its checks), materialized in a fresh process."""
+def _reset_peak_rss() -> bool:
+    """Reset this process's peak RSS (Linux: VmHWM), so the next reading is one step's peak."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_step(stage: str, site: str, data_dir: Path, db_url: str, fresh_process: bool) -> StepResult:
+    """One asset of one partition (with its checks), materialized here, as a run with the
+    in-process executor does (the peak is reset before the step), or in a fresh process."""
+    if not fresh_process and _reset_peak_rss():
+        os.environ["CHARITYNEWS_DATA_DIR"], os.environ["CHARITYNEWS_DB_URL"] = str(data_dir), db_url
+        return _materialize_step(stage, site)
     env = {**os.environ, "CHARITYNEWS_DATA_DIR": str(data_dir), "CHARITYNEWS_DB_URL": db_url}
     env.pop("CHARITYNEWS_CELERY_BROKER", None)
     out = subprocess.run(
@@ -72,7 +96,10 @@ def run_step(stage: str, site: str, data_dir: Path, db_url: str) -> StepResult:
 
 
 def _step_in_this_process(stage: str, site: str) -> None:
-    import resource
+    print(json.dumps(_materialize_step(stage, site).__dict__))
+
+
+def _materialize_step(stage: str, site: str) -> StepResult:
     import warnings
 
     import dagster as dg
@@ -100,15 +127,15 @@ def _step_in_this_process(stage: str, site: str) -> None:
         )  # type: ignore[arg-type]
     else:
         handled = int(metadata["articles"].value) if "articles" in metadata else 0  # type: ignore[arg-type]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(StepResult(stage, site, handled, seconds, cpu_seconds, peak, result.success).__dict__))
+    return StepResult(stage, site, handled, seconds, cpu_seconds, _peak_rss_mib(), result.success)
 
 
-def process_all(data_dir: Path, db_url: str, jobs: int) -> list[StepResult]:
-    """Every stage of every site partition, partitions side by side when ``jobs`` > 1."""
+def process_all(data_dir: Path, db_url: str, jobs: int, fresh: bool) -> list[StepResult]:
+    """Every stage of every site partition, partitions side by side (each step in its own
+    process) when ``jobs`` > 1."""
 
     def partition(site: str) -> list[StepResult]:
-        return [run_step(stage, site, data_dir, db_url) for stage in STAGES]
+        return [run_step(stage, site, data_dir, db_url, fresh or jobs > 1) for stage in STAGES]
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return [step for steps in pool.map(partition, SITES) for step in steps]
@@ -158,16 +185,18 @@ class Pass:
         return sum(step.cpu_seconds for step in self.steps)
 
 
-def timed_pass(data_dir: Path, db_url: str, jobs: int) -> Pass:
+def timed_pass(data_dir: Path, db_url: str, jobs: int, fresh: bool) -> Pass:
     started = time.perf_counter()
-    steps = process_all(data_dir, db_url, jobs)
+    steps = process_all(data_dir, db_url, jobs, fresh)
     failed = [f"{s.stage}[{s.site}]" for s in steps if not s.success]
     if failed:
         raise RuntimeError(f"failed steps: {', '.join(failed)}")
     return Pass(steps, time.perf_counter() - started)
 
 
-def bench_size(size: int, new: int, engine: str, work: Path, jobs: int, pg_url: str) -> dict[str, object]:
+def bench_size(
+    size: int, new: int, engine: str, work: Path, jobs: int, pg_url: str, fresh: bool
+) -> dict[str, object]:
     data_dir = work / f"{engine}-{size}"
     shutil.rmtree(data_dir, ignore_errors=True)
     if engine == "sqlite":
@@ -178,14 +207,14 @@ def bench_size(size: int, new: int, engine: str, work: Path, jobs: int, pg_url: 
     started = time.perf_counter()
     build_archive(data_dir / "raw", size, crawls=10)
     print(f"  {engine} {size:,}: archive generated in {time.perf_counter() - started:.0f} s", flush=True)
-    full = timed_pass(data_dir, db_url, jobs)
+    full = timed_pass(data_dir, db_url, jobs, fresh)
     print(f"  {engine} {size:,}: full pass {full.seconds:.0f} s", flush=True)
     store, generator = RawStore(data_dir / "raw"), ArchiveGenerator()
     one_percent = max(size // 100, 1)
     write_crawl(store, generator, size, size + one_percent, "one-percent")
-    plus_one = timed_pass(data_dir, db_url, jobs)
+    plus_one = timed_pass(data_dir, db_url, jobs, fresh)
     write_crawl(store, generator, size + one_percent, size + one_percent + new, "fixed-new")
-    plus_new = timed_pass(data_dir, db_url, jobs)
+    plus_new = timed_pass(data_dir, db_url, jobs, fresh)
     if engine != "sqlite":
         drop_postgres(db_url)
     return {"size": size, "engine": engine, "full": full, "plus_one": plus_one, "plus_new": plus_new}
@@ -241,6 +270,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="partitions processed side by side")
     parser.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL database to create and drop")
     parser.add_argument("--work", type=Path, help="where archives go (default: a temporary dir)")
+    parser.add_argument(
+        "--fresh-process",
+        action="store_true",
+        help="each step in a new process (as Celery or the multiprocess executor)",
+    )
     args = parser.parse_args(argv)
     sizes = [args.size] if args.size else [int(s) for s in args.sizes.split(",")]
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
@@ -249,11 +283,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for engine in engines:
             for size in sizes:
-                results.append(bench_size(size, args.new, engine, work, args.jobs, args.pg))
+                results.append(
+                    bench_size(size, args.new, engine, work, args.jobs, args.pg, args.fresh_process)
+                )
+                report(results, args.new)  # so far: a long run shows its sizes as they finish
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
-    report(results, args.new)
     return 0
 
 
