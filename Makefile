@@ -56,9 +56,16 @@ bench: $(EVAL_STAMP)
 	$(VENV)/bin/python -m bench
 	$(VENV)/bin/python -m bench.crawl
 	$(VENV)/bin/python -m bench.warehouse
+	$(VENV)/bin/python -m bench.pipeline
 
+# The local Dagster instance lives under the data dir (the demo records its runs there), never
+# in the checkout; an explicit DAGSTER_HOME wins.
+DATA_DIR := $(abspath $(or $(CHARITYNEWS_DATA_DIR),data))
+DEV_HOME := $(or $(DAGSTER_HOME),$(DATA_DIR)/dagster_home)
 dev: $(STAMP)
-	$(VENV)/bin/dagster dev -w workspace.yaml
+	mkdir -p $(DEV_HOME)
+	test -f $(DEV_HOME)/dagster.yaml || cp deploy/dagster-dev.yaml $(DEV_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DEV_HOME) $(VENV)/bin/dagster dev -w workspace.yaml
 
 clean:
 	rm -rf data .pytest_cache

@@ -7,25 +7,27 @@ ERROR when the data is wrong or missing (nothing fetched, duplicate URLs, imposs
 mentions pointing at no article).
 """
 
-import json
-from collections import Counter, defaultdict
+import hashlib
+from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from pipelines.assets.crawl import raw_pages
-from pipelines.assets.transform import articles, mentions
+from pipelines.assets.transform import articles, load_batch, mentions
 from pipelines.assets.warehouse import warehouse_tables
-from pipelines.partitions import SITE_RUN_TAG
+from pipelines.partitions import SITE_RUN_TAG, processing_sites
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
+from pipelines.staging import read_jsonl
 from spiders.raw_store import RawStore
 from warehouse import models as m
+from warehouse.db import make_engine
 
+PARTITION_TAG = "dagster/partition"  # a processing run's partition: its site
 BODY_SHARE_MIN = 0.8  # article pages that must yield an article with a main text
 DATE_RATE_MIN = 0.9  # articles whose publication date was read
 AMOUNT_CEILING_CNY = Decimal("1e11")  # 1000亿元: more than any single gift ever reported
@@ -37,13 +39,6 @@ def _table(header: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> dg.Metad
     return dg.MetadataValue.md("\n".join(lines))
 
 
-def _staged(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle]
-
-
 def _rate(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
@@ -52,14 +47,14 @@ def _rate(part: int, whole: int) -> float:
 
 
 def pages_in_latest_crawl(store: RawStore, site_names: list[str]) -> dict[str, int]:
-    """Responses received (any status) in each site's most recent crawl; 0 if never crawled."""
-    latest_crawl: dict[str, str] = {}
-    counts: Counter[tuple[str, str]] = Counter()
-    for record in store.records():  # oldest crawl first: the last crawl id seen is the newest
-        latest_crawl[record.site] = record.crawl_id
-        if record.status is not None:
-            counts[(record.site, record.crawl_id)] += 1
-    return {name: counts[(name, latest_crawl[name])] if name in latest_crawl else 0 for name in site_names}
+    """Responses received (any status) in each site's most recent crawl; 0 if never crawled.
+
+    Read from the raw store's index of fetch logs, not from the logs themselves."""
+    latest: dict[str, int] = {}
+    for entry in store.log_index().values():  # oldest log first: the last one seen is the newest
+        for site, info in entry.sites.items():
+            latest[site] = info.responses
+    return {name: latest.get(name, 0) for name in site_names}
 
 
 @dg.asset_check(asset=raw_pages, name="pages_fetched_per_site")
@@ -85,22 +80,35 @@ def pages_fetched_per_site(
     )
 
 
-# -- articles --------------------------------------------------------------------------------
+# -- articles and mentions: per site partition, streaming its staging files ----------------
 
 
-def body_share_by_site(store: RawStore, staged: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
-    """Per site: (articles with a main text, article pages fetched)."""
-    fetched = Counter(record.site for record in store.latest_articles().values())
-    with_body = Counter(a["site"] for a in staged if (a.get("text") or "").strip())
-    return {site: (with_body[site], total) for site, total in sorted(fetched.items())}
+def _hashed(url: str) -> int:
+    # 8 bytes per URL instead of the URL: a set over a whole site's archive stays small.
+    return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest(), "big")
+
+
+def sites_of(context: dg.AssetCheckExecutionContext) -> list[str]:
+    """The run's site partition; run on its own (no partition), every site partition."""
+    site = context.run.tags.get(PARTITION_TAG)
+    return [site] if site else processing_sites.get_partition_keys()
+
+
+def body_share_of(storage: StorageResource, site: str) -> tuple[int, int]:
+    """(articles with a main text, article pages read) in the site's latest batch."""
+    batch = load_batch(storage, site)
+    with_body = sum(1 for a in read_jsonl(storage.site_staging(site, "articles.jsonl")) if a["text"].strip())
+    return with_body, batch.pages if batch is not None else 0
 
 
 @dg.asset_check(asset=articles, name="body_share")
-def body_share(storage: StorageResource) -> dg.AssetCheckResult:
-    """WARN when fewer than 80 % of a site's fetched article pages gave an article with a main
-    text: its page layout probably changed (see docs/adding-a-site.md for selectors)."""
-    shares = body_share_by_site(storage.raw_store(), _staged(storage.staging("articles.jsonl")))
-    low = sorted(site for site, (ok, total) in shares.items() if _rate(ok, total) < BODY_SHARE_MIN)
+def body_share(context: dg.AssetCheckExecutionContext, storage: StorageResource) -> dg.AssetCheckResult:
+    """WARN when fewer than 80 % of the article pages a site's latest run read gave an article
+    with a main text: its page layout probably changed (see docs/adding-a-site.md for
+    selectors).  A run that read no new page passes.  In a processing run it checks the run's
+    site; run on its own, every site."""
+    shares = {site: body_share_of(storage, site) for site in sites_of(context)}
+    low = sorted(site for site, (ok, total) in shares.items() if total and _rate(ok, total) < BODY_SHARE_MIN)
     ok_all, total_all = sum(v[0] for v in shares.values()), sum(v[1] for v in shares.values())
     return dg.AssetCheckResult(
         passed=not low,
@@ -117,32 +125,31 @@ def body_share(storage: StorageResource) -> dg.AssetCheckResult:
     )
 
 
-def date_rate_by_site(staged: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
-    """Per site: (articles with a publication date, articles)."""
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for article in staged:
-        totals[article["site"]][0] += bool(article.get("published"))
-        totals[article["site"]][1] += 1
-    return {site: (dated, total) for site, (dated, total) in sorted(totals.items())}
+def date_rate_of(storage: StorageResource, site: str) -> tuple[int, int]:
+    """(articles with a publication date, articles) in the site's latest batch."""
+    dated = total = 0
+    for article in read_jsonl(storage.site_staging(site, "articles.jsonl")):
+        dated += bool(article.get("published"))
+        total += 1
+    return dated, total
 
 
 @dg.asset_check(asset=articles, name="date_extraction_rate")
-def date_extraction_rate(storage: StorageResource) -> dg.AssetCheckResult:
-    """WARN when fewer than 90 % of a site's articles have a publication date: undated
-    articles fall out of the weekly digest and of every by-month view."""
-    rates = date_rate_by_site(_staged(storage.staging("articles.jsonl")))
-    low = sorted(site for site, (dated, total) in rates.items() if _rate(dated, total) < DATE_RATE_MIN)
+def date_extraction_rate(
+    context: dg.AssetCheckExecutionContext, storage: StorageResource
+) -> dg.AssetCheckResult:
+    """WARN when fewer than 90 % of a site's new articles have a publication date: undated
+    articles fall out of the weekly digest and of every by-month view.  A run with no new
+    article passes."""
+    rates = {site: date_rate_of(storage, site) for site in sites_of(context)}
+    low = sorted(
+        site for site, (dated, total) in rates.items() if total and _rate(dated, total) < DATE_RATE_MIN
+    )
     dated_all, total_all = sum(v[0] for v in rates.values()), sum(v[1] for v in rates.values())
     return dg.AssetCheckResult(
-        passed=bool(rates) and not low,
+        passed=not low,
         severity=dg.AssetCheckSeverity.WARN,
-        description=(
-            "no articles staged"
-            if not rates
-            else f"date rate below {DATE_RATE_MIN:.0%} for {', '.join(low)}"
-            if low
-            else None
-        ),
+        description=f"date rate below {DATE_RATE_MIN:.0%} for {', '.join(low)}" if low else None,
         metadata={
             "date_rate": dg.MetadataValue.float(round(_rate(dated_all, total_all), 4)),
             "threshold": DATE_RATE_MIN,
@@ -154,45 +161,88 @@ def date_extraction_rate(storage: StorageResource) -> dg.AssetCheckResult:
     )
 
 
+def duplicate_urls(storage: StorageResource, site: str) -> tuple[Counter[str], int]:
+    """(extra copies per URL staged more than once, articles) in the site's staging file."""
+    seen: set[int] = set()
+    duplicates: Counter[str] = Counter()
+    total = 0
+    for article in read_jsonl(storage.site_staging(site, "articles.jsonl")):
+        total += 1
+        key = _hashed(article["url"])
+        if key in seen:
+            duplicates[article["url"]] += 1
+        seen.add(key)
+    return duplicates, total
+
+
 @dg.asset_check(asset=articles, name="unique_article_urls")
-def unique_article_urls(storage: StorageResource) -> dg.AssetCheckResult:
-    """ERROR when one URL appears as two articles in the staging file: every count and total
-    downstream would count that article twice."""
-    staged = _staged(storage.staging("articles.jsonl"))
-    counts = Counter(a["url"] for a in staged)
-    duplicates = sorted((url, n) for url, n in counts.items() if n > 1)
-    by_site = Counter(a["site"] for a in staged if counts[a["url"]] > 1)
+def unique_article_urls(
+    context: dg.AssetCheckExecutionContext, storage: StorageResource
+) -> dg.AssetCheckResult:
+    """ERROR when one URL appears as two articles in a site's staging file: every count and
+    total downstream would count that article twice."""
+    duplicates: Counter[str] = Counter()
+    by_site: Counter[str] = Counter()
+    total = 0
+    for site in sites_of(context):
+        found, articles_staged = duplicate_urls(storage, site)
+        duplicates.update(found)
+        by_site[site] += sum(found.values())
+        total += articles_staged
     return dg.AssetCheckResult(
         passed=not duplicates,
         severity=dg.AssetCheckSeverity.ERROR,
         description=f"{len(duplicates)} URL(s) staged more than once" if duplicates else None,
         metadata={
             "duplicate_urls": len(duplicates),
-            "articles": len(staged),
-            **({"duplicates": _table(("url", "times"), duplicates[:20])} if duplicates else {}),
-            **({"per_site": _table(("site", "duplicate rows"), sorted(by_site.items()))} if by_site else {}),
+            "articles": total,
+            **(
+                {
+                    "duplicates": _table(("url", "extra copies"), sorted(duplicates.items())[:20]),
+                    "per_site": _table(("site", "extra rows"), sorted((+by_site).items())),
+                }
+                if duplicates
+                else {}
+            ),
         },
     )
 
 
-# -- mentions --------------------------------------------------------------------------------
+def not_extracted(storage: StorageResource, site: str) -> tuple[int, int]:
+    """(articles staged but missing from the mentions file, articles staged) for the site."""
+    extracted = {_hashed(a["url"]) for a in read_jsonl(storage.site_staging(site, "mentions.jsonl"))}
+    staged = missing = 0
+    for article in read_jsonl(storage.site_staging(site, "articles.jsonl")):
+        staged += 1
+        missing += _hashed(article["url"]) not in extracted
+    return missing, staged
 
 
 @dg.asset_check(asset=mentions, name="every_article_extracted")
-def every_article_extracted(storage: StorageResource) -> dg.AssetCheckResult:
+def every_article_extracted(
+    context: dg.AssetCheckExecutionContext, storage: StorageResource
+) -> dg.AssetCheckResult:
     """WARN when articles went into extraction but did not come out (the extractor raised on
     them; the mentions step's metadata lists why): their amounts are missing."""
-    staged = _staged(storage.staging("articles.jsonl"))
-    extracted = {a["url"] for a in _staged(storage.staging("mentions.jsonl"))}
-    missing = Counter(a["site"] for a in staged if a["url"] not in extracted)
+    missing = {site: not_extracted(storage, site) for site in sites_of(context)}
+    lost = sum(v[0] for v in missing.values())
+    staged = sum(v[1] for v in missing.values())
     return dg.AssetCheckResult(
-        passed=not missing,
+        passed=not lost,
         severity=dg.AssetCheckSeverity.WARN,
-        description=f"{sum(missing.values())} article(s) not extracted" if missing else None,
+        description=f"{lost} article(s) not extracted" if lost else None,
         metadata={
-            "articles_not_extracted": sum(missing.values()),
-            "extraction_rate": dg.MetadataValue.float(round(_rate(len(extracted), len(staged)), 4)),
-            **({"per_site": _table(("site", "not extracted"), sorted(missing.items()))} if missing else {}),
+            "articles_not_extracted": lost,
+            "extraction_rate": dg.MetadataValue.float(round(_rate(staged - lost, staged), 4)),
+            **(
+                {
+                    "per_site": _table(
+                        ("site", "not extracted"), ((s, v[0]) for s, v in missing.items() if v[0])
+                    )
+                }
+                if lost
+                else {}
+            ),
         },
     )
 
@@ -200,26 +250,34 @@ def every_article_extracted(storage: StorageResource) -> dg.AssetCheckResult:
 # -- warehouse_tables ------------------------------------------------------------------------
 
 
-def implausible_amounts(engine: Engine, ceiling: Decimal = AMOUNT_CEILING_CNY) -> list[tuple[Any, ...]]:
-    """Amount mentions above ``ceiling`` CNY: (site, value_cny, surface, article url)."""
+def implausible_amounts(
+    engine: Engine, ceiling: Decimal = AMOUNT_CEILING_CNY, site: str | None = None
+) -> list[tuple[Any, ...]]:
+    """Amount mentions above ``ceiling`` CNY (of one site's articles if given):
+    (site, value_cny, surface, article url)."""
+    query = (
+        select(m.Source.name, m.AmountMention.value_cny, m.AmountMention.surface, m.Article.url)
+        .join(m.Article, m.Article.id == m.AmountMention.article_id)
+        .join(m.Source, m.Source.id == m.Article.source_id)
+        .where(m.AmountMention.value_cny > ceiling)
+        .order_by(m.AmountMention.value_cny.desc())
+    )
+    if site is not None:
+        query = query.where(m.Source.name == site)
     with Session(engine) as session:
-        rows = session.execute(
-            select(m.Source.name, m.AmountMention.value_cny, m.AmountMention.surface, m.Article.url)
-            .join(m.Article, m.Article.id == m.AmountMention.article_id)
-            .join(m.Source, m.Source.id == m.Article.source_id)
-            .where(m.AmountMention.value_cny > ceiling)
-            .order_by(m.AmountMention.value_cny.desc())
-        ).all()
-    return [tuple(row) for row in rows]
+        return [tuple(row) for row in session.execute(query).all()]
 
 
 @dg.asset_check(asset=warehouse_tables, name="amounts_plausible")
-def amounts_plausible(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    """ERROR when an amount mention exceeds 1e11 CNY (1000亿元): that is a misread number
-    (a phone number, a unit read twice), and it would swamp every total."""
-    engine = warehouse.migrated_engine()
+def amounts_plausible(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    """ERROR when an amount mention of the site's articles exceeds 1e11 CNY (1000亿元): that
+    is a misread number (a phone number, a unit read twice), and it would swamp every total.
+    Run on its own, every site's."""
+    engine = make_engine(warehouse.db_url)  # the asset migrated it; a check only reads
     try:
-        found = implausible_amounts(engine)
+        found = implausible_amounts(engine, site=context.run.tags.get(PARTITION_TAG))
     finally:
         engine.dispose()
     return dg.AssetCheckResult(
@@ -257,15 +315,16 @@ def orphan_mentions(engine: Engine) -> dict[str, int]:
                 .where(m.Article.id.is_(None))
                 .subquery()
             )
-            counts[table.__tablename__] = len(session.execute(select(orphans.c.id)).all())
+            counts[table.__tablename__] = int(session.scalar(select(func.count()).select_from(orphans)) or 0)
     return counts
 
 
 @dg.asset_check(asset=warehouse_tables, name="no_orphan_mentions")
 def no_orphan_mentions(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """ERROR when a mention points at an article that is not in the warehouse (a load or a
-    delete went wrong, e.g. on a SQLite file opened without foreign keys)."""
-    engine = warehouse.migrated_engine()
+    delete went wrong, e.g. on a SQLite file opened without foreign keys).  Counts over the
+    whole warehouse (one anti-join per mention table, on the article_id index)."""
+    engine = make_engine(warehouse.db_url)
     try:
         counts = orphan_mentions(engine)
     finally:

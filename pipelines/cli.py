@@ -21,7 +21,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     from pipelines.definitions import build_resources
     from pipelines.digest.render import format_amount
-    from pipelines.local_run import materialize_everything
+    from pipelines.local_run import local_instance, materialize_everything
     from pipelines.resources import SiteRegistryResource
     from warehouse.db import check_url, make_engine
     from warehouse.queries import latest_iso_week, warehouse_counts
@@ -32,7 +32,8 @@ def _demo(args: argparse.Namespace) -> int:
     check_url(settings.db_url, create=True)  # a bad CHARITYNEWS_DB_URL stops here, not mid-run
     started = time.monotonic()
     print(f"charity-news demo: crawling the bundled sample sites into {settings.data_dir}", flush=True)
-    with dg.instance_for_test() as instance:  # an ephemeral instance: the demo leaves no run history
+    # The local instance under the data dir: `make dev` afterwards shows the demo's runs.
+    with local_instance(settings.data_dir) as instance:
         resources = build_resources()
         resources["site_registry"] = registry = SiteRegistryResource(
             registry=settings.sites, crawler_log_level="WARNING"
@@ -79,7 +80,9 @@ def _demo(args: argparse.Namespace) -> int:
         f"  database             {settings.db_url}",
         f"  digest ({week})   {digest_dir / f'digest-{week}.html'}",
         f"                       {digest_dir / f'digest-{week}.txt'}",
-        "  Dagster UI           .venv/bin/dagster dev -w workspace.yaml   (then open http://127.0.0.1:3000)",
+        f"  Dagster runs         {instance.root_directory}",
+        f"  Dagster UI           make dev   (DAGSTER_HOME={instance.root_directory}; "
+        "then open http://127.0.0.1:3000)",
     ]
     print("\n".join(lines))
     return 0
@@ -209,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_subscribers_parser(sub)
     add_digest_parser(sub)
+    from pipelines.cli_process import add_process_parser
+
+    add_process_parser(sub)
     return parser
 
 

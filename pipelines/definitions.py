@@ -36,5 +36,10 @@ defs = dg.Definitions(
     jobs=ALL_JOBS,
     schedules=ALL_SCHEDULES,
     sensors=ALL_SENSORS,
-    executor=executor_from_env(),  # Celery workers when CHARITYNEWS_CELERY_BROKER is set
+    executor=executor_from_env(),  # in process, or Celery workers when CHARITYNEWS_CELERY_BROKER is set
 )
+
+
+def process_news() -> dg.JobDefinition:
+    """The processing job with its resources, for ``dg.reconstructable`` (CLI, Celery workers)."""
+    return defs.resolve_job_def("process_news")

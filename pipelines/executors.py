@@ -1,7 +1,13 @@
-"""Where steps run: in subprocesses of the run (Dagster's default), or, when
-CHARITYNEWS_CELERY_BROKER is set, on Celery workers on any machine listening to that broker
-(dagster-celery; Redis as broker and result backend).  Start workers with
-``celery -A dagster_celery.app worker`` as docs/operating.md shows."""
+"""Where steps run: in the run's own process, or, when CHARITYNEWS_CELERY_BROKER is set, on
+Celery workers on any machine listening to that broker (dagster-celery; Redis as broker and
+result backend).  Start workers with ``celery -A dagster_celery.app worker`` as
+docs/operating.md shows.
+
+In process rather than Dagster's default of a subprocess per step: a run is one partition's
+short chain of steps (the crawl has its own subprocess anyway), and starting a Python process
+per step and per check cost more than the work (about 45 s of a 2-minute processing run).
+Partitions run side by side as separate runs (the run queue, a backfill, or
+``charitynews process --jobs N``), each in its own process."""
 
 import os
 
@@ -19,10 +25,10 @@ def celery_settings() -> dict[str, str] | None:
     return {"broker": broker, "backend": os.environ.get(CELERY_BACKEND_ENV, "").strip() or broker}
 
 
-def executor_from_env() -> dg.ExecutorDefinition | None:
-    """The Celery executor when a broker is configured; None keeps Dagster's default."""
+def executor_from_env() -> dg.ExecutorDefinition:
+    """The Celery executor when a broker is configured, else the in-process executor."""
     settings = celery_settings()
-    return None if settings is None else celery_executor.configured(settings)
+    return dg.in_process_executor if settings is None else celery_executor.configured(settings)
 
 
 def worker_config_module(settings: dict[str, str]) -> str:

@@ -1,8 +1,8 @@
 """Jobs: what schedules, sensors and operators launch.
 
-The crawl is partitioned (day × site) and the digest by week, while the stages in between
-work on the whole raw store; Dagster runs assets with different partitions in separate jobs
-(each job takes its partitions from its assets).
+The crawl is partitioned by day × site, processing by site and the digest by week; Dagster runs
+assets with different partitions in separate jobs (each job takes its partitions from its
+assets).
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ crawl_job = dg.define_asset_job(
 process_news_job = dg.define_asset_job(
     "process_news",
     selection=dg.AssetSelection.assets("articles", "mentions", "warehouse_tables"),
-    description="Parse the raw store into articles, extract mentions and load the warehouse.",
+    description=(
+        "One site's raw pages not yet processed (partition: site) → articles → mentions → "
+        "warehouse.  Tag a run charitynews/reprocess=all to redo the site's whole archive."
+    ),
 )
 
 weekly_digest_job = dg.define_asset_job(

@@ -1,15 +1,19 @@
-"""Every stage, in process, in the order the schedules run them: what `charitynews demo` and
-the pipeline tests do on an ephemeral instance.
+"""Every stage, in process, in the order the schedules run them: what `charitynews demo` does
+on the local instance under the data dir (so `make dev` shows its runs) and the pipeline tests
+on an ephemeral one.
 
-The crawl is materialized one site partition at a time (for one day), then the unpartitioned
-stages, then the digest for the latest week with dated articles.  Each stage's asset checks run
-with it.
+The crawl is materialized one site partition at a time (for one day), then processing one site
+partition at a time, then the digest for the latest week with dated articles.  Each stage's
+asset checks run with it.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -25,13 +29,14 @@ from warehouse.queries import latest_iso_week
 @dataclass
 class LocalRun:
     crawls: dict[str, dg.ExecuteInProcessResult] = field(default_factory=dict)  # by site
-    processing: dg.ExecuteInProcessResult | None = None
+    processing: dict[str, dg.ExecuteInProcessResult] = field(default_factory=dict)  # by site
     digest: dg.ExecuteInProcessResult | None = None
     digest_week: str | None = None
 
     @property
     def results(self) -> list[dg.ExecuteInProcessResult]:
-        return [*self.crawls.values(), *(r for r in (self.processing, self.digest) if r is not None)]
+        done = [*self.crawls.values(), *self.processing.values()]
+        return done + ([self.digest] if self.digest is not None else [])
 
     @property
     def success(self) -> bool:
@@ -74,9 +79,10 @@ def materialize_everything(
         run.crawls[name] = stage(["raw_pages"], site_day_key(day, name))
         if not run.crawls[name].success:
             return run
-    run.processing = stage(["articles", "mentions", "warehouse_tables"])
-    if not run.processing.success:
-        return run
+    for name in site_names:
+        run.processing[name] = stage(["articles", "mentions", "warehouse_tables"], name)
+        if not run.processing[name].success:
+            return run
     engine = make_engine(resources["warehouse"].db_url)
     with Session(engine) as session:
         run.digest_week = latest_iso_week(session)
@@ -84,3 +90,24 @@ def materialize_everything(
     if run.digest_week is not None:
         run.digest = stage(["weekly_digest"], monday_of(run.digest_week))
     return run
+
+
+DEV_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "deploy" / "dagster-dev.yaml"
+
+
+def local_dagster_home(data_dir: Path) -> Path:
+    """The local Dagster instance's home under the data dir (``make dev`` uses the same), with
+    deploy/dagster-dev.yaml as its dagster.yaml when it has none yet."""
+    home = data_dir / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copy(DEV_INSTANCE_YAML, home / "dagster.yaml")
+    return home
+
+
+def local_instance(data_dir: Path) -> dg.DagsterInstance:
+    """The instance in DAGSTER_HOME if set, else the local one under the data dir (DAGSTER_HOME
+    is set to it, so runs started from here, e.g. in other processes, use it too)."""
+    if not os.environ.get("DAGSTER_HOME"):
+        os.environ["DAGSTER_HOME"] = str(local_dagster_home(data_dir))
+    return dg.DagsterInstance.get()

@@ -5,6 +5,13 @@ operator sees in the UI which site's crawl of which day ran, failed or is missin
 re-run exactly that one.  Sites are a dynamic dimension: the registry sensor adds a key when a
 site appears in the registry file, without a code change.
 
+Processing (articles, mentions, warehouse tables) is keyed by site: one partition per site of
+the registry (CHARITYNEWS_SITES), read when the definitions load, so every registered site is
+a partition in the UI without anyone adding it (reload the code location after editing the
+registry).  A site partition's run processes that site's fetches not yet processed with the
+current extractor (see pipelines/staging.py), so partitions run side by side and a daily run
+costs what the day fetched.
+
 Digest weeks are keyed by their Monday (``YYYY-MM-DD``, how Dagster keys weekly partitions);
 the CLI and the digest speak ISO weeks (``2026-W47``).  Both are accepted wherever a week is
 given (:func:`digest_week_of`), and the digest's materialization shows both
@@ -13,9 +20,16 @@ given (:func:`digest_week_of`), and the digest's materialization shows both
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 
 import dagster as dg
+
+from pipelines.resources import SiteRegistryResource
+from pipelines.settings import load_settings
+from spiders.registry import RegistryError
+
+log = logging.getLogger(__name__)
 
 TIMEZONE = "Asia/Shanghai"
 # The bundled sample sites publish from 2026-10; real sources are crawled from 2026 on.
@@ -28,6 +42,25 @@ DAY_DIMENSION = "date"
 crawl_days = dg.DailyPartitionsDefinition(start_date=FIRST_DAY, timezone=TIMEZONE)
 sites = dg.DynamicPartitionsDefinition(name=SITE_DIMENSION)
 site_crawl_days = dg.MultiPartitionsDefinition({DAY_DIMENSION: crawl_days, SITE_DIMENSION: sites})
+
+
+def registered_site_names() -> list[str]:
+    """The registry's site names; none (with a warning) when it cannot be read, so the code
+    location still loads and the crawl's own error names the registry."""
+    try:
+        return [site.name for site in SiteRegistryResource(registry=load_settings().sites).sites()]
+    except RegistryError as exc:
+        log.warning("no processing partitions: %s", exc)
+        return []
+
+
+processing_sites = dg.StaticPartitionsDefinition(registered_site_names())
+# A processing partition reads its site's crawls, whatever their day.  Dagster's
+# MultiToSingleDimensionPartitionMapping would say exactly that, but it needs the very same
+# partitions definition on both sides, and the crawl's site dimension is dynamic (added by the
+# registry sensor) while processing's is static (read from the registry, so it is there without
+# a sensor).  So the lineage says "every crawl", which over-states staleness, never misses it.
+RAW_PAGES_OF_SITE = dg.AllPartitionMapping()
 # end_offset=1: the running week is a partition too, so its digest can be previewed before Monday.
 digest_weeks = dg.WeeklyPartitionsDefinition(
     start_date=FIRST_MONDAY, day_offset=1, timezone=TIMEZONE, end_offset=1

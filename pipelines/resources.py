@@ -30,6 +30,10 @@ class StorageResource(dg.ConfigurableResource):
     def staging(self, name: str) -> Path:
         return self.root / "staging" / name
 
+    def site_staging(self, site: str, name: str) -> Path:
+        """A staging file of one site partition."""
+        return self.root / "staging" / site / name
+
     def digest_dir(self) -> Path:
         return self.root / "digest"
 

@@ -14,9 +14,11 @@ from pipelines.partitions import (
     SITE_DIMENSION,
     TIMEZONE,
     previous_monday,
+    processing_sites,
     site_day_key,
 )
-from pipelines.resources import SiteRegistryResource
+from pipelines.processing import PENDING_TAG, pending_sites
+from pipelines.resources import SiteRegistryResource, StorageResource
 
 
 @dg.schedule(
@@ -48,14 +50,24 @@ def daily_crawl(context: dg.ScheduleEvaluationContext, site_registry: SiteRegist
     return requests or dg.SkipReason("no site has a partition yet: start the site_registry_sensor")
 
 
-daily_processing = dg.ScheduleDefinition(
-    name="daily_processing",
+@dg.schedule(
     job=process_news_job,
+    name="daily_processing",
     cron_schedule="0 6 * * *",
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="06:00 every day, after the crawls: articles, mentions and the warehouse load.",
+    description=(
+        "06:00 every day, after the crawls: one process_news run per site with raw pages not "
+        "yet processed (or processed by an older extractor)."
+    ),
 )
+def daily_processing(context: dg.ScheduleEvaluationContext, storage: StorageResource):  # type: ignore[no-untyped-def]
+    tick = context.scheduled_execution_time.astimezone(ZoneInfo(TIMEZONE)).date().isoformat()
+    requests = [
+        dg.RunRequest(run_key=f"{tick}|{site}", partition_key=site, tags={PENDING_TAG: reason})
+        for site, reason in pending_sites(storage, processing_sites.get_partition_keys())
+    ]
+    return requests or dg.SkipReason("every site's raw pages are processed")
 
 
 @dg.schedule(

@@ -1,30 +1,41 @@
-"""The steps between the raw store and the warehouse, and their JSON Lines staging files.
+"""The steps between the raw store and the warehouse, their staging files, and what each site's
+raw pages were last processed with.
 
-``parse_raw_pages`` turns the newest fetch of each article URL into an article (title, date,
-main text, original and simplified text); ``extract_mentions`` adds amounts, organizations,
-regions and a syndication fingerprint.  Each writes a JSON Lines file under the data dir so an
-operator can open what a stage produced.  One bad page never stops a run: it is recorded in
-the returned failures with its URL and reason.
+``parse_pages`` turns article fetches into articles (title, date, main text, original and
+simplified text); ``extracted_articles`` adds amounts, organizations, regions and a syndication
+fingerprint.  Both are generators: articles flow one at a time from the raw store through the
+staging files to the warehouse, so no step holds more than one article (and a few counters) in
+memory, whatever the archive's size.
+
+Staging files are per site partition (``staging/<site>/articles.jsonl``, ``mentions.jsonl``)
+and hold what the latest run of that partition processed, so an operator can open what a stage
+produced.  ``processing/<site>.json`` records how far the site's fetch logs have been processed
+and with which extractor version: a run reads only the fetches past it, and a new extractor
+version starts the site over (a backfill).  One bad page never stops a run: it is counted, and
+the first ones are listed with their URL and reason.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from spiders.raw_store import RawStore
+from spiders.raw_store import FetchRecord, RawStore, Span
 from spiders.registry import Site
 from transforms.article import PageError, parse_article
-from transforms.extract import extract_article
+from transforms.extract import EXTRACTOR_VERSION, extract_article
 from transforms.fingerprint import content_hash, simhash
 from transforms.normalize import normalize
 
 log = logging.getLogger(__name__)
+
+FAILURES_LISTED = 50  # failures kept with their reason for the metadata; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -34,15 +45,35 @@ class PageFailure:
     reason: str
 
 
+@dataclass
+class Failures:
+    """Failures of one step: all counted, the first ``FAILURES_LISTED`` kept for the metadata."""
+
+    count: int = 0
+    listed: list[PageFailure] = field(default_factory=list)
+
+    def add(self, failure: PageFailure) -> None:
+        self.count += 1
+        if len(self.listed) < FAILURES_LISTED:
+            self.listed.append(failure)
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
+def _replace_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
     count = 0
     with tmp.open("w", encoding="utf-8") as handle:
         for row in rows:
@@ -53,71 +84,170 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """The rows of a staging file, one at a time; a missing file has none."""
+    if not path.exists():
+        return
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             yield json.loads(line)
 
 
-def parse_raw_pages(store: RawStore, sites: list[Site]) -> tuple[list[dict[str, Any]], list[PageFailure]]:
-    """Articles from the newest successful fetch of every article URL of the given sites."""
-    by_name = {site.name: site for site in sites}
-    articles: list[dict[str, Any]] = []
-    failures: list[PageFailure] = []
-    for url, record in sorted(store.latest_articles().items()):
-        site = by_name.get(record.site)
-        if site is None:
-            continue
+# -- what each site was processed with --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProcessingState:
+    """How far a site's fetch logs have been processed (log → byte offset), and by which
+    extractor version.  Written after a load succeeds, so a failed run is simply redone."""
+
+    extractor_version: str
+    read: dict[str, int]
+
+    @property
+    def current(self) -> bool:
+        return self.extractor_version == EXTRACTOR_VERSION
+
+
+def state_path(data_dir: Path, site: str) -> Path:
+    return data_dir / "processing" / f"{site}.json"
+
+
+def load_state(data_dir: Path, site: str) -> ProcessingState | None:
+    path = state_path(data_dir, site)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return ProcessingState(str(data["extractor_version"]), {k: int(v) for k, v in data["read"].items()})
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+        log.warning("%s is unreadable; the site %s is processed again from the start", path, site)
+        return None
+
+
+def save_state(data_dir: Path, site: str, state: ProcessingState) -> None:
+    _replace_atomically(state_path(data_dir, site), json.dumps(asdict(state), sort_keys=True) + "\n")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one run of a site partition reads: spans of fetch logs, and the state after it."""
+
+    site: str
+    spans: list[Span]
+    after: ProcessingState
+    full_pass: bool  # everything from the start (new site, new extractor version, or asked)
+    pages: int = 0  # article pages read (parsed or skipped), once the batch has been read
+
+    def save(self, path: Path) -> None:
+        data = {
+            "site": self.site,
+            "spans": self.spans,
+            "after": asdict(self.after),
+            "full": self.full_pass,
+            "pages": self.pages,
+        }
+        _replace_atomically(path, json.dumps(data) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> Batch:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        after = ProcessingState(data["after"]["extractor_version"], data["after"]["read"])
+        spans = [(str(name), int(start), int(end)) for name, start, end in data["spans"]]
+        return cls(data["site"], spans, after, bool(data["full"]), int(data.get("pages", 0)))
+
+
+def plan_batch(store: RawStore, data_dir: Path, site: str, *, everything: bool = False) -> Batch:
+    """The fetches of ``site`` not yet processed with the current extractor (all of them when
+    ``everything``, when the site was never processed, or when its extractor version is old)."""
+    state = load_state(data_dir, site)
+    full = everything or state is None or not state.current
+    spans, after = store.new_articles(site, {} if full or state is None else state.read)
+    return Batch(site, spans, ProcessingState(EXTRACTOR_VERSION, after), full)
+
+
+def pending_reason(store: RawStore, data_dir: Path, site: str) -> str | None:
+    """Why the site partition needs a processing run, or None when it is up to date."""
+    state = load_state(data_dir, site)
+    if state is None:
+        return "never processed"
+    if not state.current:
+        return f"processed with extractor {state.extractor_version}, now {EXTRACTOR_VERSION}"
+    if (pending := store.pending_bytes(site, state.read)) > 0:
+        return f"{pending:,} new bytes of fetch logs"
+    return None
+
+
+# -- the steps ---------------------------------------------------------------------------------
+
+
+def parse_pages(
+    store: RawStore, site: Site, records: Iterable[FetchRecord], failures: Failures
+) -> Iterator[dict[str, Any]]:
+    """An article for each fetch (pages that yield none are added to ``failures``)."""
+    for record in records:
         try:
             assert record.body_sha256 is not None
-            article = parse_article(url, store.body(record.body_sha256), record.content_type, site.selectors)
+            article = parse_article(
+                record.url, store.body(record.body_sha256), record.content_type, site.selectors
+            )
         except (PageError, OSError) as exc:
             log.warning("article skipped: %s", exc)
-            failures.append(PageFailure(url, site.name, str(exc)))
+            failures.add(PageFailure(record.url, site.name, str(exc)))
             continue
         normalized = normalize(article.text, site.locale)
-        articles.append(
-            {
-                "url": url,
-                "site": site.name,
-                "locale": site.locale,
-                "region": site.region,
-                "fetched_at": record.fetched_at,
-                "encoding": article.encoding,
-                "replacement_chars": article.replacement_chars,
-                "title": article.title,
-                "published": article.published.isoformat() if article.published else None,
-                "source_line": article.source_line,
-                "text": article.text,
-                "simplified": normalized.simplified,
-                "variant": normalized.variant,
-            }
-        )
-    return articles, failures
+        yield {
+            "url": record.url,
+            "site": site.name,
+            "locale": site.locale,
+            "region": site.region,
+            "fetched_at": record.fetched_at,
+            "encoding": article.encoding,
+            "replacement_chars": article.replacement_chars,
+            "title": article.title,
+            "published": article.published.isoformat() if article.published else None,
+            "source_line": article.source_line,
+            "text": article.text,
+            "simplified": normalized.simplified,
+            "variant": normalized.variant,
+        }
 
 
-def extract_mentions(
-    articles: Iterable[dict[str, Any]],
-) -> tuple[list[dict[str, Any]], list[PageFailure]]:
+def extracted_articles(articles: Iterable[dict[str, Any]], failures: Failures) -> Iterator[dict[str, Any]]:
     """Each article with its mentions (offsets into ``text``) and fingerprints."""
-    extracted: list[dict[str, Any]] = []
-    failures: list[PageFailure] = []
     for article in articles:
         try:
             hint = {"province": article["region"]} if article.get("region") else None
             result = extract_article(article["text"], article["locale"], hint)
         except Exception as exc:  # one bad article must not stop the run; it is reported
             log.exception("extraction failed for %s", article["url"])
-            failures.append(PageFailure(article["url"], article["site"], f"{type(exc).__name__}: {exc}"))
+            failures.add(PageFailure(article["url"], article["site"], f"{type(exc).__name__}: {exc}"))
             continue
-        extracted.append(
-            {
-                **article,
-                "extractor_version": result.extractor_version,
-                "fingerprint": simhash(result.simplified),
-                "content_hash": content_hash(result.simplified),
-                "amounts": [asdict(a) for a in result.amounts],
-                "organizations": [asdict(o) for o in result.organizations],
-                "regions": [asdict(r) for r in result.regions],
-            }
-        )
-    return extracted, failures
+        yield {
+            **article,
+            "extractor_version": result.extractor_version,
+            "fingerprint": simhash(result.simplified),
+            "content_hash": content_hash(result.simplified),
+            "amounts": [asdict(a) for a in result.amounts],
+            "organizations": [asdict(o) for o in result.organizations],
+            "regions": [asdict(r) for r in result.regions],
+        }
+
+
+def parse_raw_pages(store: RawStore, sites: list[Site]) -> tuple[list[dict[str, Any]], list[PageFailure]]:
+    """Articles from the newest fetch of every article URL of the given sites, as lists (for
+    small stores and tests; the pipeline streams with ``parse_pages``)."""
+    failures = Failures()
+    articles: list[dict[str, Any]] = []
+    for site in sites:
+        spans, _ = store.new_articles(site.name, {})
+        articles += parse_pages(store, site, store.latest_article_fetches(site.name, spans), failures)
+    return sorted(articles, key=lambda a: a["url"]), failures.listed
+
+
+def extract_mentions(
+    articles: Iterable[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[PageFailure]]:
+    """``extracted_articles`` as lists (for small inputs and tests)."""
+    failures = Failures()
+    extracted = list(extracted_articles(articles, failures))
+    return extracted, failures.listed

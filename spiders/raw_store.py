@@ -3,7 +3,12 @@
 Layout under ``<data dir>/raw``:
 - ``bodies/ab/abcdef…``: response bodies, named by their SHA-256 (identical bodies stored once);
 - ``fetches/<started>-<crawl id>.jsonl``: one line per fetch (URL, site, status, headers, fetch
-  time, body hash), one file per crawl, never rewritten.
+  time, body hash), one file per crawl, never rewritten;
+- ``index/fetch-logs.jsonl``: what each fetch log holds (its size when read, and per site the
+  responses and stored articles in it, and the crawl id), so a reader finds a site's logs and
+  its latest crawl without opening every log of the archive's history.  The index is built by
+  readers, one line per log the first time it is seen (again if it grew): stores written before
+  it existed are indexed on their first read, and the crawler does not have to know about it.
 
 A body is written before its log line, so a crawl killed half-way leaves at worst a body that
 no line points to, never a line without its body.
@@ -15,7 +20,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,11 +58,36 @@ class FetchRecord:
         return self.headers.get("content-type")
 
 
+@dataclass(frozen=True)
+class SiteInLog:
+    """One site's share of one fetch log."""
+
+    responses: int  # fetches that got a response (any status)
+    articles: int  # article pages stored (status 200 with a body)
+    crawl_id: str
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """The index's line for one fetch log: its size when indexed and what it holds per site."""
+
+    log: str
+    size: int
+    sites: dict[str, SiteInLog]
+
+
+# Where a reader stopped in each fetch log it has read: log file name → byte offset after the
+# last complete line read.  Logs only grow, so what lies before an offset is never read again.
+Watermark = Mapping[str, int]
+Span = tuple[str, int, int]  # a fetch log's name, and the byte range of it to read
+
+
 class RawStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.bodies = root / "bodies"
         self.fetches = root / "fetches"
+        self.index_path = root / "index" / "fetch-logs.jsonl"
 
     def body_path(self, sha256: str) -> Path:
         return self.bodies / sha256[:2] / sha256
@@ -92,6 +122,110 @@ class RawStore:
                     except (json.JSONDecodeError, TypeError) as exc:
                         log.warning("%s line %d unreadable (%s); skipped", log_file, number, exc)
 
+    def read_log(
+        self, name: str, start: int = 0, end: int | None = None
+    ) -> Iterator[tuple[FetchRecord, int]]:
+        """The fetches of one log from byte offset ``start`` (to ``end``), each with the offset
+        after its line.
+
+        Only complete lines are read: a line a running crawl is still writing is left for the
+        next reader.  An unreadable complete line is skipped and logged."""
+        path = self.fetches / name
+        with path.open("rb") as handle:
+            handle.seek(start)
+            offset = start
+            for raw in handle:
+                if end is not None and offset >= end:
+                    return
+                if not raw.endswith(b"\n"):
+                    return  # torn or still being written
+                offset += len(raw)
+                try:
+                    yield FetchRecord(**json.loads(raw)), offset
+                except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
+                    log.warning("%s at byte %d unreadable (%s); skipped", path, offset - len(raw), exc)
+
+    def log_index(self) -> dict[str, LogEntry]:
+        """Every fetch log's index entry, oldest log first; logs new or grown since they were last
+        indexed are read once and their entries appended to the index."""
+        entries: dict[str, LogEntry] = {}
+        if self.index_path.exists():
+            with self.index_path.open(encoding="utf-8") as handle:
+                for line in handle:
+                    try:
+                        data = json.loads(line)
+                        sites = {name: SiteInLog(**info) for name, info in data["sites"].items()}
+                        entries[data["log"]] = LogEntry(data["log"], int(data["size"]), sites)
+                    except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                        continue  # a torn line: that log is indexed again below
+        if not self.fetches.exists():
+            return entries
+        fresh: list[LogEntry] = []
+        for path in sorted(self.fetches.glob("*.jsonl")):
+            known = entries.get(path.name)
+            if known is None or known.size != _complete_size(path):
+                fresh.append(self._index_log(path.name))
+        if fresh:
+            self.index_path.parent.mkdir(parents=True, exist_ok=True)
+            with self.index_path.open("a", encoding="utf-8") as handle:
+                for entry in fresh:
+                    sites = {name: asdict(info) for name, info in entry.sites.items()}
+                    handle.write(json.dumps({"log": entry.log, "size": entry.size, "sites": sites}) + "\n")
+                    entries[entry.log] = entry
+        return dict(sorted(entries.items()))
+
+    def _index_log(self, name: str) -> LogEntry:
+        responses: dict[str, int] = {}
+        articles: dict[str, int] = {}
+        crawl_ids: dict[str, str] = {}
+        for record, _ in self.read_log(name):
+            crawl_ids[record.site] = record.crawl_id
+            responses[record.site] = responses.get(record.site, 0) + (record.status is not None)
+            articles[record.site] = articles.get(record.site, 0) + _is_stored_article(record)
+        sites = {s: SiteInLog(responses[s], articles[s], crawl_ids[s]) for s in crawl_ids}
+        return LogEntry(name, _complete_size(self.fetches / name), sites)
+
+    def pending_bytes(self, site: str, read: Watermark) -> int:
+        """Bytes of the site's fetch logs that lie past ``read`` (0: nothing new for the site)."""
+        return sum(
+            max(entry.size - read.get(name, 0), 0)
+            for name, entry in self.log_index().items()
+            if site in entry.sites
+        )
+
+    def new_articles(self, site: str, read: Watermark) -> tuple[list[Span], dict[str, int]]:
+        """What to read for the site's article pages fetched since ``read``: (log, start, end)
+        byte spans in log order, and the watermark after them.  Only logs holding the site's
+        articles are listed; the others are only marked read."""
+        spans: list[Span] = []
+        after = dict(read)
+        for name, entry in self.log_index().items():
+            start = read.get(name, 0)
+            if entry.size > start and entry.sites.get(site, SiteInLog(0, 0, "")).articles:
+                spans.append((name, start, entry.size))
+            after[name] = max(entry.size, start)
+        return spans, after
+
+    def latest_article_fetches(self, site: str, spans: list[Span]) -> Iterator[FetchRecord]:
+        """The site's stored article fetches in ``spans``, the newest fetch of each URL only.
+
+        Two passes over the spans: the first notes each URL's last position (a hash of the URL,
+        so memory is a few dozen bytes per URL of these spans), the second yields that fetch."""
+        last: dict[int, int] = {}
+        position = 0
+        for name, start, end in spans:
+            for record, _ in self.read_log(name, start, end):
+                if record.site == site and _is_stored_article(record):
+                    last[_url_key(record.url)] = position
+                    position += 1
+        position = 0
+        for name, start, end in spans:
+            for record, _ in self.read_log(name, start, end):
+                if record.site == site and _is_stored_article(record):
+                    if last.get(_url_key(record.url)) == position:
+                        yield record
+                    position += 1
+
     def crawl_memory(self, site_names: set[str] | None = None) -> CrawlMemory:
         """What earlier crawls learnt: article URLs settled, and list pages' validators."""
         memory = CrawlMemory()
@@ -123,6 +257,38 @@ class RawStore:
 
 
 SETTLED_STATUSES = frozenset({200, 404, 410})
+
+
+def _is_stored_article(record: FetchRecord) -> bool:
+    return record.kind == "article" and record.status == 200 and record.body_sha256 is not None
+
+
+def _complete_size(path: Path) -> int:
+    """Bytes up to the end of the log's last complete line (a running crawl may be mid-line)."""
+    size = path.stat().st_size
+    if size == 0:
+        return 0
+    with path.open("rb") as handle:
+        tail_start = max(size - 65536, 0)
+        handle.seek(tail_start)
+        tail = handle.read()
+    newline = tail.rfind(b"\n")
+    if newline >= 0:
+        return tail_start + newline + 1
+    return 0 if tail_start == 0 else _complete_size_slow(path)
+
+
+def _complete_size_slow(path: Path) -> int:
+    end = 0
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.endswith(b"\n"):
+                end += len(line)
+    return end
+
+
+def _url_key(url: str) -> int:
+    return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest(), "big")
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,10 @@ from sqlalchemy import text
 from pipelines import checks
 from pipelines.mail import MailResource
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
+from pipelines.staging import Batch, ProcessingState
 from spiders.raw_store import RawStore
 from tests.warehouse_rows import SITE, article_row
+from transforms.extract import EXTRACTOR_VERSION
 from warehouse.db import make_engine, upgrade
 from warehouse.load import load_extracted
 
@@ -53,10 +55,15 @@ def _fetch(store: RawStore, crawl_id: str, site: str, urls: list[str], status: i
     writer.close()
 
 
-def _stage(tmp_path: Path, name: str, rows: list[dict[str, Any]]) -> None:
-    path = tmp_path / "staging" / name
+def _stage(
+    tmp_path: Path, site: str, name: str, rows: list[dict[str, Any]], pages: int | None = None
+) -> None:
+    """A site partition's staging file, as its latest run left it (with the batch it read)."""
+    path = tmp_path / "staging" / site / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    if pages is not None:
+        Batch(site, [], ProcessingState(EXTRACTOR_VERSION, {}), False, pages).save(path.parent / "batch.json")
 
 
 def _article(site: str, n: int, *, published: str | None = "2026-11-17T09:30:00", body: str = "正文") -> dict:
@@ -114,47 +121,62 @@ def test_pages_fetched_fails_for_a_site_without_responses(tmp_path: Path) -> Non
 
 
 def test_body_share_warns_for_the_site_whose_pages_gave_no_text(tmp_path: Path) -> None:
-    store = RawStore(tmp_path / "raw")
-    _fetch(store, "c1", "alpha", [f"http://alpha.example/a/{n}" for n in range(10)])
-    _fetch(store, "c1", "beta", [f"http://beta.example/b/{n}" for n in range(10)])
-    staged = [_article("alpha", n) for n in range(10)] + [_article("beta", n) for n in range(7)]
-    staged += [_article("beta", n, body="  ") for n in range(7, 10)]  # pages parsed without a body
-    _stage(tmp_path, "articles.jsonl", staged)
+    _stage(tmp_path, "shanxing", "articles.jsonl", [_article("shanxing", n) for n in range(10)], pages=10)
+    staged = [_article("gangao", n) for n in range(7)]
+    staged += [_article("gangao", n, body="  ") for n in range(7, 10)]  # pages parsed without a body
+    _stage(tmp_path, "gangao", "articles.jsonl", staged, pages=12)  # and two pages gave no article
     result = _run_check(checks.body_share, storage=_storage(tmp_path))
     assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
-    assert "beta" in (result.description or "") and "alpha" not in (result.description or "")
-    assert result.metadata["body_share"].value == pytest.approx(17 / 20)
-    _stage(tmp_path, "articles.jsonl", [_article(s, n) for s in ("alpha", "beta") for n in range(9)])
+    assert "gangao" in (result.description or "") and "shanxing" not in (result.description or "")
+    assert result.metadata["body_share"].value == pytest.approx(17 / 22, abs=1e-4)
+    assert "| gangao | 7 | 12 | 58.3% |" in result.metadata["per_site"].value
+    # In a processing run of shanxing, only shanxing's batch is judged.
+    shanxing_run = _run_check(
+        checks.body_share, storage=_storage(tmp_path), run_tags={"dagster/partition": "shanxing"}
+    )
+    assert shanxing_run.passed
+    _stage(tmp_path, "gangao", "articles.jsonl", [_article("gangao", n) for n in range(9)], pages=10)
     assert _run_check(checks.body_share, storage=_storage(tmp_path)).passed  # 9 of 10: above 80 %
 
 
+def test_a_run_that_read_no_new_page_passes(tmp_path: Path) -> None:
+    _stage(tmp_path, "shanxing", "articles.jsonl", [], pages=0)
+    for check in (checks.body_share, checks.date_extraction_rate, checks.unique_article_urls):
+        assert _run_check(
+            check, storage=_storage(tmp_path), run_tags={"dagster/partition": "shanxing"}
+        ).passed
+
+
 def test_date_rate_warns_below_ninety_percent(tmp_path: Path) -> None:
-    rows = [_article("alpha", n) for n in range(10)]
-    rows += [_article("beta", n, published=None if n < 2 else "2026-11-18") for n in range(10)]
-    _stage(tmp_path, "articles.jsonl", rows)
+    _stage(tmp_path, "shanxing", "articles.jsonl", [_article("shanxing", n) for n in range(10)])
+    rows = [_article("gangao", n, published=None if n < 2 else "2026-11-18") for n in range(10)]
+    _stage(tmp_path, "gangao", "articles.jsonl", rows)
     result = _run_check(checks.date_extraction_rate, storage=_storage(tmp_path))
     assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
-    assert "| beta | 8 | 10 | 80.0% |" in result.metadata["per_site"].value
-    _stage(tmp_path, "articles.jsonl", [_article("alpha", n) for n in range(10)])
+    assert "| gangao | 8 | 10 | 80.0% |" in result.metadata["per_site"].value
+    _stage(tmp_path, "gangao", "articles.jsonl", [_article("gangao", n) for n in range(10)])
     assert _run_check(checks.date_extraction_rate, storage=_storage(tmp_path)).passed
 
 
 def test_duplicate_urls_are_an_error(tmp_path: Path) -> None:
-    _stage(tmp_path, "articles.jsonl", [_article("alpha", 1), _article("alpha", 2), _article("alpha", 1)])
+    rows = [_article("shanxing", 1), _article("shanxing", 2), _article("shanxing", 1)]
+    _stage(tmp_path, "shanxing", "articles.jsonl", rows)
     result = _run_check(checks.unique_article_urls, storage=_storage(tmp_path))
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
     assert result.metadata["duplicate_urls"].value == 1
-    _stage(tmp_path, "articles.jsonl", [_article("alpha", 1), _article("alpha", 2)])
+    assert "| shanxing | 1 |" in result.metadata["per_site"].value
+    _stage(tmp_path, "shanxing", "articles.jsonl", [_article("shanxing", 1), _article("shanxing", 2)])
     assert _run_check(checks.unique_article_urls, storage=_storage(tmp_path)).passed
 
 
 def test_articles_missing_from_extraction_warn(tmp_path: Path) -> None:
-    _stage(tmp_path, "articles.jsonl", [_article("alpha", 1), _article("beta", 2)])
-    _stage(tmp_path, "mentions.jsonl", [_article("alpha", 1)])
+    _stage(tmp_path, "shanxing", "articles.jsonl", [_article("shanxing", 1)])
+    _stage(tmp_path, "shanxing", "mentions.jsonl", [_article("shanxing", 1)])
+    _stage(tmp_path, "gangao", "articles.jsonl", [_article("gangao", 2)])
     result = _run_check(checks.every_article_extracted, storage=_storage(tmp_path))
     assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
-    assert "| beta | 1 |" in result.metadata["per_site"].value
-    _stage(tmp_path, "mentions.jsonl", [_article("alpha", 1), _article("beta", 2)])
+    assert "| gangao | 1 |" in result.metadata["per_site"].value
+    _stage(tmp_path, "gangao", "mentions.jsonl", [_article("gangao", 2)])
     assert _run_check(checks.every_article_extracted, storage=_storage(tmp_path)).passed
 
 

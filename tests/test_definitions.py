@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from datetime import date
@@ -7,6 +8,7 @@ import dagster as dg
 
 from pipelines.definitions import defs
 from pipelines.partitions import DAY_DIMENSION, SITE_DIMENSION
+from transforms.extract import EXTRACTOR_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,8 +44,18 @@ def test_crawl_is_partitioned_by_day_and_site_digest_by_monday() -> None:
     keys = digest.get_partition_keys()
     assert "2026-11-16" in keys
     assert {date.fromisoformat(k).weekday() for k in keys} == {0}  # every key is a Monday
+    # Processing is partitioned by site: every site of the registry, without adding any.
     for key in ("articles", "mentions", "warehouse_tables"):
-        assert graph.get(dg.AssetKey(key)).partitions_def is None
+        processing = graph.get(dg.AssetKey(key)).partitions_def
+        assert isinstance(processing, dg.StaticPartitionsDefinition)
+        assert processing.get_partition_keys() == ["shanxing", "gangao", "xiangcun"]
+        assert graph.get(dg.AssetKey(key)).code_version == EXTRACTOR_VERSION  # stale on a new extractor
+
+
+def test_steps_run_in_the_run_process_unless_celery_is_configured() -> None:
+    # A subprocess per step cost more than the processing work itself.
+    assert defs.resolve_job_def("process_news").executor_def.name == dg.in_process_executor.name
+    assert defs.resolve_job_def("crawl").executor_def.name == dg.in_process_executor.name
 
 
 def test_crawls_are_retried_and_take_a_crawl_pool_slot() -> None:
@@ -67,10 +79,12 @@ def test_every_stage_has_asset_checks() -> None:
     }
 
 
-def test_dagster_cli_validates_the_workspace() -> None:
+def test_dagster_cli_validates_the_workspace(tmp_path: Path) -> None:
+    # DAGSTER_HOME set: without it the CLI makes a temporary instance in the working directory.
     result = subprocess.run(
         [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
         cwd=ROOT,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
         capture_output=True,
         text=True,
         timeout=180,

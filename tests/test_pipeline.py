@@ -94,9 +94,19 @@ def test_every_stage_materializes(two_runs) -> None:  # type: ignore[no-untyped-
         "xiangcun": 14,
     }
     assert sum(c["failed_requests"].value for c in crawls.values()) == 0
-    # The sample sites are clean: every check of every stage passes on them.
+    # The sample sites are clean: every check of every stage passes on them (one crawl check
+    # per crawl, six processing checks per site partition, none for the digest).
     evaluations = run.check_evaluations()
-    assert len(evaluations) == 9 and all(e.passed for e in evaluations), evaluations
+    assert len(evaluations) == 3 + 6 * 3 and all(e.passed for e in evaluations), evaluations
+    # Processing is incremental: the second run's partitions read no page again.
+    processed = {
+        site: r.asset_materializations_for_node("articles")[-1].metadata for site, r in run.processing.items()
+    }
+    assert {site: md["articles"].value for site, md in processed.items()} == {
+        "shanxing": 0,
+        "gangao": 0,
+        "xiangcun": 0,
+    }
 
 
 def test_rerun_leaves_identical_row_counts(two_runs) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,7 @@
+import json
 from pathlib import Path
+
+import pytest
 
 from spiders.raw_store import RawStore
 
@@ -35,3 +38,79 @@ def test_torn_last_line_is_skipped(tmp_path: Path) -> None:
     with writer.path.open("a", encoding="utf-8") as handle:
         handle.write('{"url": "http://a.example/2", "site"')  # a crawl killed mid-write
     assert [r.url for r in store.records()] == ["http://a.example/1"]
+
+
+def _article(writer, url: str, body: bytes, site: str = "a") -> None:  # type: ignore[no-untyped-def]
+    writer.write(url=url, site=site, kind="article", status=200, headers={}, body=body)
+
+
+def test_index_is_built_for_a_store_without_one_and_counts_per_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = RawStore(tmp_path)
+    writer = store.writer("crawl-a")  # one crawl of two sites, as `charitynews crawl` writes it
+    _article(writer, "http://a.example/1", b"1")
+    _article(writer, "http://b.example/1", b"2", site="b")
+    writer.write(url="http://b.example/", site="b", kind="list", status=200, headers={}, body=b"l")
+    writer.write(url="http://b.example/2", site="b", kind="article", status=None, headers={}, body=None)
+    writer.close()
+    assert not store.index_path.exists()  # a store written before the index existed
+    (entry,) = store.log_index().values()
+    assert entry.sites["a"].articles == 1 and entry.sites["a"].responses == 1
+    assert entry.sites["b"].articles == 1 and entry.sites["b"].responses == 2
+    assert entry.size == writer.path.stat().st_size
+    assert store.index_path.exists()
+
+    # Read again, the index answers without reading the log (a log unchanged since is not re-read).
+    def read_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a log unchanged since it was indexed was read again")
+
+    monkeypatch.setattr(store, "read_log", read_again)
+    assert RawStore(tmp_path).log_index() == {entry.log: entry}
+    assert store.log_index() == {entry.log: entry}
+
+
+def test_new_articles_are_only_those_past_the_watermark(tmp_path: Path) -> None:
+    store = RawStore(tmp_path)
+    first = store.writer("crawl-1")
+    _article(first, "http://a.example/1", b"v1")
+    _article(first, "http://a.example/2", b"x")
+    first.close()
+    spans, read = store.new_articles("a", {})
+    assert [r.url for r in store.latest_article_fetches("a", spans)] == [
+        "http://a.example/1",
+        "http://a.example/2",
+    ]
+    assert store.pending_bytes("a", read) == 0
+    assert store.new_articles("a", read)[0] == []  # nothing new
+    second = store.writer("crawl-2")
+    _article(second, "http://a.example/1", b"v2")  # changed: fetched again
+    _article(second, "http://a.example/3", b"y")
+    _article(second, "http://a.example/3", b"y2")  # twice in the new logs: the newest wins
+    second.close()
+    assert store.pending_bytes("a", read) > 0 and store.pending_bytes("b", read) == 0
+    spans, after = store.new_articles("a", read)
+    new = list(store.latest_article_fetches("a", spans))
+    assert [(r.url, store.body(r.body_sha256 or "")) for r in new] == [
+        ("http://a.example/1", b"v2"),
+        ("http://a.example/3", b"y2"),
+    ]
+    assert store.new_articles("a", after)[0] == []
+
+
+def test_a_line_still_being_written_is_read_next_time(tmp_path: Path) -> None:
+    store = RawStore(tmp_path)
+    writer = store.writer("crawl")
+    _article(writer, "http://a.example/1", b"x")
+    writer.close()
+    with writer.path.open("a", encoding="utf-8") as handle:
+        handle.write('{"url": "http://a.example/2", "site"')  # the crawler is mid-line
+    spans, read = store.new_articles("a", {})
+    assert [r.url for r in store.latest_article_fetches("a", spans)] == ["http://a.example/1"]
+    with writer.path.open("a", encoding="utf-8") as handle:  # the crawler finishes the line
+        record = {"url": "http://a.example/2", "site": "a", "kind": "article", "status": 200}
+        record |= {"fetched_at": "2026-11-20T00:00:00+00:00", "crawl_id": "crawl"}
+        record |= {"body_sha256": store.put_body(b"y")}
+        handle.write(json.dumps(record)[len('{"url": "http://a.example/2", "site"') :] + "\n")
+    spans, _ = store.new_articles("a", read)
+    assert [r.url for r in store.latest_article_fetches("a", spans)] == ["http://a.example/2"]

@@ -13,10 +13,14 @@ from pipelines.checks import ALL_CHECKS
 from pipelines.definitions import ALL_ASSETS, defs
 from pipelines.mail import MailResource
 from pipelines.partitions import HOST_RUN_TAG, SITE_DIMENSION, site_day_key
+from pipelines.processing import PENDING_TAG
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
-from pipelines.schedules import daily_crawl, weekly_digest_schedule
+from pipelines.schedules import daily_crawl, daily_processing, weekly_digest_schedule
 from pipelines.sensors import email_operator_on_failure, site_registry_sensor
+from pipelines.staging import ProcessingState, save_state
+from spiders.raw_store import RawStore
 from tests.smtp_server import SmtpTestServer
+from transforms.extract import EXTRACTOR_VERSION
 
 
 def _site(name: str, host: str) -> str:
@@ -65,6 +69,31 @@ def test_daily_crawl_requests_yesterday_for_every_known_site(tmp_path: Path) -> 
         site_day_key("2026-11-20", "beta"),
     ]
     assert [r.tags[HOST_RUN_TAG] for r in requests] == ["www.alpha.example", "news.beta.example"]
+
+
+def test_daily_processing_requests_the_sites_with_pending_pages(tmp_path: Path) -> None:
+    storage = StorageResource(data_dir=str(tmp_path))
+    writer = RawStore(tmp_path / "raw").writer("crawl")
+    for site in ("shanxing", "gangao"):
+        writer.write(
+            url=f"http://{site}.example/1", site=site, kind="article", status=200, headers={}, body=b"x"
+        )
+    writer.close()
+    # gangao was processed up to the end of that log, by the current extractor.
+    read = {writer.path.name: writer.path.stat().st_size}
+    save_state(tmp_path, "gangao", ProcessingState(EXTRACTOR_VERSION, read))
+    context = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 11, 20, 22, 0, tzinfo=UTC), resources={"storage": storage}
+    )
+    requests = list(daily_processing(context))
+    assert [(r.partition_key, r.tags[PENDING_TAG]) for r in requests] == [
+        ("shanxing", "never processed"),
+        ("xiangcun", "never processed"),
+    ]
+    assert requests[0].run_key == "2026-11-21|shanxing"
+    # A new extractor version makes gangao pending again: its pages are processed anew.
+    save_state(tmp_path, "gangao", ProcessingState("0.0.1", read))
+    assert "gangao" in [r.partition_key for r in daily_processing(context)]
 
 
 def test_weekly_digest_runs_monday_for_the_week_before() -> None:

@@ -25,7 +25,11 @@ def digest_week(context: dg.AssetExecutionContext, session: Session) -> str:
 
 
 @dg.asset(
-    group_name="digest", deps=["warehouse_tables"], kinds={"html", "email"}, partitions_def=digest_weeks
+    group_name="digest",
+    # A week's digest reads the whole warehouse, which every site partition loads into.
+    deps=[dg.AssetDep("warehouse_tables", partition_mapping=dg.AllPartitionMapping())],
+    kinds={"html", "email"},
+    partitions_def=digest_weeks,
 )
 def weekly_digest(
     context: dg.AssetExecutionContext,

@@ -4,9 +4,13 @@ import dagster as dg
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from pipelines.assets.transform import load_batch
 from pipelines.digest.render import format_amount
+from pipelines.load_lock import one_load_at_a_time
+from pipelines.partitions import processing_sites
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
-from pipelines.staging import read_jsonl
+from pipelines.staging import read_jsonl, save_state
+from transforms.extract import EXTRACTOR_VERSION
 from warehouse.load import load_extracted
 from warehouse.queries import top_gifts, warehouse_counts
 
@@ -29,7 +33,13 @@ def top_amounts_table(engine: Engine, limit: int = 10) -> str:
     return "\n".join(lines)
 
 
-@dg.asset(group_name="warehouse", deps=["mentions"], kinds={"sqlite", "postgres"})
+@dg.asset(
+    group_name="warehouse",
+    deps=["mentions"],
+    kinds={"sqlite", "postgres"},
+    partitions_def=processing_sites,
+    code_version=EXTRACTOR_VERSION,
+)
 def warehouse_tables(
     context: dg.AssetExecutionContext,
     storage: StorageResource,
@@ -42,9 +52,21 @@ def warehouse_tables(
     not written again, a changed one has its mentions replaced.  An article the warehouse
     cannot take is rejected (logged, counted here) without stopping the others.  Syndication
     clusters are brought up to date after each load.
+
+    Partitioned by site: a run loads the site's latest batch (streamed from
+    staging/<site>/mentions.jsonl), then records in CHARITYNEWS_DATA_DIR/processing/<site>.json
+    how far the site's raw pages are processed, so the next run starts after them.  Partitions
+    processed side by side take turns to load (pipelines/load_lock.py).  Counts below the
+    load's are of the whole warehouse.
     """
-    engine = warehouse.migrated_engine()
-    report = load_extracted(engine, site_registry.sites(), read_jsonl(storage.staging("mentions.jsonl")))
+    site_name = context.partition_key
+    batch = load_batch(storage, site_name)
+    rows = read_jsonl(storage.site_staging(site_name, "mentions.jsonl"))
+    with one_load_at_a_time(warehouse.db_url):  # partitions side by side take turns to load
+        engine = warehouse.migrated_engine()
+        report = load_extracted(engine, site_registry.sites(), rows)
+    if batch is not None:
+        save_state(storage.root, site_name, batch.after)  # only once the load is committed
     for rejected in report.rejected:
         context.log.warning(f"article rejected: {rejected.url}: {rejected.reason}")
     with Session(engine) as session:
@@ -53,6 +75,8 @@ def warehouse_tables(
     engine.dispose()
     return dg.MaterializeResult(
         metadata={
+            "site": site_name,
+            "whole_archive": bool(batch and batch.full_pass),
             "articles": report.articles,
             "articles_written": report.written,
             "articles_unchanged": report.unchanged,

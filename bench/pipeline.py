@@ -1,0 +1,297 @@
+"""``make bench`` (pipeline part): a generated archive through the real path, raw store →
+articles → mentions → warehouse, on SQLite and PostgreSQL.
+
+    python -m bench.pipeline [--sizes 10000,100000] [--new 1000] [--engines sqlite,postgresql]
+
+For each archive size it builds a raw store of generated article pages (bench/archive.py: the
+sample sites' templates and encodings, bodies recombined from their sentences with new figures,
+3 % syndicated copies), then materializes each site partition's `articles`, `mentions` and
+`warehouse_tables` (with their asset checks) exactly as a Dagster run does.  It prints, per
+stage, articles/s (articles the stage handled over the step's time inside Dagster, imports
+excluded) and each step's peak RSS; end to end; then the cost of a run after adding 1 % new
+pages, and after adding ``--new`` pages, as a share of the full pass.  Steps of the three
+partitions run one after another (``--jobs`` runs that many partitions side by side, as a
+backfill on several workers would).  Steps run in the bench's own process, as the in-process
+executor runs them (each step's peak RSS is measured by resetting the kernel's high-water mark
+before it); ``--fresh-process`` starts a process per step.
+
+The machine running it should be quiet: times are wall-clock (CPU seconds are printed beside).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from bench.archive import ArchiveGenerator, build_archive, write_crawl
+from spiders.raw_store import RawStore
+
+STAGES = ("articles", "mentions", "warehouse_tables")
+SITES = ("shanxing", "gangao", "xiangcun")
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/charitynews_bench_pipeline"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    stage: str
+    site: str
+    articles: int
+    seconds: float
+    cpu_seconds: float
+    peak_rss_mib: float
+    success: bool
+
+
+def _reset_peak_rss() -> bool:
+    """Reset this process's peak RSS (Linux: VmHWM), so the next reading is one step's peak."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_step(stage: str, site: str, data_dir: Path, db_url: str, fresh_process: bool) -> StepResult:
+    """One asset of one partition (with its checks), materialized here, as a run with the
+    in-process executor does (the peak is reset before the step), or in a fresh process."""
+    if not fresh_process and _reset_peak_rss():
+        os.environ["CHARITYNEWS_DATA_DIR"], os.environ["CHARITYNEWS_DB_URL"] = str(data_dir), db_url
+        return _materialize_step(stage, site)
+    env = {**os.environ, "CHARITYNEWS_DATA_DIR": str(data_dir), "CHARITYNEWS_DB_URL": db_url}
+    env.pop("CHARITYNEWS_CELERY_BROKER", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.pipeline", "_step", stage, site],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode != 0 or not lines:
+        raise RuntimeError(f"step {stage}[{site}] failed:\n{out.stderr[-3000:]}")
+    return StepResult(**json.loads(lines[-1]))
+
+
+def _step_in_this_process(stage: str, site: str) -> None:
+    print(json.dumps(_materialize_step(stage, site).__dict__))
+
+
+def _materialize_step(stage: str, site: str) -> StepResult:
+    import warnings
+
+    import dagster as dg
+
+    warnings.filterwarnings("ignore")
+    from pipelines.checks import ALL_CHECKS
+    from pipelines.definitions import ALL_ASSETS, build_resources
+
+    with dg.instance_for_test() as instance:
+        started, cpu = time.perf_counter(), time.process_time()
+        result = dg.materialize(
+            [*ALL_ASSETS, *ALL_CHECKS],
+            selection=dg.AssetSelection.assets(stage),
+            partition_key=site,
+            resources=build_resources(),
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        )
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+        metadata = result.asset_materializations_for_node(stage)[-1].metadata if result.success else {}
+    if stage == "warehouse_tables":
+        handled = sum(
+            int(metadata[k].value) for k in ("articles_written", "articles_unchanged") if k in metadata
+        )  # type: ignore[arg-type]
+    else:
+        handled = int(metadata["articles"].value) if "articles" in metadata else 0  # type: ignore[arg-type]
+    return StepResult(stage, site, handled, seconds, cpu_seconds, _peak_rss_mib(), result.success)
+
+
+def process_all(data_dir: Path, db_url: str, jobs: int, fresh: bool) -> list[StepResult]:
+    """Every stage of every site partition, partitions side by side (each step in its own
+    process) when ``jobs`` > 1."""
+
+    def partition(site: str) -> list[StepResult]:
+        return [run_step(stage, site, data_dir, db_url, fresh or jobs > 1) for stage in STAGES]
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return [step for steps in pool.map(partition, SITES) for step in steps]
+
+
+def _pg_admin(url: str) -> tuple[str, str]:
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    return admin, str(parsed.database)
+
+
+def fresh_postgres(url: str) -> None:
+    admin, name = _pg_admin(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_postgres(url: str) -> None:
+    admin, name = _pg_admin(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@dataclass
+class Pass:
+    steps: list[StepResult]
+    seconds: float  # wall time of the whole pass (partitions side by side when jobs > 1)
+
+    def by_stage(self) -> dict[str, tuple[int, float, float, float]]:
+        """stage → (articles, seconds, cpu seconds, peak RSS MiB of its worst step)."""
+        totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
+        for step in self.steps:
+            t = totals[step.stage]
+            t[0] += step.articles
+            t[1] += step.seconds
+            t[2] += step.cpu_seconds
+            t[3] = max(t[3], step.peak_rss_mib)
+        return {s: (int(v[0]), v[1], v[2], v[3]) for s, v in totals.items()}
+
+    @property
+    def step_seconds(self) -> float:
+        return sum(step.seconds for step in self.steps)
+
+    @property
+    def step_cpu_seconds(self) -> float:
+        return sum(step.cpu_seconds for step in self.steps)
+
+
+def timed_pass(data_dir: Path, db_url: str, jobs: int, fresh: bool) -> Pass:
+    started = time.perf_counter()
+    steps = process_all(data_dir, db_url, jobs, fresh)
+    failed = [f"{s.stage}[{s.site}]" for s in steps if not s.success]
+    if failed:
+        raise RuntimeError(f"failed steps: {', '.join(failed)}")
+    return Pass(steps, time.perf_counter() - started)
+
+
+def bench_size(
+    size: int, new: int, engine: str, work: Path, jobs: int, pg_url: str, fresh: bool
+) -> dict[str, object]:
+    data_dir = work / f"{engine}-{size}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    if engine == "sqlite":
+        db_url = f"sqlite:///{data_dir / 'warehouse.sqlite'}"
+    else:
+        db_url = pg_url
+        fresh_postgres(db_url)
+    started = time.perf_counter()
+    build_archive(data_dir / "raw", size, crawls=10)
+    print(f"  {engine} {size:,}: archive generated in {time.perf_counter() - started:.0f} s", flush=True)
+    full = timed_pass(data_dir, db_url, jobs, fresh)
+    print(f"  {engine} {size:,}: full pass {full.seconds:.0f} s", flush=True)
+    store, generator = RawStore(data_dir / "raw"), ArchiveGenerator()
+    one_percent = max(size // 100, 1)
+    write_crawl(store, generator, size, size + one_percent, "one-percent")
+    plus_one = timed_pass(data_dir, db_url, jobs, fresh)
+    write_crawl(store, generator, size + one_percent, size + one_percent + new, "fixed-new")
+    plus_new = timed_pass(data_dir, db_url, jobs, fresh)
+    if engine != "sqlite":
+        drop_postgres(db_url)
+    return {"size": size, "engine": engine, "full": full, "plus_one": plus_one, "plus_new": plus_new}
+
+
+def report(results: list[dict[str, object]], new: int) -> None:
+    print("\nper stage (full pass; articles/s over the steps' time in Dagster; peak RSS: worst step)")
+    header = f"{'engine':<11}{'archive':>9}  {'stage':<17}{'articles':>9}{'s':>8}{'CPU s':>8}"
+    print(header + f"{'art/s':>8}{'peak MiB':>10}")
+    for r in results:
+        full = r["full"]
+        assert isinstance(full, Pass)
+        for stage, (articles, seconds, cpu, peak) in full.by_stage().items():
+            rate = articles / seconds if seconds else 0.0
+            print(
+                f"{r['engine']:<11}{r['size']:>9,}  {stage:<17}{articles:>9,}{seconds:>8.1f}{cpu:>8.1f}"
+                f"{rate:>8.0f}{peak:>10.0f}"
+            )
+    print("\nend to end and incremental runs (wall: steps' time in Dagster; CPU: their CPU seconds)")
+    print(
+        f"{'engine':<11}{'archive':>9}{'e2e/s':>8}{'extract/s':>11}{'ratio':>7}{'CPU ratio':>10}"
+        f"{'+1%':>7}{'+1% CPU':>9}{f'+{new} s':>9}{f'+{new} CPU s':>12}{f'+{new} share':>11}"
+    )
+    for r in results:
+        full, plus_one, plus_new = r["full"], r["plus_one"], r["plus_new"]
+        assert isinstance(full, Pass) and isinstance(plus_one, Pass) and isinstance(plus_new, Pass)
+        size = int(r["size"])  # type: ignore[call-overload]
+        articles, seconds, cpu, _ = full.by_stage()["mentions"]
+        extract, extract_cpu = articles / seconds, articles / cpu
+        e2e, e2e_cpu = size / full.step_seconds, size / full.step_cpu_seconds
+        print(
+            f"{r['engine']:<11}{size:>9,}{e2e:>8.0f}{extract:>11.0f}{e2e / extract:>7.0%}"
+            f"{e2e_cpu / extract_cpu:>10.0%}{plus_one.step_seconds / full.step_seconds:>7.1%}"
+            f"{plus_one.step_cpu_seconds / full.step_cpu_seconds:>9.1%}{plus_new.step_seconds:>9.1f}"
+            f"{plus_new.step_cpu_seconds:>12.1f}{plus_new.step_seconds / full.step_seconds:>11.1%}"
+        )
+    print(
+        "\ntargets: e2e/extract >= 80 %; a +1 % run <= 5 % of a full pass; the same new pages cost "
+        "within 2x on the smaller and the larger archive (compare the +new s column)"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["_step"]:
+        _step_in_this_process(argv[1], argv[2])
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="archive sizes, comma-separated")
+    parser.add_argument("--size", type=int, help="one archive size (instead of --sizes)")
+    parser.add_argument("--new", type=int, default=1000, help="new pages of the fixed-size incremental run")
+    parser.add_argument("--engines", default="sqlite,postgresql", help="sqlite, postgresql or both")
+    parser.add_argument("--jobs", type=int, default=1, help="partitions processed side by side")
+    parser.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL database to create and drop")
+    parser.add_argument("--work", type=Path, help="where archives go (default: a temporary dir)")
+    parser.add_argument(
+        "--fresh-process",
+        action="store_true",
+        help="each step in a new process (as Celery or the multiprocess executor)",
+    )
+    args = parser.parse_args(argv)
+    sizes = [args.size] if args.size else [int(s) for s in args.sizes.split(",")]
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    work = args.work or Path(tempfile.mkdtemp(prefix="charitynews-bench-pipeline-"))
+    results = []
+    try:
+        for engine in engines:
+            for size in sizes:
+                results.append(
+                    bench_size(size, args.new, engine, work, args.jobs, args.pg, args.fresh_process)
+                )
+                report(results, args.new)  # so far: a long run shows its sizes as they finish
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
