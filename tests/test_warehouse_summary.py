@@ -21,6 +21,7 @@ def _rows() -> list[dict]:
     running = article_row(1, amounts=(3, 98000))
     running["amounts"][1]["cumulative"] = True
     running["amounts"][1]["role"] = "raised"
+    running["amounts"][1]["gift"] = False  # as the extractor marks a running total
     return [gift, running, article_row(2, amounts=(45,))]
 
 
