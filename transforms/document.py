@@ -110,10 +110,20 @@ def organization_records(organizations: Sequence[OrganizationMention]) -> list[d
     for o in organizations:
         entry = merged.setdefault(
             o.name,
-            {"name": o.name, "type": o.type, "surfaces": [], "spans": [], "expanded_from_context": False},
+            {
+                "name": o.name,
+                "type": o.type,
+                "surfaces": [],
+                "spans": [],
+                "expanded_from_context": False,
+                "aliases": [],
+            },
         )
         if o.surface not in entry["surfaces"]:
             entry["surfaces"].append(o.surface)
+        for alias in o.aliases:
+            if alias not in entry["aliases"] and alias != o.name:
+                entry["aliases"].append(alias)
         entry["spans"].append([o.start, o.end])
         entry["expanded_from_context"] |= o.expanded_from_context
     return list(merged.values())

@@ -15,7 +15,12 @@ from transforms.currency import LOCAL_CURRENCY
 from transforms.gazetteer import Gazetteer, load_gazetteer
 from transforms.locale_guess import guess_locale
 from transforms.normalize import NormalizedText, ScriptVariant, detect_script, normalize
-from transforms.organizations import MINOR_PARTY_NAMES, OrganizationMention, extract_organizations
+from transforms.organizations import (
+    MINOR_PARTY_NAMES,
+    OrganizationMention,
+    extract_organizations,
+    written_out,
+)
 from transforms.regions import RegionMention, extract_regions, region_context, with_roles
 
 # Bump when extraction output changes, so the warehouse knows which mentions to replace.
@@ -158,6 +163,34 @@ def seat_qualified_name(name: str, kind: str, gazetteer: Gazetteer, known: set[s
     return prefix + rest
 
 
+def _one_name_per_body(
+    organizations: list[OrganizationMention], gazetteer: Gazetteer, known: set[str]
+) -> list[OrganizationMention]:
+    """Forms of one body in an article (延边州慈善总会, 延边朝鲜族自治州慈善总会; 区工商联 and
+    新北区工商联) share one official form: they take the longest one the article writes, a form
+    expanded from context only when none is written.  A member of an enumeration (南海区 in
+    佛山市顺德区、南海区慈善会) is written nowhere whole: it takes its official form."""
+    official = {
+        o.name: seat_qualified_name(written_out(o.name), o.type, gazetteer, known) for o in organizations
+    }
+    best: dict[str, tuple[bool, int, str]] = {}
+    for o in organizations:
+        built = o.name.startswith(o.surface) and len(o.surface) < len(o.name) and not o.expanded_from_context
+        key = (not (o.expanded_from_context or built), len(o.name), o.name)
+        if built:
+            key = (True, len(official[o.name]) + 1, official[o.name])
+        if key[:2] > best.get(official[o.name], (False, -1, ""))[:2]:
+            best[official[o.name]] = key
+    result = []
+    for o in organizations:
+        name = best[official[o.name]][2]
+        if name != o.name:
+            aliases = tuple(dict.fromkeys(a for a in (*o.aliases, o.name) if a != name))
+            o = replace(o, name=name, aliases=aliases)
+        result.append(o)
+    return result
+
+
 def extract_article(
     text: str,
     locale: str | None = "mainland",
@@ -183,8 +216,12 @@ def extract_article(
     known = {m.code for m in first_pass}
     organizations = []
     for o in extract_organizations(simplified, context, gazetteer.names(), locale):
-        name = seat_qualified_name(o.name, o.type, gazetteer, known)
-        organizations.append(o if name == o.name else replace(o, name=name))
+        # The name stays as written; its seat written in full is an alias (新疆财政厅 →
+        # 新疆维吾尔自治区财政厅), as is that of its written-out form (舟山市工商业联合会).
+        official = [seat_qualified_name(n, o.type, gazetteer, known) for n in (o.name, *o.aliases)]
+        aliases = tuple(dict.fromkeys(a for a in (*o.aliases, *official) if a != o.name))
+        organizations.append(o if aliases == o.aliases else replace(o, aliases=aliases))
+    organizations = _one_name_per_body(organizations, gazetteer, known)
     org_spans = [(o.start, o.end) for o in organizations]
     regions = with_roles(simplified, first_pass, org_spans)
     amounts = extract_amounts(simplified, LOCAL_CURRENCY.get(locale, "CNY"))
