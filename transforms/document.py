@@ -8,8 +8,9 @@ Other tools read these records, so the field names and meanings here are fixed:
   (ISO 4217), ``raw``, ``start``/``end`` (offsets into the document's text: the decoded file for
   plain text, the extracted headline and main text for HTML), ``approximate``, ``high``, ``role``,
   plus ``qualifier``, ``cumulative``, ``conversion_of`` (index of the amount this one restates).
-- ``organizations``: unique per file: ``name`` (canonical simplified full name), ``type``,
-  ``surfaces``, plus ``spans`` and ``expanded_from_context``.
+- ``organizations``: unique per file: ``name`` (canonical: simplified, as written, a short form
+  without its place given the article's place), ``type``, ``surfaces``, plus ``spans``,
+  ``expanded_from_context`` and ``aliases`` (the seat in full, short words written out).
 - ``regions``: unique per file: ``code`` (GB/T 2260), ``name``, ``level``, ``role`` (the strongest
   of the file: beneficiary > mention > seat), plus ``surfaces`` and ``spans``.
 - A file that cannot be read gives ``{"source": …, "error": "…"}``.
