@@ -113,6 +113,9 @@ def test_real_page_forms(text: str, locale: str, expected: set[str], forbidden: 
             {"延边州慈善总会"},
         ),
         ("朝阳区工商业联合会牵头，区工商联会员企业捐款。", "朝阳区工商业联合会", set()),
+        # Places before the first member of an enumeration are every member's.
+        ("宁波市海曙区、江北区慈善总会联合捐款。", "宁波市江北区慈善总会", set()),
+        ("宁波市海曙区、江北区慈善总会联合捐款。", "宁波市海曙区慈善总会", set()),
     ],
 )
 def test_the_canonical_name_is_as_written(text: str, name: str, aliases: set[str]) -> None:

@@ -168,17 +168,13 @@ def _one_name_per_body(
 ) -> list[OrganizationMention]:
     """Forms of one body in an article (延边州慈善总会, 延边朝鲜族自治州慈善总会; 区工商联 and
     新北区工商联) share one official form: they take the longest one the article writes, a form
-    expanded from context only when none is written.  A member of an enumeration (南海区 in
-    佛山市顺德区、南海区慈善会) is written nowhere whole: it takes its official form."""
+    expanded from context only when none is written."""
     official = {
         o.name: seat_qualified_name(written_out(o.name), o.type, gazetteer, known) for o in organizations
     }
     best: dict[str, tuple[bool, int, str]] = {}
     for o in organizations:
-        built = o.name.startswith(o.surface) and len(o.surface) < len(o.name) and not o.expanded_from_context
-        key = (not (o.expanded_from_context or built), len(o.name), o.name)
-        if built:
-            key = (True, len(official[o.name]) + 1, official[o.name])
+        key = (not o.expanded_from_context, len(o.name), o.name)
         if key[:2] > best.get(official[o.name], (False, -1, ""))[:2]:
             best[official[o.name]] = key
     result = []

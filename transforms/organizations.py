@@ -962,12 +962,13 @@ def extract_organizations(
                 add(member_start, member_start + len(place), kind, place + rest)
             add(start, end, kind, marked.group("place") + rest)
             continue
-        for member_start, place in _enumerated(text, start, places):
-            leading = _leading_place(surface, places)
-            if leading is None:
-                break
-            add(member_start, member_start + len(place), kind, place + surface[len(leading) :])
-        add(start, end, kind)
+        members = _enumerated(text, start, places)
+        leading = _leading_place(surface, places) if members else None
+        # Places before the first member are every member's (佛山市顺德区、南海区慈善会).
+        shared = _place_before(text, members[-1][0], places) if leading is not None else ""
+        for member_start, place in members if leading is not None else ():
+            add(member_start, member_start + len(place), kind, shared + place + surface[len(leading) :])
+        add(start, end, kind, shared + surface if shared else None)
     found = _registered_short_forms(text, found)
     found = _with_lexicon(text, found, locale, tagger, places)
     found.sort(key=lambda o: o.start)
@@ -1172,6 +1173,14 @@ def _taiwan_local_body(chain: str, text: str, locale: str | None) -> str | None:
     if chain in ("县府", "市府"):
         return seat + "政府" if seat[-1] == chain[0] else None
     return seat + "政府" + chain
+
+
+def _place_before(text: str, position: int, places: frozenset[str]) -> str:
+    """The longest place name ending right at ``position``, or ""."""
+    for length in range(min(position, 12), 1, -1):
+        if text[position - length : position] in places:
+            return text[position - length : position]
+    return ""
 
 
 def _leading_place(name: str, places: frozenset[str]) -> str | None:
