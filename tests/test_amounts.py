@@ -30,6 +30,8 @@ CASES: list[tuple[str, list[tuple[str, str, str, str, str | None]]]] = [
     # Digits read one by one below 万/亿, mixed with Chinese units.
     ("台币三亿八二四一万五七零九元", [("台币三亿八二四一万五七零九元", "382415709", "TWD", "exact", None)]),
     ("善款二万零六五二元", [("二万零六五二元", "20652", "CNY", "exact", None)]),
+    # A space before 元, as text taken from a PDF has it.
+    ("本会筹得 2,345,678 元善款", [("2,345,678 元", "2345678", "CNY", "exact", None)]),
     # A bare $ before digits is the page's own dollar (the default currency).
     ("raised $3,456,789 in total", [("$3,456,789", "3456789", "CNY", "exact", None)]),
     ("HK$ 512,307.65", [("HK$ 512,307.65", "512307.65", "HKD", "exact", None)]),

@@ -56,7 +56,7 @@ AMOUNT_PATTERN = re.compile(
     (?:(?<=[万亿])(?P<tail>\d+(?:,\d{{3}})*)(?P<tail_unit>千|百)?(?=元|港|澳门|新台币|台币|美元)
       |(?<=[万亿])(?P<ctail>[{NUMERAL_CHARS}]+?)(?P<ctail_unit>千|百)?(?=元|$|[^\d{NUMERAL_CHARS}]))?
     (?P<more2>余|多)?
-    (?P<suf>{_SUFFIX_CURRENCY})?
+    (?:\s?(?P<suf>{_SUFFIX_CURRENCY}))?
     (?:(?P<jiao>[\d零一二两三四五六七八九壹贰叁肆伍陆柒捌玖])角)?
     (?:(?P<fen>[\d零一二两三四五六七八九壹贰叁肆伍陆柒捌玖])分)?
     (?P<after>以上|左右|有余)?
