@@ -20,6 +20,20 @@ CASES: list[tuple[str, list[tuple[str, str, str, str, str | None]]]] = [
     ("逾3500万港元", [("逾3500万港元", "35000000", "HKD", "lower_bound", None)]),
     ("捐出536万4120元", [("536万4120元", "5364120", "CNY", "exact", None)]),
     ("3万2千元", [("3万2千元", "32000", "CNY", "exact", None)]),
+    # 千/百 right after Arabic digits are units (5千元 is 5000, not 5 + 千).
+    ("每户获赠8千元", [("8千元", "8000", "CNY", "exact", None)]),
+    ("红包6百元", [("6百元", "600", "CNY", "exact", None)]),
+    ("筹得7千万元", [("7千万元", "70000000", "CNY", "exact", None)]),
+    ("共2千多元", [("2千多元", "2000", "CNY", "lower_bound", None)]),
+    ("1千至3千元不等", [("1千至3千元", "1000", "CNY", "approximate", "3000")]),
+    ("4亿2000万3千元", [("4亿2000万3千元", "420003000", "CNY", "exact", None)]),
+    # Digits read one by one below 万/亿, mixed with Chinese units.
+    ("台币三亿八二四一万五七零九元", [("台币三亿八二四一万五七零九元", "382415709", "TWD", "exact", None)]),
+    ("善款二万零六五二元", [("二万零六五二元", "20652", "CNY", "exact", None)]),
+    # A space before 元, as text taken from a PDF has it.
+    ("本会筹得 2,345,678 元善款", [("2,345,678 元", "2345678", "CNY", "exact", None)]),
+    # A bare $ before digits is the page's own dollar (the default currency).
+    ("raised $3,456,789 in total", [("$3,456,789", "3456789", "CNY", "exact", None)]),
     ("HK$ 512,307.65", [("HK$ 512,307.65", "512307.65", "HKD", "exact", None)]),
     ("每户HK$50,000 × 3", [("HK$50,000", "50000", "HKD", "exact", None)]),
     (
@@ -68,6 +82,7 @@ NOT_MONEY = [
     "完成率98.5%，活动于6.30举行，4月2日启动，十一时十五分结束。",
     "咨询电话：0731-84561234，登记证号：53430000MJJ123456X，见第01版，编号1130815。",
     "受益群众达3.41万人，新建住房1200套。",
+    "捐款活动吸引5千人参加，发放物资3百箱。",
 ]
 
 
@@ -89,6 +104,8 @@ def test_plain_yuan_is_the_local_currency() -> None:
     # extract_amounts reads simplified text (transforms.extract converts first).
     [hk] = extract_amounts("公益金筹得善款25万元。", default_currency="HKD")
     assert (hk.value, hk.currency) == (Decimal(250000), "HKD")
+    [dollar] = extract_amounts("慈善步行筹得$1,234,567。", default_currency="HKD")
+    assert (dollar.value, dollar.currency) == (Decimal(1234567), "HKD")
     [cny] = extract_amounts("公益金筹得善款人民币25万元。", default_currency="HKD")
     assert cny.currency == "CNY"
 

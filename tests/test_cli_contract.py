@@ -83,7 +83,7 @@ AMOUNT_KEYS = {
 }
 ROLES = {"donated", "raised", "pledged", "disbursed", "fund_size", "in_kind", "target", "threshold", "other"}
 PARTY_KINDS = {"organization", "region", "group", "person"}
-ORGANIZATION_KEYS = {"name", "type", "surfaces", "spans", "expanded_from_context"}
+ORGANIZATION_KEYS = {"name", "type", "surfaces", "spans", "expanded_from_context", "aliases"}
 REGION_KEYS = {"code", "name", "level", "role", "surfaces", "spans"}
 
 
@@ -254,6 +254,9 @@ def check_record(record: dict[str, Any]) -> None:
         assert isinstance(organization["name"], str) and organization["name"]
         assert organization["type"] in ORGANIZATION_TYPES
         assert type(organization["expanded_from_context"]) is bool
+        aliases = organization["aliases"]
+        assert isinstance(aliases, list) and all(isinstance(a, str) and a for a in aliases)
+        assert organization["name"] not in aliases and len(set(aliases)) == len(aliases)
         check_spans(organization)
     names = [o["name"] for o in organizations]
     assert len(set(names)) == len(names)

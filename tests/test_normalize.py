@@ -35,6 +35,13 @@ def test_taiwan_vocabulary_uses_the_phrase_config() -> None:
     assert normalize("這套軟體由基金會捐贈", "tw").simplified == "这套软件由基金会捐赠"
 
 
+def test_taiwan_vocabulary_leaves_name_characters_alone() -> None:
+    # 矽 (silicon) and 埠 (port) are Taiwan words tw2sp translates; inside a name they stay.
+    normalized = normalize("矽峰志工社與商埠協會的軟體", "tw")
+    assert normalized.simplified == "矽峰志工社与商埠协会的软件"
+    assert len(normalized.mapped.origin) == len(normalized.simplified)
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "gbk", "big5"])
 def test_undeclared_bytes_are_decoded_with_the_right_charset(encoding: str) -> None:
     from transforms.encoding import decode_text

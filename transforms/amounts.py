@@ -26,11 +26,12 @@ _CHINESE = rf"[{NUMERAL_CHARS}]+"
 # Currency written before the number: 人民币50万元, HK$ 512,307.65, 澳门币贰拾叁万…元正.
 _PREFIX_CURRENCY = (
     r"人民币|港币|港元|澳门币|澳门元|新台币|台币|美元|美金|欧元|英镑|日元|"
-    r"RMB|HKD|HK\$|NT\$|US\$|USD|MOP\$?|¥|￥"
+    r"RMB|HKD|HK\$|NT\$|US\$|USD|MOP\$?|¥|￥|\$"
 )
 # Currency or unit after the number; longest alternatives first.
 _SUFFIX_CURRENCY = r"元人民币|港元|港币|澳门元|澳门币|新台币|台币|美元|美金|欧元|英镑|日元|元正|元"
-_BIG_UNIT = r"千万|百万|亿|万"
+# 千/百 after Arabic digits (5千元) are units too; after Chinese numerals they are part of the numeral.
+_BIG_UNIT = r"千万|百万|亿|万|千|百"
 _RANGE_JOIN = r"\s*(?:至|到|-|－|—|~|～)\s*"
 _APPROX_BEFORE = r"约合|折合|大约|约|近|将近|超过|超|逾|多达"
 
@@ -55,10 +56,10 @@ AMOUNT_PATTERN = re.compile(
     (?P<more>余|多)?
     (?P<unit>{_BIG_UNIT})?
     (?:(?<=亿)(?P<wan>{_ARABIC}|[{NUMERAL_CHARS}]+?)万)?
-    (?:(?P<tail>\d+(?:,\d{{3}})*)(?P<tail_unit>千|百)?(?=元|港|澳门|新台币|台币|美元)
-      |(?P<ctail>[{NUMERAL_CHARS}]+?)(?P<ctail_unit>千|百)?(?=元|$|[^\d{NUMERAL_CHARS}]))?
+    (?:(?<=[万亿])(?P<tail>\d+(?:,\d{{3}})*)(?P<tail_unit>千|百)?(?=元|港|澳门|新台币|台币|美元)
+      |(?<=[万亿])(?P<ctail>[{NUMERAL_CHARS}]+?)(?P<ctail_unit>千|百)?(?=元|$|[^\d{NUMERAL_CHARS}]))?
     (?P<more2>余|多)?
-    (?P<suf>{_SUFFIX_CURRENCY})?
+    (?:\s?(?P<suf>{_SUFFIX_CURRENCY}))?
     (?:(?P<jiao>[\d零一二两三四五六七八九壹贰叁肆伍陆柒捌玖])角)?
     (?:(?P<fen>[\d零一二两三四五六七八九壹贰叁肆伍陆柒捌玖])分)?
     (?P<after>以上|左右|有余)?
@@ -112,6 +113,8 @@ _UNIT_VALUES: dict[str, int] = {
     "亿": 100_000_000,
     "千万": 10_000_000,
     "百万": 1_000_000,
+    "千": 1_000,
+    "百": 100,
 }
 _CONVERSION_BETWEEN = re.compile(r"^\s*[(（]\s*(?:约合|折合|合|约|即|相当于)?\s*$")
 
@@ -234,7 +237,9 @@ def _run_start(text: str, anchor: int, floor: int) -> int:
 def _is_plausible(text: str, m: re.Match[str]) -> bool:
     num = m.group("num")
     # Most candidates are bare numbers (years, counts): no currency, no unit, no 万 or 亿.
-    if not (m.group("pre") or m.group("suf") or m.group("unit")) and _WAN_YI.isdisjoint(num):
+    # 千/百 as a unit (5千) make money only with a currency marker, as bare digits do.
+    big_unit = m.group("unit") not in (None, "千", "百")
+    if not (m.group("pre") or m.group("suf") or big_unit) and _WAN_YI.isdisjoint(num):
         return False
     if not any(ch.isdigit() or ch in NUMERAL_CHARS for ch in num):
         return False
@@ -248,7 +253,7 @@ def _is_plausible(text: str, m: re.Match[str]) -> bool:
         return False
     if _has_money_marker(m):
         return True
-    if not m.group("unit") and not any(ch in "万亿萬億" for ch in num):
+    if not big_unit and not any(ch in "万亿萬億" for ch in num):
         return False
     after = text[m.end() : m.end() + 3]
     if _COUNT_AFTER.match(after):

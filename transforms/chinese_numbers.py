@@ -95,7 +95,12 @@ def parse_chinese_number(text: str) -> int:
                 # 四万五 = 45,000: a lone digit after 万/亿 is one order below it.
                 return total + DIGITS[rest] * big_value // 10
     if rest:
-        total += _section(rest)
+        if len(rest) == 4 and all(ch in DIGITS for ch in rest):
+            # A full group of four digits read one by one below 万/亿
+            # (四亿九三七七万四六六三 = 493,774,663); shorter runs stay spoken forms.
+            total += int("".join(str(DIGITS[ch]) for ch in rest))
+        else:
+            total += _section(rest)
     return total
 
 

@@ -14,8 +14,9 @@ Other tools read these records, so the field names and meanings here are fixed:
   it is money given to a charitable purpose to count once; ``giver`` and ``recipient`` null or
   ``{"kind": organization|region|group|person, "name", "code"}`` (``code`` the GB/T 2260 code of
   a region, else null).
-- ``organizations``: unique per file: ``name`` (canonical simplified full name), ``type``,
-  ``surfaces``, plus ``spans`` and ``expanded_from_context``.
+- ``organizations``: unique per file: ``name`` (canonical: simplified, as written, a short form
+  without its place given the article's place), ``type``, ``surfaces``, plus ``spans``,
+  ``expanded_from_context`` and ``aliases`` (the seat in full, short words written out).
 - ``regions``: unique per file: ``code`` (GB/T 2260), ``name``, ``level``, ``role`` (the strongest
   of the file: beneficiary > mention > seat), plus ``surfaces`` and ``spans``.
 - ``text``: the text every ``start``/``end`` and span indexes (the decoded file as read for plain
@@ -129,10 +130,20 @@ def organization_records(organizations: Sequence[OrganizationMention]) -> list[d
     for o in organizations:
         entry = merged.setdefault(
             o.name,
-            {"name": o.name, "type": o.type, "surfaces": [], "spans": [], "expanded_from_context": False},
+            {
+                "name": o.name,
+                "type": o.type,
+                "surfaces": [],
+                "spans": [],
+                "expanded_from_context": False,
+                "aliases": [],
+            },
         )
         if o.surface not in entry["surfaces"]:
             entry["surfaces"].append(o.surface)
+        for alias in o.aliases:
+            if alias not in entry["aliases"] and alias != o.name:
+                entry["aliases"].append(alias)
         entry["spans"].append([o.start, o.end])
         entry["expanded_from_context"] |= o.expanded_from_context
     return list(merged.values())

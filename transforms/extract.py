@@ -16,11 +16,16 @@ from transforms.gazetteer import Gazetteer, load_gazetteer
 from transforms.locale_guess import guess_locale
 from transforms.meaning import amount_meanings
 from transforms.normalize import NormalizedText, ScriptVariant, detect_script, normalize
-from transforms.organizations import MINOR_PARTY_NAMES, OrganizationMention, extract_organizations
+from transforms.organizations import (
+    MINOR_PARTY_NAMES,
+    OrganizationMention,
+    extract_organizations,
+    written_out,
+)
 from transforms.regions import RegionMention, extract_regions, region_context, with_roles
 
 # Bump when extraction output changes, so the warehouse knows which mentions to replace.
-EXTRACTOR_VERSION = "0.3.0"
+EXTRACTOR_VERSION = "0.4.0"
 
 _M = TypeVar("_M", AmountMention, OrganizationMention, RegionMention)
 
@@ -195,6 +200,30 @@ def with_meanings(
     ]
 
 
+def _one_name_per_body(
+    organizations: list[OrganizationMention], gazetteer: Gazetteer, known: set[str]
+) -> list[OrganizationMention]:
+    """Forms of one body in an article (延边州慈善总会, 延边朝鲜族自治州慈善总会; 区工商联 and
+    新北区工商联) share one official form: they take the longest one the article writes, a form
+    expanded from context only when none is written."""
+    official = {
+        o.name: seat_qualified_name(written_out(o.name), o.type, gazetteer, known) for o in organizations
+    }
+    best: dict[str, tuple[bool, int, str]] = {}
+    for o in organizations:
+        key = (not o.expanded_from_context, len(o.name), o.name)
+        if key[:2] > best.get(official[o.name], (False, -1, ""))[:2]:
+            best[official[o.name]] = key
+    result = []
+    for o in organizations:
+        name = best[official[o.name]][2]
+        if name != o.name:
+            aliases = tuple(dict.fromkeys(a for a in (*o.aliases, o.name) if a != name))
+            o = replace(o, name=name, aliases=aliases)
+        result.append(o)
+    return result
+
+
 def extract_article(
     text: str,
     locale: str | None = "mainland",
@@ -220,8 +249,12 @@ def extract_article(
     known = {m.code for m in first_pass}
     organizations = []
     for o in extract_organizations(simplified, context, gazetteer.names(), locale):
-        name = seat_qualified_name(o.name, o.type, gazetteer, known)
-        organizations.append(o if name == o.name else replace(o, name=name))
+        # The name stays as written; its seat written in full is an alias (新疆财政厅 →
+        # 新疆维吾尔自治区财政厅), as is that of its written-out form (舟山市工商业联合会).
+        official = [seat_qualified_name(n, o.type, gazetteer, known) for n in (o.name, *o.aliases)]
+        aliases = tuple(dict.fromkeys(a for a in (*o.aliases, *official) if a != o.name))
+        organizations.append(o if aliases == o.aliases else replace(o, aliases=aliases))
+    organizations = _one_name_per_body(organizations, gazetteer, known)
     org_spans = [(o.start, o.end) for o in organizations]
     regions = with_roles(simplified, first_pass, org_spans)
     amounts = with_meanings(

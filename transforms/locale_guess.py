@@ -9,8 +9,12 @@ mainland report republished in traditional script keeps mainland signals (人民
 from __future__ import annotations
 
 import re
+from functools import cache
+
+import opencc
 
 from transforms.normalize import ScriptVariant
+from transforms.org_lexicon import load_lexicon
 
 # Words that only a local paper writes about itself, weighted 3; plain place names weighted 1.
 _SIGNALS: dict[str, tuple[tuple[str, int], ...]] = {
@@ -46,9 +50,22 @@ _PROVINCE_PATTERN = _PATTERNS["mainland"][1][0]
 _PROVINCE_WORDS = re.compile(r"省|自治区|自治區")
 
 
+@cache
+def _local_bodies() -> tuple[re.Pattern[str], dict[str, str]]:
+    """The lexicon's Hong Kong, Macau and Taiwan bodies (东华三院), in both scripts: a page that
+    names one is, like one that writes 本港, most likely that place's own."""
+    bodies = load_lexicon().local_bodies
+    forms = sorted(bodies, key=len, reverse=True)
+    # One conversion of all forms, a line each, so no phrase rule joins two of them.
+    traditional = opencc.OpenCC("s2t").convert("\n".join(forms)).split("\n")
+    by_form = {**dict(zip(traditional, (bodies[f] for f in forms), strict=True)), **bodies}
+    pattern = re.compile("|".join(re.escape(f) for f in sorted(by_form, key=len, reverse=True)))
+    return pattern, by_form
+
+
 def locale_scores(text: str) -> dict[str, int]:
     provinces_possible = _PROVINCE_WORDS.search(text) is not None
-    return {
+    scores = {
         locale: sum(
             weight * len(pattern.findall(text))
             for pattern, weight in patterns
@@ -56,6 +73,10 @@ def locale_scores(text: str) -> dict[str, int]:
         )
         for locale, patterns in _PATTERNS.items()
     }
+    pattern, by_form = _local_bodies()
+    for form in pattern.findall(text):
+        scores[by_form[form]] += 3
+    return scores
 
 
 def guess_locale(text: str, variant: ScriptVariant) -> str:

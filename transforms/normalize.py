@@ -183,8 +183,10 @@ def _fold_width(mapped: MappedText) -> MappedText:
 
 
 # Characters that are standard in simplified script for names (通用规范汉字表) but that OpenCC
-# folds into another (昇 → 升): hidden behind private-use stand-ins while converting.
-_NAME_CHARACTERS = "昇"
+# folds into another (昇 → 升), and characters that t2s keeps but tw2sp translates as Taiwan
+# vocabulary rather than script (矽 silicon → 硅, 埠 port → 端口), which would rename 矽品…:
+# hidden behind private-use stand-ins while converting.
+_NAME_CHARACTERS = "昇矽埠"
 _HIDE = str.maketrans({ch: chr(0xE000 + i) for i, ch in enumerate(_NAME_CHARACTERS)})
 _SHOW = str.maketrans({chr(0xE000 + i): ch for i, ch in enumerate(_NAME_CHARACTERS)})
 

@@ -10,7 +10,7 @@ the body is the place and the form (特区政府 → 香港特区政府) unless 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -38,6 +38,8 @@ class OrganizationLexicon:
     names: dict[str, tuple[str, str]]  # written form → (the entry's name, type)
     scanner: NameScanner  # every written form, and the bare local forms
     types: dict[str, str]  # entry name (and each local form's body) → type
+    # Written forms of the Hong Kong, Macau and Taiwan parts (source hk, mo, tw) → that locale.
+    local_bodies: dict[str, str] = field(default_factory=dict)
 
     def local_name(self, form: str, locale: str | None) -> str | None:
         """The body a bare local form names on a page of ``locale``, or None."""
@@ -49,19 +51,22 @@ def load_lexicon() -> OrganizationLexicon:
     text = resources.files("transforms.data").joinpath("organizations.tsv").read_text(encoding="utf-8")
     names: dict[str, tuple[str, str]] = {}
     types: dict[str, str] = {}
+    local_bodies: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.startswith("#") or number == 1:
             continue
         fields = line.split("\t")
         if len(fields) != 4:
             raise ValueError(f"organizations.tsv line {number}: 4 tab-separated fields expected")
-        name, kind, forms, _source = fields
+        name, kind, forms, source = fields
         types[name] = kind
         for form in (name, *(f for f in forms.split("|") if f)):
             names[form] = (name, kind)
+            if source in ("hk", "mo", "tw") and len(form) >= 3:
+                local_bodies[form] = source
     for by_locale in LOCAL_FORMS.values():
         for body in by_locale.values():
             types.setdefault(body, types.get(body.removeprefix("香港").removeprefix("澳门"), "other"))
     scanned = {form: (name,) for form, (name, _) in names.items()}
     scanned.update({form: () for form in LOCAL_FORMS if form not in scanned})
-    return OrganizationLexicon(names, NameScanner.of(scanned), types)
+    return OrganizationLexicon(names, NameScanner.of(scanned), types, local_bodies)

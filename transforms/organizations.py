@@ -541,16 +541,21 @@ _ABBREVIATIONS = (
     (re.compile(r"^建行"), "中国建设银行"),
     (re.compile(r"^交行"), "交通银行"),
     (re.compile(r"^招行"), "招商银行"),
+    (re.compile(r"县府$"), "县政府"),
+    (re.compile(r"市府$"), "市政府"),
+)
+_ANY_ABBREVIATION = re.compile("|".join(pattern.pattern.strip("^$") for pattern, _ in _ABBREVIATIONS))
+# Short names a body's own words are written with (舟山市工商联, 卫福部): the canonical name keeps
+# them as written, as readers and the press do; the written-out form is kept as an alias.
+_SHORT_WORDS = (
     (re.compile(r"工商联$"), "工商业联合会"),
     (re.compile(r"红会$"), "红十字会"),
     (re.compile(r"青基会$"), "青少年发展基金会"),
     (re.compile(r"红基会$"), "红十字基金会"),
     (re.compile(r"^卫福部"), "卫生福利部"),
-    (re.compile(r"县府$"), "县政府"),
-    (re.compile(r"市府$"), "市政府"),
 )
-_ANY_ABBREVIATION = re.compile("|".join(pattern.pattern.strip("^$") for pattern, _ in _ABBREVIATIONS))
-_ABBREVIATED = frozenset(pattern.pattern.strip("^$") for pattern, _ in _ABBREVIATIONS)
+_ANY_SHORT_WORD = re.compile("|".join(pattern.pattern.strip("^$") for pattern, _ in _SHORT_WORDS))
+_ABBREVIATED = frozenset(p.pattern.strip("^$") for p, _ in (*_ABBREVIATIONS, *_SHORT_WORDS))
 # A short form begins with one of these and relies on the article's region.
 SHORT_FORM_MARKERS = "省市州县区"
 _MAX_NAME = 32
@@ -608,6 +613,9 @@ class OrganizationMention:
     sentence_start: int
     sentence_end: int
     expanded_from_context: bool = False
+    # Other names of the body: its short words written out, its seat in full (新疆财政厅 →
+    # 新疆维吾尔自治区财政厅); the canonical ``name`` is the name as written.
+    aliases: tuple[str, ...] = ()
 
 
 @cache
@@ -624,10 +632,18 @@ def _tagger(region_names: frozenset[str]) -> WindowTagger:
 
 
 def canonical_name(name: str) -> str:
-    """Full-width brackets and written-out abbreviations (工行 → 中国工商银行)."""
+    """Full-width brackets and written-out bank and office abbreviations (工行 → 中国工商银行)."""
     name = name.translate(_BRACKETS).strip()
     if _ANY_ABBREVIATION.search(name):
         for pattern, full in _ABBREVIATIONS:
+            name = pattern.sub(full, name)
+    return name
+
+
+def written_out(name: str) -> str:
+    """``name`` with its short words written out (舟山市工商联 → 舟山市工商业联合会), an alias."""
+    if _ANY_SHORT_WORD.search(name):
+        for pattern, full in _SHORT_WORDS:
             name = pattern.sub(full, name)
     return name
 
@@ -874,11 +890,15 @@ def extract_organizations(
         if not whole and not _well_formed(name):
             return
         expanded = False
-        full = None if whole else _expand_short_form(name, context)
+        # Suffixes are judged on the words written out (县红会 is a 县红十字会); the name keeps them.
+        full_words = written_out(name)
+        full = None if whole else _expand_short_form(full_words, context)
         if full is not None:
             if _in_plural_list(text, start):
                 return  # 各设区市民政局、市慈善总会: every city's, not one
-            name, expanded = full, True
+            # The place replaces the short form's marker, which it ends with (市 → 杭州市).
+            place = full[: len(full) - len(full_words)]
+            name, full_words, expanded = place + name, full, True
         elif not whole:
             suffix = _suffix_of(name)
             stem = name[: len(name) - len(suffix)]
@@ -891,7 +911,8 @@ def extract_organizations(
         if kind == "company" and "银行（" in name:
             kind = "bank"  # 中国银行（香港）有限公司: a bank incorporated as a company
         s_start, s_end = sentence_bounds(text, start)
-        found.append(OrganizationMention(start, end, surface, name, kind, s_start, s_end, expanded))
+        aliases = (full_words,) if full_words != name else ()
+        found.append(OrganizationMention(start, end, surface, name, kind, s_start, s_end, expanded, aliases))
         taken.append((start, end))
 
     for m in _PARTY_PATTERN.finditer(text):
@@ -941,12 +962,13 @@ def extract_organizations(
                 add(member_start, member_start + len(place), kind, place + rest)
             add(start, end, kind, marked.group("place") + rest)
             continue
-        for member_start, place in _enumerated(text, start, places):
-            leading = _leading_place(surface, places)
-            if leading is None:
-                break
-            add(member_start, member_start + len(place), kind, place + surface[len(leading) :])
-        add(start, end, kind)
+        members = _enumerated(text, start, places)
+        leading = _leading_place(surface, places) if members else None
+        # Places before the first member are every member's (佛山市顺德区、南海区慈善会).
+        shared = _place_before(text, members[-1][0], places) if leading is not None else ""
+        for member_start, place in members if leading is not None else ():
+            add(member_start, member_start + len(place), kind, shared + place + surface[len(leading) :])
+        add(start, end, kind, shared + surface if shared else None)
     found = _registered_short_forms(text, found)
     found = _with_lexicon(text, found, locale, tagger, places)
     found.sort(key=lambda o: o.start)
@@ -1026,7 +1048,15 @@ def _with_lexicon(
         if len(mention.name) > len(longest.get(entry, "")):
             longest[entry] = mention.name
     kept = [o for i, o in enumerate(found) if i not in dropped]
-    return kept + [m if m.name == longest[entry] else replace(m, name=longest[entry]) for entry, m in added]
+    return kept + [_named(m, longest[entry], entry) for entry, m in added]
+
+
+def _named(mention: OrganizationMention, name: str, entry: str) -> OrganizationMention:
+    """``mention`` under ``name``, the lexicon's entry (卫生福利部 for 卫福部) kept as an alias."""
+    aliases = (entry,) if entry != name else ()
+    if (name, aliases) == (mention.name, mention.aliases):
+        return mention
+    return replace(mention, name=name, aliases=aliases)
 
 
 def _verb_before(prefix: str, tagger: WindowTagger) -> bool:
@@ -1145,6 +1175,14 @@ def _taiwan_local_body(chain: str, text: str, locale: str | None) -> str | None:
     return seat + "政府" + chain
 
 
+def _place_before(text: str, position: int, places: frozenset[str]) -> str:
+    """The longest place name ending right at ``position``, or ""."""
+    for length in range(min(position, 12), 1, -1):
+        if text[position - length : position] in places:
+            return text[position - length : position]
+    return ""
+
+
 def _leading_place(name: str, places: frozenset[str]) -> str | None:
     """The longest place name ``name`` starts with."""
     for length in range(min(len(name), 12), 1, -1):
@@ -1201,6 +1239,9 @@ def _merge_aliases(mentions: list[OrganizationMention], places: frozenset[str]) 
     names = {m.name for m in mentions}
     canonical: dict[str, str] = {}
     for short in names:
+        if (full := written_out(short)) != short and full in names:
+            canonical[short] = full  # 区工商联 where the article also writes 某区工商业联合会
+            continue
         suffix = _suffix_of(short)
         stem = short[: len(short) - len(suffix)]
         if len(stem) < 2 or not suffix:
