@@ -395,9 +395,15 @@ def _restatements(
             continue
         # A later body copy of the same sum, worded as a total or from the same giver.
         earlier = first_body.get(key)
-        if earlier is not None and earlier < i and amounts[earlier].value >= 10_000:
+        if earlier is not None and earlier < i:
             same_giver = givers[i] is not None and givers[i] == givers[earlier]
-            if REPEAT_TOTAL.search(before[-16:]) or same_giver:
+            if amounts[earlier].value >= 10_000 and (REPEAT_TOTAL.search(before[-16:]) or same_giver):
+                restates[i] = earlier
+                continue
+            # A small sum said again with the same role and no other giver is the same standard
+            # (每户发放5000元 … 发给受灾户5000元), not a second payment.
+            small = amounts[earlier].value < 10_000
+            if small and roles[i] == roles[earlier] and givers[i] in (None, givers[earlier]):
                 restates[i] = earlier
                 continue
         part_of = _part_of(text, amounts, i, sentences, roles)
@@ -662,7 +668,10 @@ def _parties(
         giver = _earlier_actor(text, s_start, article)
     if role == "raised":
         # The fundraiser collects; the public it names gives.
-        collector = next((c for c in reversed(named) if c.party.kind == "organization"), None)
+        # A charity among them collects; a school or partner beside it only takes part.
+        organizations = [c for c in reversed(named) if c.party.kind == "organization"]
+        collector = next((c for c in organizations if c.org_type in CHARITY_TYPES), None)
+        collector = collector or next(iter(organizations), None)
         if collector is None:
             collector = _earlier_charity(amount.start, article.candidates)
         groups = [
@@ -753,6 +762,19 @@ def _parts_of_drives(
     ]
     if not drives:
         return
+    # A drive's total is stated once; a later sum the same collector raised is a channel's or a
+    # donor's part of it, or the total restated as it grows (令累积善款逾…).  A much larger later
+    # sum is another period's (去年共募集…), not a part.
+    first: dict[Party, int] = {}
+    for d in drives:
+        collector = parties[d][1]
+        if collector is None:
+            continue
+        if collector in first and amounts[d].value <= amounts[first[collector]].value * Decimal("1.1"):
+            restates[d] = first[collector]
+        else:
+            first[collector] = d
+    drives = [d for d in drives if restates[d] is None]
     collectors = {parties[i][1] for i in drives}
     for i, role in enumerate(roles):
         if role not in ("donated", "pledged") or cumulative[i] or restates[i] is not None:
