@@ -160,6 +160,11 @@ def test_how_amounts_relate(text: str, expected: list[tuple[Any, ...]]) -> None:
             [(None, org("槐安市儿童基金会"))],
             id="money raised: the charity collects, not the school beside it",
         ),
+        pytest.param(
+            "槐安市青禾商会、松溪市鹏远商会等团体发起募捐，至昨日，该会共收到善款50万元。",
+            [(None, org("槐安市青禾商会"))],
+            id="该会 in the sentence that lists bodies is its first, the subject",
+        ),
     ],
 )
 def test_giver_and_recipient(text: str, expected: list[tuple[Party | None, Party | None]]) -> None:

@@ -504,8 +504,15 @@ def _candidates(
     for match in (m for lo, hi in spans for m in THIS_BODY.finditer(text, lo, hi)):
         kind_word = match.group()[1:]
         earlier = [c for c in named_orgs if c.end <= match.start() and c.party.name.endswith(kind_word)]
+        # A body sentence's 该会 goes back to a body it names, not to one of the headline's list.
+        earlier = [c for c in earlier if not _in_headline(text, c.start)] or earlier
+        # In its own sentence the first such body is the subject the sentence goes on about
+        # (甲会、乙会…，该会收到…); else the last one named before.
+        s_start = _sentence_span(text, match.start())[0]
+        own = [c for c in earlier if c.start >= s_start]
         if earlier:
-            found.append(_Candidate(match.start(), match.end(), earlier[-1].party, earlier[-1].org_type))
+            antecedent = own[0] if own else earlier[-1]
+            found.append(_Candidate(match.start(), match.end(), antecedent.party, antecedent.org_type))
             occupied[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
     people = set().union(*(_people(text, lo, hi) for lo, hi in spans))
     for name in sorted(people, key=len, reverse=True):
