@@ -165,6 +165,16 @@ def test_how_amounts_relate(text: str, expected: list[tuple[Any, ...]]) -> None:
             [(None, org("槐安市青禾商会"))],
             id="该会 in the sentence that lists bodies is its first, the subject",
         ),
+        pytest.param(
+            "松溪市青禾商会召开会议，当日向受灾乡镇卫生院和职工捐款80万元。",
+            [(org("松溪市青禾商会"), Party("group", "职工"))],
+            id="a group word inside the 向… phrase receives, it does not give",
+        ),
+        pytest.param(
+            "槐安市慈善总会会长欧阳明华及家人捐赠10万元。",
+            [(Party("person", "欧阳明华"), None)],
+            id="a four-character name after a title gives",
+        ),
     ],
 )
 def test_giver_and_recipient(text: str, expected: list[tuple[Party | None, Party | None]]) -> None:

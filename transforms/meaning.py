@@ -174,7 +174,7 @@ REGION_ACTS = re.compile(
 _HAN = "\u4e00-\u9fff"
 TITLED_PERSON = re.compile(
     rf"(?:董事长|总裁|主席|会长|理事长|总经理|创始人|创办人|大师|院长|校长|议员|社长|特首|市长|县长|局长|部长)"
-    rf"(?P<name>[{_HAN}]{{2,3}}?)(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])"
+    rf"(?P<name>[{_HAN}]{{2,4}}?)(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])"
 )
 HONORIFIC = re.compile(r"先生|女士|博士")
 # The name before an honorific: one to three characters after a non-Han character or a group
@@ -631,7 +631,7 @@ def _parties(
             continue  # 灾民, 困难家庭 receive
         side = (
             receivers
-            if _cue_before(text, c, RECIPIENT_CUE)
+            if _cue_before(text, c, RECIPIENT_CUE) or _in_recipient_phrase(text, c.start, c_start)
             else channels
             if _cue_before(text, c, CHANNEL_CUE)
             else actors
@@ -708,6 +708,15 @@ def _parties(
     if giver == recipient:
         giver = None
     return giver, recipient, explicit or role == "raised"
+
+
+# 向 or 给 earlier in the clause, no verb between: the party is inside the recipient phrase
+# (向灾区工会和职工捐款: 职工 receives, though 和 and not 向 stands right before it).
+RECIPIENT_PHRASE = re.compile(r"(?:向|给)[^，,。；;、捐拨发赠援助支出提供]{1,12}$")
+
+
+def _in_recipient_phrase(text: str, start: int, c_start: int) -> bool:
+    return bool(RECIPIENT_PHRASE.search(text, max(c_start, start - 13), start))
 
 
 @lru_cache(maxsize=1024)
