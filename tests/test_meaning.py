@@ -113,6 +113,11 @@ def org(name: str) -> Party:
             [("3000元", "disbursed", False, None, True), ("3000元", "disbursed", False, 0, False)],
             id="a small standard said again is the same standard",
         ),
+        pytest.param(
+            "青禾公益基金会为受灾户发放救助金，每户由3000元提高为5000元。",
+            [("3000元", "disbursed", False, None, True), ("5000元", "disbursed", False, 0, False)],
+            id="a standard raised to a new level is one payment, not a difference",
+        ),
     ],
 )
 def test_how_amounts_relate(text: str, expected: list[tuple[Any, ...]]) -> None:

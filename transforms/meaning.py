@@ -91,7 +91,8 @@ THRESHOLD_BEFORE = re.compile(
 )
 THRESHOLD_AFTER = re.compile(r"^(?:及)?以上(?:的)?(?:大额)?(?:捐款|捐赠|善款)|^[^，,。；;]{0,12}不等")
 # Changes and comparisons are never money that moved.
-CHANGE_BEFORE = re.compile(r"比去年|比上年|同比|增加|减少|下降|增长|提高")
+# 提高为/增至 names the new level, which is money like the old one, not a difference.
+CHANGE_BEFORE = re.compile(r"比去年|比上年|同比|(?:增加|减少|下降|增长|提高)(?![为到至])")
 OTHER_BEFORE = re.compile(
     r"经济损失|损失|产值|营收|营业额|销售额|利润|月薪|工资|薪酬|票价|门票|收费|入场费|售价|价格|"
     r"一个月仅|仅有|面额|预算|财政|(?:落实|安排|下达|统筹)[^，,。；;]{0,10}资金"
@@ -143,6 +144,7 @@ EACH_BEFORE = re.compile(r"各|分别|每家")
 BREAKDOWN = re.compile(r"其中|包括|包含|含|中有|当中")
 ALREADY_PAID = re.compile(r"已[^，,。；;]{0,4}(?:拨付|拨款|下发|发放|支出|撥)")
 LARGEST_GIFT = re.compile(r"单笔最高|最大笔|最大一笔")
+NEW_LEVEL = re.compile(r"(?:提高|增加|调整|上调|下调|增至|提升)[为到至]?$")
 TRANCHE = re.compile(r"首期|首批|首笔|第[一二三四五六七八九十\d]+[期批笔]|每年")
 REPEAT_TOTAL = re.compile(r"共|总|累计|合共|总数|总额|达|连同|除")
 CAPTION = re.compile(r"图为|摄）|摄\)|（图|\(图|图片来源|(?:\s|^)图：|提供）|提供\)")
@@ -445,6 +447,9 @@ def _part_of(
         ]
         if totals:
             return _original(amounts, totals[-1])
+    # A standard raised or cut (由5000元提高为1万元): one payment, at its new level.
+    if index and NEW_LEVEL.search(before[-6:]) and amounts[index - 1].start >= s_start:
+        return _original(amounts, index - 1)
     # Per-donor shares: 各捐5万元，总计10万元.
     if EACH_BEFORE.search(text[max(s_start, amount.start - 10) : amount.start]):
         for j in range(index + 1, len(amounts)):
