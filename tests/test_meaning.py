@@ -180,6 +180,11 @@ def test_how_amounts_relate(text: str, expected: list[tuple[Any, ...]]) -> None:
             [(Party("person", "欧阳明华"), None)],
             id="a four-character name after a title gives",
         ),
+        pytest.param(
+            "松溪市第一中学举办义卖活动，筹得善款3万元，将支持槐安市儿童基金会的助学项目。",
+            [(None, org("槐安市儿童基金会"))],
+            id="money raised to be handed on: the body it goes to receives",
+        ),
     ],
 )
 def test_giver_and_recipient(text: str, expected: list[tuple[Party | None, Party | None]]) -> None:

@@ -153,6 +153,7 @@ CAPTION = re.compile(r"图为|摄）|摄\)|（图|\(图|图片来源|(?:\s|^)图
 RECIPIENT_CUE = re.compile(
     r"(?:向|为|给|捐给|赠给|支援|驰援|援助|帮助|资助|交予|交给|送交|转交|汇入|存入|予|拨付给|发给|用于|惠及|对|至)$"
 )
+PASS_ON = re.compile(r"(?:支持|捐给|捐赠给|交给|转交|拨给|送交|交予|赠予)$")
 CHANNEL_CUE = re.compile(r"(?:通过|经由|经|委托|透过|由)$")
 SOURCE_SPAN = re.compile(
     r"(?:据|记者从|从|来自)[^，,。；;]{0,30}?(?:介绍|了解到|获悉|得知|统计|消息|透露|表示|称|显示)"
@@ -692,6 +693,12 @@ def _parties(
             if s_start <= c.start < s_end and c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)
         ]
         recipient = collector.party if collector else recipient
+        # Money raised to be handed on (…筹得16万元，将支持某会…): the body it goes to receives.
+        passed_to = next(
+            (c for c in after if c.party.kind == "organization" and _cue_before(text, c, PASS_ON)), None
+        )
+        if passed_to is not None:
+            recipient = passed_to.party
         giver = groups[0].party if groups else article.public
     if recipient is None and role != "raised":
         # Who is served, named without a cue: 每户灾民发放…, …用于困难学生.
