@@ -118,6 +118,11 @@ def org(name: str) -> Party:
             [("3000元", "disbursed", False, None, True), ("5000元", "disbursed", False, 0, False)],
             id="a standard raised to a new level is one payment, not a difference",
         ),
+        pytest.param(
+            "截至3日，槐安市儿童基金会已募集资金物资价值120万元。",
+            [("120万元", "raised", False, None, True)],
+            id="money and goods collected together are the drive's raised total",
+        ),
     ],
 )
 def test_how_amounts_relate(text: str, expected: list[tuple[Any, ...]]) -> None:

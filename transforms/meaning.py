@@ -98,6 +98,7 @@ OTHER_BEFORE = re.compile(
     r"一个月仅|仅有|面额|预算|财政|(?:落实|安排|下达|统筹)[^，,。；;]{0,10}资金"
 )
 IN_KIND_BEFORE = re.compile(r"价值|市值|物资捐赠|捐赠物资|募集物资|款物价值|物资价值")
+MONEY_AND_GOODS = re.compile(r"资金物资|资金和物资|款物|钱物|善款和物资|善款物资")
 IN_KIND_AFTER = re.compile(
     r"^(?:的)?[^，,。；;\d]{0,10}?(?:物资|矿泉水|衣物|衣被|食品|药品|器材|设备|羽绒服|口罩|爱心卡|购物卡|礼券|消费券)"
 )
@@ -290,6 +291,8 @@ def _role(
         pass
     kind = verb.lastgroup if verb is not None else None
     goods = IN_KIND_BEFORE.search(before[-10:]) or IN_KIND_AFTER.search(after)
+    if goods and kind == "raised" and MONEY_AND_GOODS.search(before):
+        return "raised"  # 募集资金物资价值…: a drive's total of money and goods together
     if goods and (kind != "disbursed" or verb is None or verb.end() < len(before) - 8):
         return "in_kind"  # goods, unless a payout verb right before says they were handed out
     if DISBURSED_AFTER.search(after):
