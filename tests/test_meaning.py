@@ -190,6 +190,16 @@ def test_how_amounts_relate(text: str, expected: list[tuple[Any, ...]]) -> None:
             [(None, org("槐安市儿童基金会"))],
             id="money raised to be handed on: the body it goes to receives",
         ),
+        pytest.param(
+            "槐安市第二小学还收到了青禾公益基金会捐赠的价值5万元的图书。",
+            [(org("青禾公益基金会"), org("槐安市第二小学"))],
+            id="who stands before 收到 receives what the donor after it gives",
+        ),
+        pytest.param(
+            "青禾公益基金会支出200万元，定向资助甘肃定西市的助学项目。",
+            [(org("青禾公益基金会"), Party("region", "定西市", "621100"))],
+            id="a place written right after its parent is the recipient, the more specific",
+        ),
     ],
 )
 def test_giver_and_recipient(text: str, expected: list[tuple[Party | None, Party | None]]) -> None:

@@ -110,6 +110,7 @@ VERBS = re.compile(
     r"善款总额|捐款总额|总金额|累计金额|捐款金额)|"
     r"(?P<donated>捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐)"
 )
+COLLECTED_VERB = re.compile(r"收到|接收|接受|获赠|喜获")
 COLLECTED = re.compile(r"(?:收到|接收|接受|代收|募集|筹集)(?![^向为给]*(?:其中|中有|向|为|给))")
 VERB_AFTER = re.compile(r"^[^，,。；;]{0,3}?(?:将|拟|已)?(?:资助|拨付|发放|用于资助|援建)")
 PLEDGE_WORD = re.compile(r"承诺|意向|拟|将于|计划")
@@ -654,7 +655,7 @@ def _parties(
     pool = named or giver_pool
     giver = pool[-1].party if pool else None
     after_receivers = [c for c in after if c.start < c_end + 20 and _cue_before(text, c, RECIPIENT_CUE)]
-    pointed = receivers[-1:] or after_receivers[:1] or channels[-1:]
+    pointed = receivers[-1:] or [_narrowed(text, c, after) for c in after_receivers[:1]] or channels[-1:]
     recipient_candidate: _Candidate | None = pointed[0] if pointed else None
     if recipient_candidate is not None and receivers and recipient_candidate is receivers[-1]:
         # The first of a joined list of receivers (向甲县和乙市捐赠) stands for it; a place
@@ -674,6 +675,12 @@ def _parties(
     if own_clause and role in ("disbursed", "donated", "in_kind"):
         recipient_candidate = own_clause[-1]  # 每户困难群众发放…: the group this clause serves
     recipient = recipient_candidate.party if recipient_candidate else None
+    if recipient is None and role != "raised":
+        # 某州还收到了某会捐赠的…: whoever stands before the collecting verb receives.
+        collected = COLLECTED_VERB.search(text, s_start, amount.start)
+        if collected is not None:
+            holders = [c for c in actors if c.end <= collected.start() and c.party != giver]
+            recipient = holders[-1].party if holders else None
     # Whether a word of the sentence points at the recipient (向…, 通过…, 灾区), or it is only
     # the article's served place or group, guessed.
     explicit = recipient is not None or _to_disaster_area(text, s_start, s_end)
@@ -716,7 +723,7 @@ def _parties(
             recipient = served_groups[0].party
         elif role == "disbursed":
             places = [c for c in after if c.party.kind == "region"]
-            recipient = places[0].party if places else None
+            recipient = _narrowed(text, places[0], after).party if places else None
     if recipient is None and role in ("donated", "in_kind", "pledged", "disbursed", "fund_size"):
         served = [c for c in candidates if s_start <= c.start < s_end and c.beneficiary and c.party != giver]
         recipient = served[0].party if served else article.served
@@ -732,6 +739,27 @@ RECIPIENT_PHRASE = re.compile(r"(?:向|给)[^，,。；;、捐拨发赠援助支
 
 def _in_recipient_phrase(text: str, start: int, c_start: int) -> bool:
     return bool(RECIPIENT_PHRASE.search(text, max(c_start, start - 13), start))
+
+
+def _narrowed(text: str, place: _Candidate, after: list[_Candidate]) -> _Candidate:
+    """资助云南大理州…: a place written right after its parent is the more specific one, unless
+    it begins a list the parent stands for (大理州甲县、乙县等)."""
+    if place.party.kind != "region":
+        return place
+    for c in after:
+        if c.start < place.end:
+            continue
+        if (
+            c.start != place.end
+            or c.party.kind != "region"
+            or c.party.code is None
+            or place.party.code is None
+            or c.party.code[:2] != place.party.code[:2]
+            or text[c.end : c.end + 1] in ("、", "和", "及", "等")
+        ):
+            break
+        place = c
+    return place
 
 
 @lru_cache(maxsize=1024)
