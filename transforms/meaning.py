@@ -10,7 +10,8 @@ mean"):
 - the **role** is read from the words around the amount, most specific first: a conversion takes
   its original's role; goals (目标, 计划筹集) are ``target``; limits and brackets (最高, 以上的捐款,
   …不等) ``threshold``; losses, revenue, prices and comparisons ``other``; goods (价值, 物资)
-  ``in_kind``; then the keyword cue of ``transforms.amounts`` (the nearest 捐赠/筹集/拨付… before
+  ``in_kind`` (money and goods collected together, 募集资金物资, are ``raised``); then
+  the keyword cue of ``transforms.amounts`` (the nearest 捐赠/筹集/拨付… before
   it), where a collecting verb before a donation noun (收到…捐款) is ``raised``;
 - **cumulative**: a multi-period total (以来, 至今, 历年, N年来 with 累计/共/已), a roll-up of
   goods and money or of many donors (捐款捐物, 不完全统计), or a sum of amounts listed before it in
@@ -19,13 +20,19 @@ mean"):
   a later body copy of the same sum worded as a total (共/合共/总数) or given by the same giver;
   the parts of a breakdown (其中/包括 after a total); per-donor shares before their total
   (各捐5万元，总计10万元); money already paid out of a total just raised (已拨付); tranches of a
-  larger pledge (首期/首批/每年);
+  larger pledge (首期/首批/每年); a standard's new level (由5000元提高为1万元); a small sum said
+  again with the same role; a later sum raised by a drive's collector, not much larger than its
+  first total (a part, or the total restated as it grows);
 - **gift**: a giving role, not cumulative, restating nothing;
 - **giver / recipient**: the nearest party before the amount in its clause, then its sentence,
   that is not a recipient (after 向/为/给…), a channel (after 通过/经) or a source (据…介绍,
   记者从…了解到, …表示); the recipient follows a recipient cue, else the channel, else a place
-  the sentence serves.  For money raised the fundraiser is the recipient and the giver is the
-  public the text names (社会各界, 市民…); for money paid out the payer is the giver.
+  the sentence serves.  A party inside a 向/给 phrase receives (向灾区学校和职工); whoever stands
+  before 收到 receives what a donor after it gives; a place right after its parent narrows it
+  (云南大理州).  For money raised the fundraiser (a charity before a partner) is the recipient,
+  or the body it is handed on to (将支持某会); the giver is the public the text names (社会各界,
+  市民…); for money paid out the payer is the giver.  该会 is the first such body of its own
+  sentence, else the last one named before it outside the headline.
 """
 
 from __future__ import annotations
