@@ -684,7 +684,7 @@ def _parties(
     recipient = recipient_candidate.party if recipient_candidate else None
     if recipient is None and role != "raised":
         # 某州还收到了某会捐赠的…: whoever stands before the collecting verb receives.
-        collected = COLLECTED_VERB.search(text, s_start, amount.start)
+        collected = COLLECTED_VERB.search(text, floor, amount.start)
         if collected is not None:
             holders = [c for c in actors if c.end <= collected.start() and c.party != giver]
             recipient = holders[-1].party if holders else None
