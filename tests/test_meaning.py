@@ -37,7 +37,7 @@ def org(name: str) -> Party:
             id="a drive's as-of-date total is the gift, its breakdown restates it",
         ),
         pytest.param(
-            "远航建设集团有限公司承诺五年捐赠1亿元，首期拨付2000万元。",
+            "鹏远建设集团有限公司承诺五年捐赠1亿元，首期拨付2000万元。",
             [("1亿元", "pledged", False, None, True), ("2000万元", "donated", False, 0, False)],
             id="a tranche restates its pledge",
         ),
@@ -93,6 +93,36 @@ def org(name: str) -> Party:
             ],
             id="a sub-heading and a later copy of the same gift restate it",
         ),
+        pytest.param(
+            "截至5月1日，松溪市红十字会共收到捐款80万元。其中，网络平台收到捐款30万元。"
+            "至5月10日，该会收到的善款增至82万元。",
+            [
+                ("80万元", "raised", False, None, True),
+                ("30万元", "raised", False, 0, False),
+                ("82万元", "raised", False, 0, False),
+            ],
+            id="a later sum the same collector raised restates the drive's total",
+        ),
+        pytest.param(
+            "去年槐安市慈善总会在义卖会上筹集善款6万元。全年槐安市慈善总会共募集善款900万元。",
+            [("6万元", "raised", False, None, True), ("900万元", "raised", False, None, True)],
+            id="a much larger later sum of the same collector is another period's",
+        ),
+        pytest.param(
+            "青禾公益基金会为受灾户每户发放救助金3000元。\n凡登记在册的受灾户，发给救助金3000元。",
+            [("3000元", "disbursed", False, None, True), ("3000元", "disbursed", False, 0, False)],
+            id="a small standard said again is the same standard",
+        ),
+        pytest.param(
+            "青禾公益基金会为受灾户发放救助金，每户由3000元提高为5000元。",
+            [("3000元", "disbursed", False, None, True), ("5000元", "disbursed", False, 0, False)],
+            id="a standard raised to a new level is one payment, not a difference",
+        ),
+        pytest.param(
+            "截至3日，槐安市儿童基金会已募集资金物资价值120万元。",
+            [("120万元", "raised", False, None, True)],
+            id="money and goods collected together are the drive's raised total",
+        ),
     ],
 )
 def test_how_amounts_relate(text: str, expected: list[tuple[Any, ...]]) -> None:
@@ -134,6 +164,41 @@ def test_how_amounts_relate(text: str, expected: list[tuple[Any, ...]]) -> None:
             "槐安市慈善总会举行仪式，鹏远科技有限公司向该会捐款60万元。",
             [(org("鹏远科技有限公司"), org("槐安市慈善总会"))],
             id="该会 is the body named before it",
+        ),
+        pytest.param(
+            "槐安市儿童基金会联合松溪市第一中学举办义卖，共筹得善款12万元。",
+            [(None, org("槐安市儿童基金会"))],
+            id="money raised: the charity collects, not the school beside it",
+        ),
+        pytest.param(
+            "槐安市青禾商会、松溪市鹏远商会等团体发起募捐，至昨日，该会共收到善款50万元。",
+            [(None, org("槐安市青禾商会"))],
+            id="该会 in the sentence that lists bodies is its first, the subject",
+        ),
+        pytest.param(
+            "松溪市青禾商会召开会议，当日向受灾乡镇卫生院和职工捐款80万元。",
+            [(org("松溪市青禾商会"), Party("group", "职工"))],
+            id="a group word inside the 向… phrase receives, it does not give",
+        ),
+        pytest.param(
+            "槐安市慈善总会会长欧阳明华及家人捐赠10万元。",
+            [(Party("person", "欧阳明华"), None)],
+            id="a four-character name after a title gives",
+        ),
+        pytest.param(
+            "松溪市第一中学举办义卖活动，筹得善款3万元，将支持槐安市儿童基金会的助学项目。",
+            [(None, org("槐安市儿童基金会"))],
+            id="money raised to be handed on: the body it goes to receives",
+        ),
+        pytest.param(
+            "槐安市第二小学还收到了青禾公益基金会捐赠的价值5万元的图书。",
+            [(org("青禾公益基金会"), org("槐安市第二小学"))],
+            id="who stands before 收到 receives what the donor after it gives",
+        ),
+        pytest.param(
+            "青禾公益基金会支出200万元，定向资助甘肃定西市的助学项目。",
+            [(org("青禾公益基金会"), Party("region", "定西市", "621100"))],
+            id="a place written right after its parent is the recipient, the more specific",
         ),
     ],
 )

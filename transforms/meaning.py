@@ -10,7 +10,8 @@ mean"):
 - the **role** is read from the words around the amount, most specific first: a conversion takes
   its original's role; goals (目标, 计划筹集) are ``target``; limits and brackets (最高, 以上的捐款,
   …不等) ``threshold``; losses, revenue, prices and comparisons ``other``; goods (价值, 物资)
-  ``in_kind``; then the keyword cue of ``transforms.amounts`` (the nearest 捐赠/筹集/拨付… before
+  ``in_kind`` (money and goods collected together, 募集资金物资, are ``raised``); then
+  the keyword cue of ``transforms.amounts`` (the nearest 捐赠/筹集/拨付… before
   it), where a collecting verb before a donation noun (收到…捐款) is ``raised``;
 - **cumulative**: a multi-period total (以来, 至今, 历年, N年来 with 累计/共/已), a roll-up of
   goods and money or of many donors (捐款捐物, 不完全统计), or a sum of amounts listed before it in
@@ -19,13 +20,19 @@ mean"):
   a later body copy of the same sum worded as a total (共/合共/总数) or given by the same giver;
   the parts of a breakdown (其中/包括 after a total); per-donor shares before their total
   (各捐5万元，总计10万元); money already paid out of a total just raised (已拨付); tranches of a
-  larger pledge (首期/首批/每年);
+  larger pledge (首期/首批/每年); a standard's new level (由5000元提高为1万元); a small sum said
+  again with the same role; a later sum raised by a drive's collector, not much larger than its
+  first total (a part, or the total restated as it grows);
 - **gift**: a giving role, not cumulative, restating nothing;
 - **giver / recipient**: the nearest party before the amount in its clause, then its sentence,
   that is not a recipient (after 向/为/给…), a channel (after 通过/经) or a source (据…介绍,
   记者从…了解到, …表示); the recipient follows a recipient cue, else the channel, else a place
-  the sentence serves.  For money raised the fundraiser is the recipient and the giver is the
-  public the text names (社会各界, 市民…); for money paid out the payer is the giver.
+  the sentence serves.  A party inside a 向/给 phrase receives (向灾区学校和职工); whoever stands
+  before 收到 receives what a donor after it gives; a place right after its parent narrows it
+  (云南大理州).  For money raised the fundraiser (a charity before a partner) is the recipient,
+  or the body it is handed on to (将支持某会); the giver is the public the text names (社会各界,
+  市民…); for money paid out the payer is the giver.  该会 is the first such body of its own
+  sentence, else the last one named before it outside the headline.
 """
 
 from __future__ import annotations
@@ -91,12 +98,14 @@ THRESHOLD_BEFORE = re.compile(
 )
 THRESHOLD_AFTER = re.compile(r"^(?:及)?以上(?:的)?(?:大额)?(?:捐款|捐赠|善款)|^[^，,。；;]{0,12}不等")
 # Changes and comparisons are never money that moved.
-CHANGE_BEFORE = re.compile(r"比去年|比上年|同比|增加|减少|下降|增长|提高")
+# 提高为/增至 names the new level, which is money like the old one, not a difference.
+CHANGE_BEFORE = re.compile(r"比去年|比上年|同比|(?:增加|减少|下降|增长|提高)(?![为到至])")
 OTHER_BEFORE = re.compile(
     r"经济损失|损失|产值|营收|营业额|销售额|利润|月薪|工资|薪酬|票价|门票|收费|入场费|售价|价格|"
     r"一个月仅|仅有|面额|预算|财政|(?:落实|安排|下达|统筹)[^，,。；;]{0,10}资金"
 )
 IN_KIND_BEFORE = re.compile(r"价值|市值|物资捐赠|捐赠物资|募集物资|款物价值|物资价值")
+MONEY_AND_GOODS = re.compile(r"资金物资|资金和物资|款物|钱物|善款和物资|善款物资")
 IN_KIND_AFTER = re.compile(
     r"^(?:的)?[^，,。；;\d]{0,10}?(?:物资|矿泉水|衣物|衣被|食品|药品|器材|设备|羽绒服|口罩|爱心卡|购物卡|礼券|消费券)"
 )
@@ -108,6 +117,7 @@ VERBS = re.compile(
     r"善款总额|捐款总额|总金额|累计金额|捐款金额)|"
     r"(?P<donated>捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐)"
 )
+COLLECTED_VERB = re.compile(r"收到|接收|接受|获赠|喜获")
 COLLECTED = re.compile(r"(?:收到|接收|接受|代收|募集|筹集)(?![^向为给]*(?:其中|中有|向|为|给))")
 VERB_AFTER = re.compile(r"^[^，,。；;]{0,3}?(?:将|拟|已)?(?:资助|拨付|发放|用于资助|援建)")
 PLEDGE_WORD = re.compile(r"承诺|意向|拟|将于|计划")
@@ -143,6 +153,7 @@ EACH_BEFORE = re.compile(r"各|分别|每家")
 BREAKDOWN = re.compile(r"其中|包括|包含|含|中有|当中")
 ALREADY_PAID = re.compile(r"已[^，,。；;]{0,4}(?:拨付|拨款|下发|发放|支出|撥)")
 LARGEST_GIFT = re.compile(r"单笔最高|最大笔|最大一笔")
+NEW_LEVEL = re.compile(r"(?:提高|增加|调整|上调|下调|增至|提升)[为到至]?$")
 TRANCHE = re.compile(r"首期|首批|首笔|第[一二三四五六七八九十\d]+[期批笔]|每年")
 REPEAT_TOTAL = re.compile(r"共|总|累计|合共|总数|总额|达|连同|除")
 CAPTION = re.compile(r"图为|摄）|摄\)|（图|\(图|图片来源|(?:\s|^)图：|提供）|提供\)")
@@ -151,6 +162,7 @@ CAPTION = re.compile(r"图为|摄）|摄\)|（图|\(图|图片来源|(?:\s|^)图
 RECIPIENT_CUE = re.compile(
     r"(?:向|为|给|捐给|赠给|支援|驰援|援助|帮助|资助|交予|交给|送交|转交|汇入|存入|予|拨付给|发给|用于|惠及|对|至)$"
 )
+PASS_ON = re.compile(r"(?:支持|捐给|捐赠给|交给|转交|拨给|送交|交予|赠予)$")
 CHANNEL_CUE = re.compile(r"(?:通过|经由|经|委托|透过|由)$")
 SOURCE_SPAN = re.compile(
     r"(?:据|记者从|从|来自)[^，,。；;]{0,30}?(?:介绍|了解到|获悉|得知|统计|消息|透露|表示|称|显示)"
@@ -174,7 +186,7 @@ REGION_ACTS = re.compile(
 _HAN = "\u4e00-\u9fff"
 TITLED_PERSON = re.compile(
     rf"(?:董事长|总裁|主席|会长|理事长|总经理|创始人|创办人|大师|院长|校长|议员|社长|特首|市长|县长|局长|部长)"
-    rf"(?P<name>[{_HAN}]{{2,3}}?)(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])"
+    rf"(?P<name>[{_HAN}]{{2,4}}?)(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])"
 )
 HONORIFIC = re.compile(r"先生|女士|博士")
 # The name before an honorific: one to three characters after a non-Han character or a group
@@ -287,6 +299,8 @@ def _role(
         pass
     kind = verb.lastgroup if verb is not None else None
     goods = IN_KIND_BEFORE.search(before[-10:]) or IN_KIND_AFTER.search(after)
+    if goods and kind == "raised" and MONEY_AND_GOODS.search(before):
+        return "raised"  # 募集资金物资价值…: a drive's total of money and goods together
     if goods and (kind != "disbursed" or verb is None or verb.end() < len(before) - 8):
         return "in_kind"  # goods, unless a payout verb right before says they were handed out
     if DISBURSED_AFTER.search(after):
@@ -395,9 +409,15 @@ def _restatements(
             continue
         # A later body copy of the same sum, worded as a total or from the same giver.
         earlier = first_body.get(key)
-        if earlier is not None and earlier < i and amounts[earlier].value >= 10_000:
+        if earlier is not None and earlier < i:
             same_giver = givers[i] is not None and givers[i] == givers[earlier]
-            if REPEAT_TOTAL.search(before[-16:]) or same_giver:
+            if amounts[earlier].value >= 10_000 and (REPEAT_TOTAL.search(before[-16:]) or same_giver):
+                restates[i] = earlier
+                continue
+            # A small sum said again with the same role and no other giver is the same standard
+            # (每户发放5000元 … 发给受灾户5000元), not a second payment.
+            small = amounts[earlier].value < 10_000
+            if small and roles[i] == roles[earlier] and givers[i] in (None, givers[earlier]):
                 restates[i] = earlier
                 continue
         part_of = _part_of(text, amounts, i, sentences, roles)
@@ -439,6 +459,9 @@ def _part_of(
         ]
         if totals:
             return _original(amounts, totals[-1])
+    # A standard raised or cut (由5000元提高为1万元): one payment, at its new level.
+    if index and NEW_LEVEL.search(before[-6:]) and amounts[index - 1].start >= s_start:
+        return _original(amounts, index - 1)
     # Per-donor shares: 各捐5万元，总计10万元.
     if EACH_BEFORE.search(text[max(s_start, amount.start - 10) : amount.start]):
         for j in range(index + 1, len(amounts)):
@@ -498,8 +521,15 @@ def _candidates(
     for match in (m for lo, hi in spans for m in THIS_BODY.finditer(text, lo, hi)):
         kind_word = match.group()[1:]
         earlier = [c for c in named_orgs if c.end <= match.start() and c.party.name.endswith(kind_word)]
+        # A body sentence's 该会 goes back to a body it names, not to one of the headline's list.
+        earlier = [c for c in earlier if not _in_headline(text, c.start)] or earlier
+        # In its own sentence the first such body is the subject the sentence goes on about
+        # (甲会、乙会…，该会收到…); else the last one named before.
+        s_start = _sentence_span(text, match.start())[0]
+        own = [c for c in earlier if c.start >= s_start]
         if earlier:
-            found.append(_Candidate(match.start(), match.end(), earlier[-1].party, earlier[-1].org_type))
+            antecedent = own[0] if own else earlier[-1]
+            found.append(_Candidate(match.start(), match.end(), antecedent.party, antecedent.org_type))
             occupied[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
     people = set().union(*(_people(text, lo, hi) for lo, hi in spans))
     for name in sorted(people, key=len, reverse=True):
@@ -618,7 +648,7 @@ def _parties(
             continue  # 灾民, 困难家庭 receive
         side = (
             receivers
-            if _cue_before(text, c, RECIPIENT_CUE)
+            if _cue_before(text, c, RECIPIENT_CUE) or _in_recipient_phrase(text, c.start, c_start)
             else channels
             if _cue_before(text, c, CHANNEL_CUE)
             else actors
@@ -632,7 +662,7 @@ def _parties(
     pool = named or giver_pool
     giver = pool[-1].party if pool else None
     after_receivers = [c for c in after if c.start < c_end + 20 and _cue_before(text, c, RECIPIENT_CUE)]
-    pointed = receivers[-1:] or after_receivers[:1] or channels[-1:]
+    pointed = receivers[-1:] or [_narrowed(text, c, after) for c in after_receivers[:1]] or channels[-1:]
     recipient_candidate: _Candidate | None = pointed[0] if pointed else None
     if recipient_candidate is not None and receivers and recipient_candidate is receivers[-1]:
         # The first of a joined list of receivers (向甲县和乙市捐赠) stands for it; a place
@@ -652,6 +682,12 @@ def _parties(
     if own_clause and role in ("disbursed", "donated", "in_kind"):
         recipient_candidate = own_clause[-1]  # 每户困难群众发放…: the group this clause serves
     recipient = recipient_candidate.party if recipient_candidate else None
+    if recipient is None and role != "raised":
+        # 某州还收到了某会捐赠的…: whoever stands before the collecting verb receives.
+        collected = COLLECTED_VERB.search(text, floor, amount.start)
+        if collected is not None:
+            holders = [c for c in actors if c.end <= collected.start() and c.party != giver]
+            recipient = holders[-1].party if holders else None
     # Whether a word of the sentence points at the recipient (向…, 通过…, 灾区), or it is only
     # the article's served place or group, guessed.
     explicit = recipient is not None or _to_disaster_area(text, s_start, s_end)
@@ -662,7 +698,10 @@ def _parties(
         giver = _earlier_actor(text, s_start, article)
     if role == "raised":
         # The fundraiser collects; the public it names gives.
-        collector = next((c for c in reversed(named) if c.party.kind == "organization"), None)
+        # A charity among them collects; a school or partner beside it only takes part.
+        organizations = [c for c in reversed(named) if c.party.kind == "organization"]
+        collector = next((c for c in organizations if c.org_type in CHARITY_TYPES), None)
+        collector = collector or next(iter(organizations), None)
         if collector is None:
             collector = _earlier_charity(amount.start, article.candidates)
         groups = [
@@ -671,6 +710,12 @@ def _parties(
             if s_start <= c.start < s_end and c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)
         ]
         recipient = collector.party if collector else recipient
+        # Money raised to be handed on (…筹得16万元，将支持某会…): the body it goes to receives.
+        passed_to = next(
+            (c for c in after if c.party.kind == "organization" and _cue_before(text, c, PASS_ON)), None
+        )
+        if passed_to is not None:
+            recipient = passed_to.party
         giver = groups[0].party if groups else article.public
     if recipient is None and role != "raised":
         # Who is served, named without a cue: 每户灾民发放…, …用于困难学生.
@@ -685,13 +730,43 @@ def _parties(
             recipient = served_groups[0].party
         elif role == "disbursed":
             places = [c for c in after if c.party.kind == "region"]
-            recipient = places[0].party if places else None
+            recipient = _narrowed(text, places[0], after).party if places else None
     if recipient is None and role in ("donated", "in_kind", "pledged", "disbursed", "fund_size"):
         served = [c for c in candidates if s_start <= c.start < s_end and c.beneficiary and c.party != giver]
         recipient = served[0].party if served else article.served
     if giver == recipient:
         giver = None
     return giver, recipient, explicit or role == "raised"
+
+
+# 向 or 给 earlier in the clause, no verb between: the party is inside the recipient phrase
+# (向灾区工会和职工捐款: 职工 receives, though 和 and not 向 stands right before it).
+RECIPIENT_PHRASE = re.compile(r"(?:向|给)[^，,。；;、捐拨发赠援助支出提供]{1,12}$")
+
+
+def _in_recipient_phrase(text: str, start: int, c_start: int) -> bool:
+    return bool(RECIPIENT_PHRASE.search(text, max(c_start, start - 13), start))
+
+
+def _narrowed(text: str, place: _Candidate, after: list[_Candidate]) -> _Candidate:
+    """资助云南大理州…: a place written right after its parent is the more specific one, unless
+    it begins a list the parent stands for (大理州甲县、乙县等)."""
+    if place.party.kind != "region":
+        return place
+    for c in after:
+        if c.start < place.end:
+            continue
+        if (
+            c.start != place.end
+            or c.party.kind != "region"
+            or c.party.code is None
+            or place.party.code is None
+            or c.party.code[:2] != place.party.code[:2]
+            or text[c.end : c.end + 1] in ("、", "和", "及", "等")
+        ):
+            break
+        place = c
+    return place
 
 
 @lru_cache(maxsize=1024)
@@ -753,6 +828,19 @@ def _parts_of_drives(
     ]
     if not drives:
         return
+    # A drive's total is stated once; a later sum the same collector raised is a channel's or a
+    # donor's part of it, or the total restated as it grows (令累积善款逾…).  A much larger later
+    # sum is another period's (去年共募集…), not a part.
+    first: dict[Party, int] = {}
+    for d in drives:
+        collector = parties[d][1]
+        if collector is None:
+            continue
+        if collector in first and amounts[d].value <= amounts[first[collector]].value * Decimal("1.1"):
+            restates[d] = first[collector]
+        else:
+            first[collector] = d
+    drives = [d for d in drives if restates[d] is None]
     collectors = {parties[i][1] for i in drives}
     for i, role in enumerate(roles):
         if role not in ("donated", "pledged") or cumulative[i] or restates[i] is not None:
