@@ -25,6 +25,8 @@ CASES = [
     ("preposition 除", "除青禾公益基金会外，还有多家机构参与。", "mainland", {"青禾公益基金会"}, {"除青禾公益基金会"}),
     ("Cantonese 喺", "佢哋喺澄心银行搞咗个便服日。", "hk", {"澄心银行"}, {"喺澄心银行"}),
     ("adverb 另", "另远岫建设事业股份有限公司亦捐出物资。", "tw", {"远岫建设事业股份有限公司"}, set()),
+    ("brand read as a verb", "远航建设集团有限公司承诺捐赠。", "mainland", {"远航建设集团有限公司"}, set()),
+    ("brand read as a verb, seat first", "日前，浙江启远集团有限公司捐赠。", "mainland", {"浙江启远集团有限公司"}, set()),
     ("registered form", "公设财团法人远岫赈灾基金会开设专户。", "tw", {"财团法人远岫赈灾基金会"}, set()),
     # Broken brackets and generic plurals are not names; a short form in a plural list is not expanded.
     ("levels in brackets", "各县(市、区)民政局要加强监管。", "mainland", set(), {"区)民政局", "县(市、区)民政局"}),
