@@ -777,11 +777,7 @@ def _names_the_body(word: str, flag: str, stem: str) -> bool:
     """A verb right before a company's generic stem is the company's own name, not a verb governing it:
     「远航建设集团有限公司捐赠」 reads 远航 as "sail far", but 建设集团有限公司 alone names nobody.
     The listed boundary words (交由, 建设) still end the name."""
-    return (
-        flag in ("v", "vd", "vi")
-        and word not in _BOUNDARY_WORDS
-        and _GENERIC_STEM.match(stem) is not None
-    )
+    return flag in ("v", "vd", "vi") and word not in _BOUNDARY_WORDS and _GENERIC_STEM.match(stem) is not None
 
 
 # Words that describe a company standing before its name (爱心企业, 会员企业, 德资企业).
