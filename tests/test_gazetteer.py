@@ -38,4 +38,14 @@ def test_scan_finds_a_name_that_ends_the_text_and_places_outside_the_gazetteer()
     scanner = load_gazetteer().scanner
     assert [h[2] for h in scanner.scan("捐给洞口")] == ["洞口"]
     hits = scanner.scan("新北市政府")
-    assert [(h[2], h[3]) for h in hits] == [("新北市", ())]  # not Changzhou's 新北区
+    assert [(h[2], h[3]) for h in hits] == [("新北市", ("710000",))]  # Taiwan, not Changzhou's 新北区
+
+
+def test_places_inside_taiwan_hong_kong_and_macau_are_mentions_of_them() -> None:
+    from transforms.extract import extract_article
+
+    codes = {r.code for r in extract_article("善款送往台中与花莲，另拨款给沙田区及氹仔的长者中心。", "tw").regions}
+    assert {"710000", "810000", "820000"} <= codes
+    # Too plain to stand for Hong Kong alone: 北区 of a mainland campus, 湾仔 a town of Zhuhai.
+    plain = {r.code for r in extract_article("校园北区的食堂和湾仔码头的仓库。", "mainland").regions}
+    assert "810000" not in plain

@@ -92,6 +92,26 @@ _OUTSIDE_NAMES = """
     港岛 氹仔 路环 路氹 花地玛堂区 望德堂区 大堂区 风顺堂区 圣安多尼堂区 嘉模堂区 圣方济各堂区 花地玛 望德堂
 """
 PLACES_OUTSIDE_GAZETTEER = frozenset(_OUTSIDE_NAMES.split())
+# A place inside Taiwan, Hong Kong or Macau is a mention of that region (GB/T 2260 gives those
+# three one code each): 台中 on a page is Taiwan.  Names too plain or too common as words to
+# stand for a place on their own (北区, 南区; 桃园 "peach garden", 云林; 湾仔 and 沙田, also towns of
+# Guangdong) are found but coded only
+# in their full form.
+_INSIDE_OF = {
+    "710000": "台北 新北 桃园市 台中 台南 高雄 基隆 新竹 嘉义 苗栗 彰化 南投 云林县 屏东 宜兰 花莲 台东 "
+    "澎湖 双北",
+    "810000": "中西区 湾仔区 油尖旺 深水埗 九龙城 黄大仙 观塘 荃湾 屯门 元朗 西贡区 沙田区 葵青 离岛区 "
+    "新界 港岛",
+    "820000": "氹仔 路环 路氹 花地玛 望德堂 大堂区 风顺堂区 圣安多尼堂区 嘉模堂区 圣方济各堂区",
+}
+
+
+def code_outside_gazetteer(name: str) -> tuple[str, ...]:
+    """The region a place outside the gazetteer lies in, as a one-code tuple; () if too plain."""
+    for code, prefixes in _INSIDE_OF.items():
+        if any(name.startswith(prefix) for prefix in prefixes.split()):
+            return (code,)
+    return ()
 
 
 Hit = tuple[int, int, str, tuple[str, ...]]  # start, end, surface, candidate codes
@@ -204,6 +224,10 @@ def load_gazetteer() -> Gazetteer:
             if len(surface) >= 2:
                 by_surface.setdefault(surface, []).append(region.code)
     surfaces = {surface: tuple(codes) for surface, codes in by_surface.items()}
-    # Places outside the gazetteer are found too, so they hide shorter names, but have no code.
-    scanned = {**dict.fromkeys(PLACES_OUTSIDE_GAZETTEER - surfaces.keys(), ()), **surfaces}
+    # Places outside the gazetteer are found too, so they hide shorter names; their code is the
+    # region they lie in (or none).
+    scanned = {
+        **{p: code_outside_gazetteer(p) for p in PLACES_OUTSIDE_GAZETTEER - surfaces.keys()},
+        **surfaces,
+    }
     return Gazetteer(regions, surfaces, NameScanner.of(scanned))
