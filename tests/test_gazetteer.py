@@ -44,7 +44,8 @@ def test_scan_finds_a_name_that_ends_the_text_and_places_outside_the_gazetteer()
 def test_places_inside_taiwan_hong_kong_and_macau_are_mentions_of_them() -> None:
     from transforms.extract import extract_article
 
-    codes = {r.code for r in extract_article("善款送往台中与花莲，另拨款给沙田区及氹仔的长者中心。", "tw").regions}
+    text = "善款送往台中与花莲，另拨款给沙田区及氹仔的长者中心。"
+    codes = {r.code for r in extract_article(text, "tw").regions}
     assert {"710000", "810000", "820000"} <= codes
     # Too plain to stand for Hong Kong alone: 北区 of a mainland campus, 湾仔 a town of Zhuhai.
     plain = {r.code for r in extract_article("校园北区的食堂和湾仔码头的仓库。", "mainland").regions}
