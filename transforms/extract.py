@@ -248,10 +248,16 @@ def extract_article(
     context = {**hint, **region_context(first_pass, gazetteer)}
     known = {m.code for m in first_pass}
     organizations = []
+    # An article names its bodies again and again: each (name, type) is qualified once.
+    qualified: dict[tuple[str, str], str] = {}
     for o in extract_organizations(simplified, context, gazetteer.names(), locale):
         # The name stays as written; its seat written in full is an alias (新疆财政厅 →
         # 新疆维吾尔自治区财政厅), as is that of its written-out form (舟山市工商业联合会).
-        official = [seat_qualified_name(n, o.type, gazetteer, known) for n in (o.name, *o.aliases)]
+        official = []
+        for n in (o.name, *o.aliases):
+            if (n, o.type) not in qualified:
+                qualified[n, o.type] = seat_qualified_name(n, o.type, gazetteer, known)
+            official.append(qualified[n, o.type])
         aliases = tuple(dict.fromkeys(a for a in (*o.aliases, *official) if a != o.name))
         organizations.append(o if aliases == o.aliases else replace(o, aliases=aliases))
     organizations = _one_name_per_body(organizations, gazetteer, known)
