@@ -201,14 +201,21 @@ def with_meanings(
 
 
 def _one_name_per_body(
-    organizations: list[OrganizationMention], gazetteer: Gazetteer, known: set[str]
+    organizations: list[OrganizationMention],
+    gazetteer: Gazetteer,
+    known: set[str],
+    qualified: dict[tuple[str, str], str] | None = None,
 ) -> list[OrganizationMention]:
     """Forms of one body in an article (延边州慈善总会, 延边朝鲜族自治州慈善总会; 区工商联 and
     新北区工商联) share one official form: they take the longest one the article writes, a form
     expanded from context only when none is written."""
-    official = {
-        o.name: seat_qualified_name(written_out(o.name), o.type, gazetteer, known) for o in organizations
-    }
+    qualified = {} if qualified is None else qualified  # (name, type) → its seat-qualified name
+    official = {}
+    for o in organizations:
+        full = written_out(o.name)
+        if (full, o.type) not in qualified:
+            qualified[full, o.type] = seat_qualified_name(full, o.type, gazetteer, known)
+        official[o.name] = qualified[full, o.type]
     best: dict[str, tuple[bool, int, str]] = {}
     for o in organizations:
         key = (not o.expanded_from_context, len(o.name), o.name)
@@ -260,7 +267,7 @@ def extract_article(
             official.append(qualified[n, o.type])
         aliases = tuple(dict.fromkeys(a for a in (*o.aliases, *official) if a != o.name))
         organizations.append(o if aliases == o.aliases else replace(o, aliases=aliases))
-    organizations = _one_name_per_body(organizations, gazetteer, known)
+    organizations = _one_name_per_body(organizations, gazetteer, known, qualified)
     org_spans = [(o.start, o.end) for o in organizations]
     regions = with_roles(simplified, first_pass, org_spans)
     amounts = with_meanings(
