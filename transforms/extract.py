@@ -201,14 +201,21 @@ def with_meanings(
 
 
 def _one_name_per_body(
-    organizations: list[OrganizationMention], gazetteer: Gazetteer, known: set[str]
+    organizations: list[OrganizationMention],
+    gazetteer: Gazetteer,
+    known: set[str],
+    qualified: dict[tuple[str, str], str] | None = None,
 ) -> list[OrganizationMention]:
     """Forms of one body in an article (延边州慈善总会, 延边朝鲜族自治州慈善总会; 区工商联 and
     新北区工商联) share one official form: they take the longest one the article writes, a form
     expanded from context only when none is written."""
-    official = {
-        o.name: seat_qualified_name(written_out(o.name), o.type, gazetteer, known) for o in organizations
-    }
+    qualified = {} if qualified is None else qualified  # (name, type) → its seat-qualified name
+    official = {}
+    for o in organizations:
+        full = written_out(o.name)
+        if (full, o.type) not in qualified:
+            qualified[full, o.type] = seat_qualified_name(full, o.type, gazetteer, known)
+        official[o.name] = qualified[full, o.type]
     best: dict[str, tuple[bool, int, str]] = {}
     for o in organizations:
         key = (not o.expanded_from_context, len(o.name), o.name)
@@ -248,13 +255,19 @@ def extract_article(
     context = {**hint, **region_context(first_pass, gazetteer)}
     known = {m.code for m in first_pass}
     organizations = []
+    # An article names its bodies again and again: each (name, type) is qualified once.
+    qualified: dict[tuple[str, str], str] = {}
     for o in extract_organizations(simplified, context, gazetteer.names(), locale):
         # The name stays as written; its seat written in full is an alias (新疆财政厅 →
         # 新疆维吾尔自治区财政厅), as is that of its written-out form (舟山市工商业联合会).
-        official = [seat_qualified_name(n, o.type, gazetteer, known) for n in (o.name, *o.aliases)]
+        official = []
+        for n in (o.name, *o.aliases):
+            if (n, o.type) not in qualified:
+                qualified[n, o.type] = seat_qualified_name(n, o.type, gazetteer, known)
+            official.append(qualified[n, o.type])
         aliases = tuple(dict.fromkeys(a for a in (*o.aliases, *official) if a != o.name))
         organizations.append(o if aliases == o.aliases else replace(o, aliases=aliases))
-    organizations = _one_name_per_body(organizations, gazetteer, known)
+    organizations = _one_name_per_body(organizations, gazetteer, known, qualified)
     org_spans = [(o.start, o.end) for o in organizations]
     regions = with_roles(simplified, first_pass, org_spans)
     amounts = with_meanings(

@@ -179,7 +179,9 @@ _SUFFIX_ALTERNATION = (
     + "|".join(sorted(map(re.escape, SUFFIX_TYPES), key=len, reverse=True))
     + ")(?!生|(?<=会)员|网(?!站)|门户)"
 )
-SUFFIX_PATTERN = re.compile(_SUFFIX_ALTERNATION)
+# The lookahead changes no match: every suffix begins with one of these characters, and checking
+# one character first lets a scan pass over other positions fast.
+SUFFIX_PATTERN = re.compile(f"(?=[{re.escape(_SUFFIX_START)}])(?:{_SUFFIX_ALTERNATION})")
 # Suffixes run together (集团有限公司, 银行股份有限公司) end one name.
 # 某某小学暨幼稚园: one school under both names.
 _SUFFIX_CHAIN = re.compile(
@@ -1251,6 +1253,22 @@ def _merge_aliases(mentions: list[OrganizationMention], places: frozenset[str]) 
     or the same name but for how its seat is written (深圳岭云… → 深圳市岭云…), or the name
     without its registered company form (瓯越电气集团 → 浙江瓯越电气集团有限公司)."""
     names = {m.name for m in mentions}
+    if len(names) < 2:
+        return mentions  # no other name to be a shortening of
+    # Per-name work done once, not once per pair of names.
+    stripped: dict[str, str] = {}
+    stems: dict[str, str] = {}
+
+    def stripped_of(name: str) -> str:
+        if name not in stripped:
+            stripped[name] = _strip_places(name, places)
+        return stripped[name]
+
+    def stem_of(name: str) -> str:
+        if name not in stems:
+            stems[name] = _stem(name)
+        return stems[name]
+
     canonical: dict[str, str] = {}
     for short in names:
         if (full := written_out(short)) != short and full in names:
@@ -1260,30 +1278,34 @@ def _merge_aliases(mentions: list[OrganizationMention], places: frozenset[str]) 
         stem = short[: len(short) - len(suffix)]
         if len(stem) < 2 or not suffix:
             continue
-        key = _strip_places(short, places)
+        key = stripped_of(short)
         if key == suffix and suffix not in _UNIT_SUFFIXES:
             continue  # 杭州市慈善总会 is its own name, not a shortening of a longer one
-        longer = [
-            n
-            for n in names
-            if n != short
-            and len(n) > len(short)
-            and (n.endswith(suffix) or _registered_form_of(short, n, places))
-            and (
+        longer = []
+        for n in names:
+            if len(n) <= len(short):
+                continue  # also n == short
+            if n.endswith(suffix):
+                registered = None  # decided only if the other tests fail
+            else:
+                registered = _registered_form_of(short, n, places)
+                if not registered:
+                    continue
+            if (
                 stem in n[: len(n) - len(suffix)]
                 or (
                     len(key) > len(suffix) + 1
-                    and _strip_places(n, places) == key
+                    and stripped_of(n) == key
                     and _seat_written(short, key).rstrip("省市县区")
                     == _seat_written(n, key).rstrip("省市县区")
                 )
-                or _registered_form_of(short, n, places)
-            )
-        ]
+                or (registered if registered is not None else _registered_form_of(short, n, places))
+            ):
+                longer.append(n)
         # Several longer names that are themselves one name written longer and shorter
         # (远岫文教基金会, 财团法人远岫文教基金会): the longest of them.
         longest = max(longer, key=len, default="")
-        if longer and all(_stem(n) in _stem(longest) for n in longer):
+        if longer and all(stem_of(n) in stem_of(longest) for n in longer):
             canonical[short] = longest
     return [replace(m, name=canonical[m.name]) if m.name in canonical else m for m in mentions]
 
