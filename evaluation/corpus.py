@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from transforms.currency import CURRENCIES
+from transforms.meaning import ROLES
 from transforms.organizations import ORGANIZATION_TYPES
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
@@ -21,17 +22,6 @@ SPLITS = ("dev", "heldout")
 LOCALES = ("mainland", "hk", "mo", "tw")
 ENCODINGS = ("utf-8", "gbk", "gb18030", "big5", "big5hkscs")
 FORMATS = ("text", "html")
-AMOUNT_ROLES = (
-    "raised",
-    "donated",
-    "pledged",
-    "disbursed",
-    "fund_size",
-    "in_kind",
-    "target",
-    "threshold",
-    "other",
-)
 REGION_ROLES = ("seat", "beneficiary", "mention")
 PHENOMENA = frozenset(
     re.findall(
@@ -134,7 +124,7 @@ def _amount(entry: dict[str, Any], path: Path, i: int) -> GoldAmount:
         _check(key in entry, path, f"gold.amounts[{i}] needs {key!r}")
     _check(entry["currency"] in CURRENCIES, path, f"gold.amounts[{i}] currency {entry['currency']!r}")
     role = entry.get("role")
-    _check(role is None or role in AMOUNT_ROLES, path, f"gold.amounts[{i}] role {role!r}")
+    _check(role is None or role in ROLES, path, f"gold.amounts[{i}] role {role!r}")
     value = Decimal(str(entry["value"]))
     _check(value >= 0, path, f"gold.amounts[{i}] value must not be negative")
     high = Decimal(str(entry["high"])) if entry.get("high") is not None else None

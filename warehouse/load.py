@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from spiders.registry import Site
 from transforms.currency import CURRENCIES, to_cny
 from transforms.gazetteer import load_gazetteer
+from transforms.meaning import GIVING_ROLES
 from warehouse import models as m
 from warehouse.clusters import Incoming, chunks, plan_clusters
 from warehouse.syndication import minhash
@@ -258,9 +259,6 @@ def _headline_restatements(row: dict[str, Any]) -> list[int | None]:
     ]
 
 
-_GIVING_ROLES = frozenset({"donated", "raised", "pledged", "disbursed", "fund_size", "in_kind"})
-
-
 def amount_meaning_columns(
     amount: dict[str, Any],
     headline_of: int | None,
@@ -285,7 +283,7 @@ def amount_meaning_columns(
         gift = bool(amount["gift"]) and restates is None
     else:
         restates = headline_of if headline_of is not None else amount["conversion_of"]
-        gift = role in _GIVING_ROLES and not amount["cumulative"] and restates is None
+        gift = role in GIVING_ROLES and not amount["cumulative"] and restates is None
         name = next((n for n, i in organization_ids.items() if i == linked_organization), None)
         if name is not None:
             parties["giver"] = {"kind": "organization", "name": name}
