@@ -5,13 +5,17 @@
 The texts are the evaluation corpus and the bundled sample articles, as ``charitynews extract``
 reads them.  Every system is warmed up first (dictionaries and patterns load once), then the
 systems take turns, ``--rounds`` passes each over all texts; a system's rate is its median pass
-in CPU seconds of this process.  Peak memory is the peak resident set of a fresh process that
-loads one system and runs it once over all texts (untimed).
+in CPU seconds of this process.  Every pass is cold: what our caches learnt from the texts
+(tagged windows, sentence stops, per-text lookups) is dropped before it, so each pass does the
+work new articles cost; dictionaries and patterns stay loaded, as in a long-running process.
+Peak memory is the peak resident set of a fresh process that loads one system and runs it once
+over all texts (untimed).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import subprocess
 import sys
@@ -21,6 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from evaluation.corpus import load_corpus
+from transforms import sentences
 from transforms.document import read_document
 from transforms.extract import extract_article
 from transforms.tagger import forget_tagged_windows
@@ -51,12 +56,29 @@ def jionlp(text: str, plain: bool) -> None:
     jionlp_regions(text)
 
 
+def forget_article_caches() -> None:
+    """Drop everything our code learnt from texts already seen: the taggers' windows, and every
+    bounded cache of ``transforms`` (keyed on a text and an offset; the unbounded ones hold
+    dictionaries and patterns, loaded once per process)."""
+    forget_tagged_windows()
+    sentences._LATEST.clear()
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("transforms.") or module is None:
+            continue
+        for value in vars(module).values():
+            if (
+                isinstance(value, functools._lru_cache_wrapper)
+                and value.cache_parameters()["maxsize"] is not None
+            ):
+                value.cache_clear()
+
+
 def _round_seconds(system: Callable[[str, bool], None], texts: list[tuple[str, bool]]) -> float:
     """CPU seconds of this process for one pass over all texts.  CPU time, not wall time: on a
     shared machine other processes stretch wall time unevenly between systems; every system
     here is single-threaded, so its CPU time is the work it does."""
     # Every pass meets the texts as new ones: what our caches learnt from them is dropped.
-    forget_tagged_windows()
+    forget_article_caches()
     started = time.process_time()
     for text, plain in texts:
         system(text, plain)
@@ -111,11 +133,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = []
     for name in SYSTEMS:
         median = statistics.median(seconds[name])
-        rows.append((name, len(texts) / median, megabytes / median, peaks[name]))
-    print(f"{'system':<24} {'articles/s':>11} {'MB/s':>8} {'peak MiB':>9}")
-    for name, per_s, mb_s, peak in rows:
-        print(f"{name:<24} {per_s:11.1f} {mb_s:8.3f} {peak:9.1f}")
-    print(f"speed-up of charity-news over JioNLP: {rows[0][1] / rows[1][1]:.1f}x (target >= 15x)")
+        rows.append((name, len(texts) / median, megabytes / median, peaks[name], median))
+    print(f"{'system':<24} {'articles/s':>11} {'MB/s':>8} {'peak MiB':>9} {'CPU s/pass':>11}")
+    for name, per_s, mb_s, peak, median in rows:
+        print(f"{name:<24} {per_s:11.1f} {mb_s:8.3f} {peak:9.1f} {median:11.3f}")
+    # Each round's two passes ran back to back: their ratio has the machine's slow spells in
+    # both, so the lowest of them says how reliably the target is met.
+    ours_s, theirs_s = seconds.values()
+    paired = sorted(t / o for o, t in zip(ours_s, theirs_s, strict=True))
+    print(
+        f"speed-up of charity-news over JioNLP: {rows[0][1] / rows[1][1]:.1f}x (target >= 15x); "
+        f"per round {', '.join(f'{r:.1f}x' for r in paired)}"
+    )
     return 0
 
 

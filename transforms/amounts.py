@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 from transforms.chinese_numbers import NUMERAL_CHARS, parse_number
+from transforms.prefilter import prefiltered
 from transforms.sentences import clause_bounds, sentence_bounds
 from transforms.tables import TableCell, table_amounts
 
@@ -135,7 +136,9 @@ ROLE_KEYWORDS: tuple[tuple[str, str], ...] = (
 )
 _ROLE_PATTERNS = tuple((role, re.compile(words)) for role, words in ROLE_KEYWORDS)
 # All of them in one pattern, the more specific first where two match at one place (承诺捐赠).
-_ANY_ROLE = re.compile("|".join(f"(?P<{role}>{words})" for role, words in ROLE_KEYWORDS))
+# Its alternatives begin with groups: a first-character check makes its searches several times
+# faster (same matches).
+_ANY_ROLE = prefiltered(re.compile("|".join(f"(?P<{role}>{words})" for role, words in ROLE_KEYWORDS)))
 _CONTEXT = 160  # characters of context read on each side of an amount
 _CUMULATIVE = re.compile(r"累计|共计|总计|合计|总额|累积|历年")
 
