@@ -46,7 +46,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from transforms.amounts import keyword_role
-from transforms.prefilter import prefiltered
+from transforms.prefilter import anchored_at_start, prefiltered
 from transforms.sentences import clause_bounds, sentence_bounds
 
 if TYPE_CHECKING:
@@ -265,11 +265,14 @@ def _in_headline(text: str, position: int) -> bool:
     return _headline_line(text, start)
 
 
+_CAPTION_SCAN = prefiltered(CAPTION)  # an alternative begins with a group: checked first
+
+
 @lru_cache(maxsize=4096)
 def _headline_line(text: str, start: int) -> bool:
     end = text.find("\n", start)
     line = text[start : end if end >= 0 else len(text)].strip()
-    return "。" not in line or bool(CAPTION.search(line))
+    return "。" not in line or bool(_CAPTION_SCAN.search(line))
 
 
 # --- Role -----------------------------------------------------------------------------------
@@ -277,6 +280,18 @@ def _headline_line(text: str, start: int) -> bool:
 # check makes the searches several times faster (same matches).
 _RARE_BEFORE_SCAN = prefiltered(_RARE_BEFORE)
 _VERBS_SCAN = prefiltered(VERBS)
+
+
+# The rarer words after an amount are read at its start but for 不等: one match at the start
+# and a substring test do the search, when every pattern is anchored (checked here, once).
+_RARE_AFTER_ANCHORED = all(anchored_at_start(p) for p in (TARGET_AFTER, THRESHOLD_AFTER, FUND_AFTER))
+
+
+def _rare_after(after: str) -> bool:
+    """Whether ``_RARE_AFTER`` matches anywhere in ``after``."""
+    if _RARE_AFTER_ANCHORED:
+        return _RARE_AFTER.match(after) is not None or "不等" in after
+    return _RARE_AFTER.search(after) is not None
 
 
 def _role(
@@ -290,7 +305,7 @@ def _role(
     after = text[amount.end : c_end]
     s_end = _sentence_span(text, amount.end)[1]
     # Most amounts carry none of the rarer words: one search of each side rules them all out.
-    if _RARE_BEFORE_SCAN.search(before) or _RARE_AFTER.search(after):
+    if _RARE_BEFORE_SCAN.search(before) or _rare_after(after):
         if TARGET_BEFORE.search(before) or TARGET_AFTER.search(after):
             return "target"
         if THRESHOLD_BEFORE.search(before[-8:]) or THRESHOLD_AFTER.search(after):

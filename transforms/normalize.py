@@ -203,16 +203,24 @@ def _convert_script(mapped: MappedText, config: str) -> MappedText:
     Character configs keep length; phrase configs (tw2sp, hk2s) occasionally do not.  For such a
     line the map is stretched proportionally, which keeps every span inside the right line.
     """
-    if config == "t2s":
-        # t2s maps phrases to phrases of the same length, so one call keeps the map exact.
-        whole = _opencc(config, mapped.text)
-        if len(whole) == len(mapped.text):
-            return MappedText(whole, mapped.origin, mapped.original_length)
+    # One call for the whole text: OpenCC's phrases hold no line break, so its conversion is the
+    # lines' conversions joined (one call costs about half as much as one per line).
+    whole = _opencc(config, mapped.text)
+    if config == "t2s" and len(whole) == len(mapped.text):
+        # t2s maps phrases to phrases of the same length, so the map stays exact.
+        return MappedText(whole, mapped.origin, mapped.original_length)
+    lines = mapped.text.splitlines(keepends=True)
+    converted_lines = whole.splitlines(keepends=True)
+    if len(converted_lines) != len(lines) or any(
+        a[-1:] != b[-1:] for a, b in zip(lines, converted_lines, strict=True)
+    ):
+        converted_lines = [_opencc(config, line) for line in lines]  # never seen; kept safe
+    elif all(len(a) == len(b) for a, b in zip(lines, converted_lines, strict=True)):
+        return MappedText(whole, mapped.origin, mapped.original_length)  # every line kept its length
     out: list[str] = []
     origin: list[int] = []
     pos = 0
-    for line in mapped.text.splitlines(keepends=True):
-        converted = _opencc(config, line)
+    for line, converted in zip(lines, converted_lines, strict=True):
         line_origin = mapped.origin[pos : pos + len(line)]
         if len(converted) == len(line):
             origin.extend(line_origin)

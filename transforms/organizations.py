@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from transforms.gazetteer import PLACES_OUTSIDE_GAZETTEER, NameScanner
 from transforms.org_lexicon import load_lexicon
@@ -1229,6 +1229,7 @@ def _inside(spans: list[tuple[int, int]], position: int) -> bool:
     return index >= 0 and spans[index][0] <= position < spans[index][1]
 
 
+@lru_cache(maxsize=4096)  # an article asks about the same few names many times
 def _suffix_of(name: str) -> str:
     """The suffix that ends ``name`` (基金会 in 青禾基金会), or ""."""
     ending = [m.group(0) for m in SUFFIX_PATTERN.finditer(name) if m.end() == len(name)]

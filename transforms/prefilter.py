@@ -18,6 +18,8 @@ from re import _parser  # type: ignore[attr-defined]
 
 # A pattern whose first characters are more than this many is not worth a lookahead.
 _MOST_FIRST_CHARACTERS = 400
+# What ``\s`` matches in a str pattern: the characters str.isspace() accepts.
+_WHITE_SPACE = frozenset(code for code in range(0x110000) if chr(code).isspace())
 
 
 class _Unlisted(Exception):
@@ -33,6 +35,8 @@ def _firsts(items: list[tuple[object, object]], found: set[int]) -> bool:
             return False
         if op in (sre.ASSERT, sre.ASSERT_NOT) and av[0] < 0:  # type: ignore[index]
             continue  # a lookbehind takes no character
+        if op is sre.AT:
+            continue  # ^, $, \b take no character either
         if op is sre.SUBPATTERN:
             if _firsts(list(av[3]), found):  # type: ignore[index]
                 continue
@@ -52,10 +56,12 @@ def _firsts(items: list[tuple[object, object]], found: set[int]) -> bool:
                     found.add(value)
                 elif member is sre.RANGE and value[1] - value[0] < _MOST_FIRST_CHARACTERS:
                     found.update(range(value[0], value[1] + 1))
+                elif member is sre.CATEGORY and value is sre.CATEGORY_SPACE:
+                    found.update(_WHITE_SPACE)
                 else:
                     raise _Unlisted  # a negated set, a category
             return False
-        raise _Unlisted  # anything else: ``.``, anchors, lookaheads, backreferences
+        raise _Unlisted  # anything else: ``.``, lookaheads, backreferences
     return True
 
 
@@ -80,3 +86,24 @@ def prefiltered(pattern: re.Pattern[str]) -> re.Pattern[str]:
     if firsts is None:
         return pattern
     return re.compile(f"(?=[{re.escape(firsts)}])(?:{pattern.pattern})", pattern.flags)
+
+
+def _starts_anchored(items: list[tuple[object, object]]) -> bool:
+    if not items:
+        return False
+    op, av = items[0]
+    if op is sre.AT:
+        return av is sre.AT_BEGINNING
+    if op is sre.SUBPATTERN:
+        return _starts_anchored(list(av[3]))  # type: ignore[index]
+    if op is sre.BRANCH:
+        return all(_starts_anchored(list(branch)) for branch in av[1])  # type: ignore[index]
+    return False
+
+
+def anchored_at_start(pattern: re.Pattern[str]) -> bool:
+    """Whether every match of ``pattern`` starts at the start of the string (each alternative
+    begins with ``^``, without MULTILINE): then its ``match`` finds what ``search`` would."""
+    if pattern.flags & re.MULTILINE:
+        return False
+    return _starts_anchored(list(_parser.parse(pattern.pattern, pattern.flags)))
