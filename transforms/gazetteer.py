@@ -144,19 +144,21 @@ class NameScanner:
 
     def scan(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
-        codes, lengths, search = self.codes, self.lengths, self.candidates.search
-        position = 0
-        while (candidate := search(text, position)) is not None:
-            position = candidate.start()
-            for length in lengths.get(text[position : position + 2], ()):
-                name = text[position : position + length]  # shorter at the text's end
+        codes, lengths = self.codes, self.lengths
+        position = 0  # where the next hit may start: after the last one
+        # The candidate pattern matches one character, so finditer yields every candidate
+        # position (cheaper than a search call per position); those inside a hit are skipped.
+        for candidate in self.candidates.finditer(text):
+            start = candidate.start()
+            if start < position:
+                continue
+            for length in lengths.get(text[start : start + 2], ()):
+                name = text[start : start + length]  # shorter at the text's end
                 found = codes.get(name)
                 if found is not None:
-                    hits.append((position, position + len(name), name, found))
-                    position += len(name)
+                    position = start + len(name)
+                    hits.append((start, position, name, found))
                     break
-            else:
-                position += 1
         return hits
 
 
