@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from functools import lru_cache
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
@@ -32,8 +32,9 @@ def _bounds(text: str, pos: int, pattern: re.Pattern[str]) -> tuple[int, int]:
     # The stop characters are single characters: one ending at or before ``pos`` opens the span.
     before = bisect_right(stops, pos)
     start = stops[before - 1] if before else 0
-    after = bisect_left(stops, pos + 1)
-    end = stops[after] if after < len(stops) else len(text)
+    # The first stop after ``pos`` is the next one: offsets are whole numbers, so the stops
+    # ending at or before ``pos`` are those before pos + 1.
+    end = stops[before] if before < len(stops) else len(text)
     return start, end
 
 

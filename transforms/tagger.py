@@ -75,7 +75,8 @@ class WindowTagger:
         # split with one group alternates: text between blocks at even indices, blocks at odd.
         for index, block in enumerate(_BLOCK.split(window)):
             if not index & 1:
-                tokens.extend((piece, "x") for piece in _OTHER.findall(block))  # punctuation, spaces
+                if block:  # often empty: a window of Han characters only is one block
+                    tokens.extend((piece, "x") for piece in _OTHER.findall(block))  # punctuation, spaces
                 continue
             latin = ""
             for word in self._route(block):
