@@ -1334,11 +1334,21 @@ def _stem(name: str) -> str:
     return name[: len(name) - len(_suffix_of(name))]
 
 
+@cache
+def _place_lengths(places: frozenset[str]) -> dict[str, tuple[int, ...]]:
+    """The lengths of the places (two characters or more) by their first two, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for place in places:
+        if len(place) >= 2:
+            lengths.setdefault(place[:2], set()).add(len(place))
+    return {head: tuple(sorted(found, reverse=True)) for head, found in lengths.items()}
+
+
 def _strip_places(name: str, places: frozenset[str]) -> str:
     """``name`` without the place names it starts with."""
     # The lengths of the places beginning with the name's first two characters, longest first:
     # the same longest place as trying every length, with a lookup or two instead of nine.
-    lengths = _place_scanner(places).lengths
+    lengths = _place_lengths(places)
     for _ in range(4):
         longest = min(len(name) - 1, 10)
         for length in lengths.get(name[:2], ()):
