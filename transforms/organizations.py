@@ -134,7 +134,27 @@ SUFFIX_TYPES: dict[str, str] = {
     "福利院": "other",
     "敬老院": "other",
     "服务中心": "other",
+    # Branch centres of a Taiwan charity named by their county (南投家扶中心): 家 alone reads as a
+    # classifier and would end the name.
+    "家扶中心": "other",
     "中心": "other",
+    # Sheltered workshops and social enterprises of Taiwan and Hong Kong charities (某某烘焙工场,
+    # 某某庇护工场, 某某烘焙坊), and the homes that run them (某某教养院).
+    "烘焙工场": "other",
+    "庇护工场": "other",
+    "烘焙坊": "other",
+    "教养院": "other",
+    # Elder academies of Hong Kong and Macau schools and colleges (某某学院长者书院).
+    "长者书院": "school",
+    "长者学苑": "school",
+    # School groups of Hong Kong and Macau that run several schools (某某教育机构).
+    "教育机构": "school",
+    # A club's regional chapter (某某会中区会, 北区会): a unit of the parent written before it.
+    "中区会": "other",
+    "北区会": "other",
+    "南区会": "other",
+    "东区会": "other",
+    "西区会": "other",
 }
 # Government departments: a field (民政, 教育…) and a rank (部, 厅, 局…), in either script's
 # simplified form.  A bare 局 or 部 is too common a word to mark a name on its own.
@@ -171,13 +191,14 @@ _MINISTRIES = frozenset(
 _WHOLE_DEPARTMENTS = frozenset({"劳工及福利局", "原住民族委员会"})
 # Every suffix begins with one of these: checking it first lets the scan skip other text fast.
 _SUFFIX_START = "".join(sorted({word[0] for word in (*_DEPARTMENT_PORTFOLIOS, *SUFFIX_TYPES)}))
-# After a suffix: 小学生, 大学生 are pupils, not schools; 福利会员 are members; 某区政府网 is a
+# After a suffix: 小学生, 大学生 are pupils, not schools; 福利会员 are members, 联合会议 and 北区会议
+# are meetings; 某区政府网 is a
 # website's name (its 网站 is the body's).
 _SUFFIX_ALTERNATION = (
     _DEPARTMENT
     + "(?!门)|(?:"
     + "|".join(sorted(map(re.escape, SUFFIX_TYPES), key=len, reverse=True))
-    + ")(?!生|(?<=会)员|网(?!站)|门户)"
+    + ")(?!生|(?<=会)[员议]|网(?!站)|门户)"
 )
 # The lookahead changes no match: every suffix begins with one of these characters, and checking
 # one character first lets a scan pass over other positions fast.
@@ -589,13 +610,18 @@ _NAME_INTERNAL_WORDS = {
 # Place words that are no division at all but begin names (港九街坊会, 五邑乡亲会): kept whole
 # by the tokenizer.  Places outside the gazetteer come with the gazetteer's own names.
 _PLACE_WORDS = ("港九", "港澳", "五邑", "潮汕")
+# Short names of Taiwan charities that begin the names of their own units (喜憨儿某某烘焙工场,
+# 伊甸某某服务中心, 慈济某某分会): kept whole by the tokenizer, which reads 喜 as a verb.  They are
+# no names on their own (喜憨儿 are also the people the charity serves).
+_CHARITY_WORDS = ("喜憨儿", "伊甸", "创世", "慈济", "励馨", "世展", "家扶", "善牧")
 _BRACKETS = str.maketrans({"(": "（", ")": "）"})
 _NONE: frozenset[str] = frozenset()
 # A school's campus and section as Hong Kong and Macau schools write them: 第二校, （小学部）, 中文部,
+# （小学部分教处） (a Macau school's annex), （北区分校）,
 # （协和）: a two-character campus in brackets.
 _SCHOOL_UNIT = re.compile(
     r"(?:第[一二三四五六七八九十]{1,2}校)?"
-    r"(?:[（(](?:[\u4e00-\u9fff]{1,6}部|[\u4e00-\u9fff]{2})[)）]|[中英葡]文部|[小中]学部|幼稚园部)"
+    r"(?:[（(](?:[\u4e00-\u9fff]{1,6}(?:部|分校|分教处|校区|校舍)|[\u4e00-\u9fff]{2})[)）]|[中英葡]文部|[小中]学部|幼稚园部)"
     r"|第[一二三四五六七八九十]{1,2}校"
 )
 # Units named by their parent and their seat: 奉贤区代表处 is short for 某某基金会奉贤区代表处.
@@ -627,15 +653,21 @@ def _tagger(region_names: frozenset[str]) -> WindowTagger:
         [
             *((suffix, 2000, "n") for suffix in SUFFIX_TYPES),
             *((name, 3000, "ns") for name in (*sorted(region_names), *_PLACE_WORDS)),
+            *((word, 3000, "nz") for word in _CHARITY_WORDS),
             # Lexicon names stay whole words too (阿里巴巴, 东华三院), unless jieba knows them.
             *((form, 3000, "nt") for form in sorted(load_lexicon().names) if form not in region_names),
         ]
     )
 
 
+_LATIN_SPACE = re.compile(r"(?<=[A-Za-z0-9]) (?=[\u4e00-\u9fff])")
+
+
 def canonical_name(name: str) -> str:
     """Full-width brackets and written-out bank and office abbreviations (工行 → 中国工商银行)."""
     name = name.translate(_BRACKETS).strip()
+    if " " in name:
+        name = _LATIN_SPACE.sub("", name)  # ASHRAE 澳门分会 → ASHRAE澳门分会
     if _ANY_ABBREVIATION.search(name):
         for pattern, full in _ABBREVIATIONS:
             name = pattern.sub(full, name)
@@ -943,6 +975,9 @@ def extract_organizations(
         seat = next((n for n in range(7, 1, -1) if text[max(0, m.start() - n) : m.start()] in places), 0)
         if seat and not _inside(sorted(taken), m.start()):
             add(m.start() - seat, m.end(), "party", whole=True)  # 珠海民盟: a party's branch by its seat
+    for start, end in _temples(text, places):
+        if not _inside(sorted(taken), start):
+            add(start, end, "other", whole=True)  # 某某区南天宫: a temple by its district
     party_spans = sorted(taken)
     for m in _SUFFIX_CHAIN.finditer(text):
         end = m.end()
@@ -959,6 +994,8 @@ def extract_organizations(
             company=kind == "company",
         )
         start = _place_start(text, start, m.start(), places, tagger)
+        start = _acronym_start(text, start, m.start(), places)
+        start = _apposition_start(text, start)
         if kind == "school" and (unit := _SCHOOL_UNIT.match(text, end)) is not None:
             end = unit.end()  # 某某中学第五校（中学部）: the school's own unit, one name
         if start == m.start() and text[max(0, start - 1) : start] in SHORT_FORM_MARKERS:
@@ -1032,12 +1069,20 @@ def _with_lexicon(
     for start, end, form, names in lexicon.scanner.scan(text):
         if _glued(text, start, end, tagger):
             continue  # 美团 inside 优美团队, 华为 inside 东华为善
-        covering = next(((s, e, i) for s, e, i in spans if s <= start and end <= e), None)
+        widened = False
         if names:
             entry, kind = lexicon.names[form]
+            if kind == "company" and (extent := _brand_extent(text, start, end)) != (start, end):
+                start, end = extent  # 台湾嘉里投资, 丽珠医药: the brand's own company, as written
+                widened = True
+            elif kind == "media" and (channel := _CHANNEL.match(text, end)) is not None:
+                end = channel.end()  # 香港电台第五台: the station's channel, a unit of it
+                widened = True
+        covering = next(((s, e, i) for s, e, i in spans if s <= start and end <= e), None)
+        if names:
             # An abbreviation the guideline writes out (卫福部) takes the entry's name; any other
             # form stays as written (卫福部社工司, not a half-expanded 卫生福利部社工司).
-            name = entry if canonical_name(form) == entry else form
+            name = text[start:end] if widened else entry if canonical_name(form) == entry else form
             if covering is not None:
                 s, e, i = covering
                 if e != end or not _verb_before(text[s:start], tagger):
@@ -1058,6 +1103,11 @@ def _with_lexicon(
             kind = written.type if written else lexicon.types.get(local, "other")
         s_start, s_end = sentence_bounds(text, start)
         mention = OrganizationMention(start, end, text[start:end], name, kind, s_start, s_end, not names)
+        if widened:
+            # A company or channel of its own, not one more form of the brand's entry; a channel
+            # keeps its station as an alias (香港电台第五台 → 香港电台).
+            aliases = (form,) if kind == "media" else ()
+            mention, entry = replace(mention, aliases=aliases), name
         added.append((entry, mention))
     longest: dict[str, str] = {}
     for entry, mention in added:
@@ -1067,9 +1117,104 @@ def _with_lexicon(
     return kept + [_named(m, longest[entry], entry) for entry, m in added]
 
 
+# A line of business written right after a brand names the brand's company (嘉里投资, 丽珠医药,
+# 远岫建设): newspapers write groups so, without a registered suffix.  Words that begin other
+# phrases (发展, 国际, 公益) are left out: 腾讯公益 is a platform.
+_BRAND_BUSINESS = re.compile(
+    r"(?:投资|物流|建设|地产|置业|医药|制药|药业|科技|电子|电器|保险|证券|控股|实业|金控|航空|电信|食品|能源)"
+    r"(?![\u4e00-\u9fff]{0,2}(?:有限|股份|公司|集团))"  # a registered name: the suffix rules' own
+)
+# Seats written before a brand's local company: 台湾嘉里投资, 香港某某地产.
+_BRAND_SEATS = ("台湾", "香港", "澳门", "中国")
+# A radio or television station's channel: 第5台, 第五台, 普通话台.
+_CHANNEL = re.compile(r"第[0-9０-９一二三四五六七八九十]{1,2}台|普通话台|英文台")
+
+
+def _brand_extent(text: str, start: int, end: int) -> tuple[int, int]:
+    """A brand's bounds widened to its company as written: the line of business after it, and
+    a seat right before it when that is written too (台湾嘉里投资)."""
+    business = _BRAND_BUSINESS.match(text, end)
+    if business is None:
+        return start, end
+    seat = next((s for s in _BRAND_SEATS if text.startswith(s, start - len(s))), "")
+    before = text[start - len(seat) - 1 : start - len(seat)] if start > len(seat) else ""
+    if seat and before and _is_han(before) and before not in _BOUNDARY_WORDS:
+        seat = ""  # the seat belongs to the word before it
+    return start - len(seat), business.end()
+
+
+# A temple as Taiwan pages write it among donors: its district (or township) and a two-character
+# name before 宫, 庙 or 寺 (某某区南天宫, 某某乡福德宫).  Without the district 宫 is too common a
+# character (故宫, 子宫, 皇宫) to mark a name.
+_TEMPLE = re.compile(
+    r"(?P<seat>[\u4e00-\u9fff]{2}[区乡镇])(?P<name>[\u4e00-\u9fff]{2}[宫庙寺])(?![殿廷颈内外中前后里])"
+)
+# Characters that make the two before a district word no district name (社区, 山区, 景区, 园区…).
+_NOT_DISTRICT = frozenset("社山景园校城郊市省灾矿林牧营军辖片街专特")
+
+
+def _temples(text: str, places: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of temples named by their district: the district must begin after a non-Han
+    character or a conjunction (、某某区南天宫及某某区东安宫), and a city before it is kept."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while (hit := _TEMPLE_END.search(text, position)) is not None:
+        position = hit.end()
+        m = _TEMPLE.fullmatch(text, max(0, hit.start() - 5), hit.end())
+        if m is None or text[m.start("seat") + 1] in _NOT_DISTRICT or not _is_name_chars(m.group("name")):
+            continue
+        start = m.start()
+        city = _place_before(text, start, places)
+        if city:
+            start -= len(city)  # 基隆市仁爱区南天宫
+        before = text[start - 1 : start] if start else ""
+        if before and _is_han(before) and before not in _BOUNDARY_WORDS:
+            continue  # the district is the tail of another word
+        spans.append((start, m.end()))
+    return spans
+
+
+_TEMPLE_END = re.compile("[宫庙寺]")
+
+
+def _is_name_chars(name: str) -> bool:
+    """No function word inside a temple's name (的, 在, 和…)."""
+    return not any(ch in _BOUNDARY_WORDS for ch in name[:2])
+
+
+# A Latin acronym written before a name that is only its seat and suffix (ASHRAE 澳门分会,
+# ABC 香港分会): the acronym is the body's own name; without it the unit names no one.
+_ACRONYM_BEFORE = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9&]{1,9} ?$")
+
+
+def _acronym_start(text: str, start: int, suffix_start: int, places: frozenset[str]) -> int:
+    """The name's start moved back over a Latin acronym when the words before the suffix are
+    places only."""
+    if start == 0 or not text[start - 1].isascii() or start == suffix_start:
+        return start  # most names: no Latin letter or space before them
+    if _strip_places(text[start:suffix_start] + "·", places) != "·":
+        return start
+    acronym = _ACRONYM_BEFORE.search(text, max(0, start - 11), start)
+    return acronym.start() if acronym is not None else start
+
+
+# A name written out after a dash, in apposition to the name before it (某会——供暖制冷及空调
+# 工程师学会): the words before its 及 are its own, not another body's.
+_APPOSITION = re.compile(r"(?:——|—|－－)(?P<words>[\u4e00-\u9fff]{2,6})[及与和]$")
+
+
+def _apposition_start(text: str, start: int) -> int:
+    if not start or text[start - 1] not in "及与和":
+        return start
+    m = _APPOSITION.search(text, max(0, start - 10), start)
+    if m is None or SUFFIX_PATTERN.search(m.group("words")):
+        return start  # a list of bodies (某会——青禾学会和…)
+    return m.start("words")
+
+
 def _named(mention: OrganizationMention, name: str, entry: str) -> OrganizationMention:
     """``mention`` under ``name``, the lexicon's entry (卫生福利部 for 卫福部) kept as an alias."""
-    aliases = (entry,) if entry != name else ()
+    aliases = (entry,) if entry != name else mention.aliases
     if (name, aliases) == (mention.name, mention.aliases):
         return mention
     return replace(mention, name=name, aliases=aliases)
