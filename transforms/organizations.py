@@ -44,6 +44,13 @@ SUFFIX_TYPES: dict[str, str] = {
     "红十字会总会": "red_cross",
     "红十字会": "red_cross",
     "基金会": "foundation",
+    # Funds named like foundations but without 会 (某某公益基金, 某某慈善基金); never the first
+    # part of 公益基金会 (the lookahead after the alternation).
+    "公益基金": "foundation",
+    "慈善基金": "foundation",
+    # Taiwan charitable trusts, often named by the company that set them up (某某股份有限公司社会
+    # 福利公益信托).
+    "公益信托": "foundation",
     "青基会": "foundation",
     "红基会": "foundation",
     "公益金": "other",
@@ -198,7 +205,7 @@ _SUFFIX_ALTERNATION = (
     _DEPARTMENT
     + "(?!门)|(?:"
     + "|".join(sorted(map(re.escape, SUFFIX_TYPES), key=len, reverse=True))
-    + ")(?!生|(?<=会)[员议]|网(?!站)|门户)"
+    + ")(?!生|(?<=会)[员议]|(?<=基金)会|网(?!站)|门户)"
 )
 # The lookahead changes no match: every suffix begins with one of these characters, and checking
 # one character first lets a scan pass over other positions fast.
@@ -544,7 +551,7 @@ _GENERIC_WORDS = (
     "受益|受助|帮扶|结对|援建|新建|捐建|中心|师范|地方|分拣|长者|食物|唔少|"
     # Kinds and plurals (全国性基金会, 部分行业协会, 各设区市民政局, 有关市县政府).
     "全国性|地方性|非公募|公募|私募|本年度|年度|受灾|部分|行业|所有|各个|上述|以上|其他|其它|众多|多个|若干|"
-    "广大|不同|民间|设区的|设区|首批|首家|第一批|[省市州县区乡镇]{2,}级?"
+    "广大|不同|民间|设区的|设区|首批|首家|第一批|专项|[省市州县区乡镇]{2,}级?"
 )
 _GENERIC_BEFORE_SUFFIX = re.compile(
     rf"^(?:{_GENERIC_WORDS})+$|^(?:这|那|该|此|上述|其中|其余)?[一二两三四五六七八九十几数多]+[家所个间座位批]"
@@ -996,6 +1003,8 @@ def extract_organizations(
         start = _place_start(text, start, m.start(), places, tagger)
         start = _acronym_start(text, start, m.start(), places)
         start = _apposition_start(text, start)
+        if locale == "tw" and kind not in ("government", "party") and _TW_SEAT_SHORT.match(text, start):
+            start += 2  # 竹县某某基金会 in a headline: the story's county, no part of the name
         if kind == "school" and (unit := _SCHOOL_UNIT.match(text, end)) is not None:
             end = unit.end()  # 某某中学第五校（中学部）: the school's own unit, one name
         if start == m.start() and text[max(0, start - 1) : start] in SHORT_FORM_MARKERS:
@@ -1317,6 +1326,12 @@ def _place_scanner(places: frozenset[str]) -> NameScanner:
 _TAIWAN_SEATS = re.compile(
     "|".join(sorted((p for p in PLACES_OUTSIDE_GAZETTEER if p[-1] in "县市"), key=len, reverse=True))
 )
+
+
+# Taiwan papers' two-character short forms of counties and cities (竹县 for 新竹县, 中市 for
+# 台中市), never part of a registered name, which writes the seat in full; followed by a Han
+# character, so a lone short form is not taken.
+_TW_SEAT_SHORT = re.compile(r"(?:[竹苗彰投云嘉屏宜花][县]|[北桃中南高竹嘉][市])(?=[\u4e00-\u9fff])")
 
 
 def _taiwan_local_body(chain: str, text: str, locale: str | None) -> str | None:
