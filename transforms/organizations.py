@@ -1002,7 +1002,7 @@ def extract_organizations(
         )
         start = _place_start(text, start, m.start(), places, tagger)
         start = _acronym_start(text, start, m.start(), places)
-        start = _apposition_start(text, start)
+        start = _apposition_start(text, start, tagger)
         if locale == "tw" and kind not in ("government", "party") and _TW_SEAT_SHORT.match(text, start):
             start += 2  # 竹县某某基金会 in a headline: the story's county, no part of the name
         if kind == "school" and (unit := _SCHOOL_UNIT.match(text, end)) is not None:
@@ -1208,16 +1208,20 @@ def _acronym_start(text: str, start: int, suffix_start: int, places: frozenset[s
 
 
 # A name written out after a dash, in apposition to the name before it (某会——供暖制冷及空调
-# 工程师学会): the words before its 及 are its own, not another body's.
-_APPOSITION = re.compile(r"(?:——|—|－－)(?P<words>[\u4e00-\u9fff]{2,6})[及与和]$")
+# 工程师学会): the words between the dash and the name are its own, though they hold a verb or
+# a 及 that would end another name.
+_APPOSITION = re.compile(r"(?:——|—|－－)(?P<words>[\u4e00-\u9fff]{2,12})$")
+_JOINING = frozenset({"及", "与", "和"})
 
 
-def _apposition_start(text: str, start: int) -> int:
-    if not start or text[start - 1] not in "及与和":
-        return start
-    m = _APPOSITION.search(text, max(0, start - 10), start)
+def _apposition_start(text: str, start: int, tagger: WindowTagger) -> int:
+    if not start or not _is_han(text[start - 1]):
+        return start  # the name already begins after punctuation (most names)
+    m = _APPOSITION.search(text, max(0, start - 14), start)
     if m is None or SUFFIX_PATTERN.search(m.group("words")):
-        return start  # a list of bodies (某会——青禾学会和…)
+        return start  # no dash, or a list of bodies (某会——青禾学会和…)
+    if any(word in _BOUNDARY_WORDS and word not in _JOINING for word, _ in tagger.tag(m.group("words"))):
+        return start  # an aside (——由青禾学会主办): the name begins where the rules put it
     return m.start("words")
 
 
