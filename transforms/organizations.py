@@ -986,6 +986,7 @@ def extract_organizations(
         if not _inside(sorted(taken), start):
             add(start, end, "other", whole=True)  # 某某区南天宫: a temple by its district
     party_spans = sorted(taken)
+    dashed = "—" in text or "－－" in text  # a name in apposition after a dash may follow
     for m in _SUFFIX_CHAIN.finditer(text):
         end = m.end()
         # Suffixes inside a party name already taken (中共…委员会) are part of it.
@@ -1001,8 +1002,10 @@ def extract_organizations(
             company=kind == "company",
         )
         start = _place_start(text, start, m.start(), places, tagger)
-        start = _acronym_start(text, start, m.start(), places)
-        start = _apposition_start(text, start, tagger)
+        if start and text[start - 1] in _LATIN_BEFORE:
+            start = _acronym_start(text, start, m.start(), places)
+        if dashed:
+            start = _apposition_start(text, start, tagger)
         if locale == "tw" and kind not in ("government", "party") and _TW_SEAT_SHORT.match(text, start):
             start += 2  # 竹县某某基金会 in a headline: the story's county, no part of the name
         if kind == "school" and (unit := _SCHOOL_UNIT.match(text, end)) is not None:
@@ -1196,11 +1199,15 @@ def _is_name_chars(name: str) -> bool:
 _ACRONYM_BEFORE = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9&]{1,9} ?$")
 
 
+# What may stand right before a name that follows an acronym: its last letter or a space.
+_LATIN_BEFORE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789& ")
+
+
 def _acronym_start(text: str, start: int, suffix_start: int, places: frozenset[str]) -> int:
     """The name's start moved back over a Latin acronym when the words before the suffix are
     places only."""
-    if start == 0 or not text[start - 1].isascii() or start == suffix_start:
-        return start  # most names: no Latin letter or space before them
+    if start == suffix_start:
+        return start
     if _strip_places(text[start:suffix_start] + "·", places) != "·":
         return start
     acronym = _ACRONYM_BEFORE.search(text, max(0, start - 11), start)
@@ -1216,7 +1223,7 @@ _JOINING = frozenset({"及", "与", "和"})
 
 def _apposition_start(text: str, start: int, tagger: WindowTagger) -> int:
     if not start or not _is_han(text[start - 1]):
-        return start  # the name already begins after punctuation (most names)
+        return start  # the name already begins after punctuation
     m = _APPOSITION.search(text, max(0, start - 14), start)
     if m is None or SUFFIX_PATTERN.search(m.group("words")):
         return start  # no dash, or a list of bodies (某会——青禾学会和…)
