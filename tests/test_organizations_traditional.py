@@ -60,6 +60,14 @@ CASES = [
     ("fund without 会", "设立青禾公益基金，用于助学。", "mainland", {"青禾公益基金"}, set()),
     ("foundation with 会", "青禾公益基金会捐款。", "mainland", {"青禾公益基金会"}, {"青禾公益基金"}),
     ("a kind of fund", "设立专项慈善基金。", "mainland", set(), {"专项慈善基金"}),
+    # A place's own charitable foundation is a name; a description stays none.
+    ("place and purpose", "项目(烟台市慈善基金会)、青禾集团捐款。", "mainland", {"烟台市慈善基金会"}, set()),
+    ("city fund", "杭州爱心基金会捐款。", "mainland", {"杭州爱心基金会"}, set()),
+    ("description of a fund", "当地爱心基金会和各地慈善基金会参与。", "mainland", set(), {"当地爱心基金会", "各地慈善基金会"}),
+    # A middle school by its place and number; other words with 一中, 三中 are none.
+    ("numbered school", "固原一中师生和杭州十四中的学生捐款。", "mainland", {"固原一中", "杭州十四中"}, set()),
+    ("numbered school beside its full name", "会宁县第二中学和会宁二中", "mainland", {"会宁县第二中学", "会宁二中"}, set()),
+    ("no school", "十八届三中全会在北京一中心城区召开。", "mainland", set(), {"北京一中", "三中"}),
     # A county short form in a headline is the story's place, not part of the name.
     ("county short form", "竹縣澄心基金會助弱勢\n澄心愛心基金會在中秋節前捐贈。", "tw", {"澄心爱心基金会"}, {"竹县澄心基金会"}),
     ("county short form of a government body", "高市社會局發放物資。", "tw", {"高市社会局"}, set()),

@@ -893,6 +893,19 @@ def _is_generic(stem: str, places: frozenset[str]) -> bool:
     return bool(rest) and bool(_GENERIC_BEFORE_SUFFIX.match(rest))
 
 
+# What a place's own charitable foundation is named by (上海市慈善基金会, 某市爱心基金会): after a
+# written place these words name one registered body, though alone they only describe.
+_PLACE_FUND_WORDS = frozenset({"慈善", "爱心", "公益", "慈善事业", "公益事业", "扶贫", "助学", "教育"})
+
+
+def _place_charity_fund(stem: str, suffix: str, places: frozenset[str]) -> bool:
+    """A foundation named by its place and its purpose only: 上海市慈善基金会, 威海某某爱心基金会."""
+    if suffix != "基金会":
+        return False
+    rest = _strip_places(stem + "·", places)[:-1]
+    return rest != stem and rest in _PLACE_FUND_WORDS
+
+
 def _enumerated(text: str, start: int, lexicon_regions: frozenset[str]) -> list[tuple[int, str]]:
     """Places listed before a name that shares their suffix: 宁波市、台州市慈善总会 → 宁波市.
 
@@ -959,7 +972,11 @@ def extract_organizations(
             stem = name[: len(name) - len(suffix)]
             if len(stem) < 2 and kind != "party":
                 return  # a bare suffix (基金会, 中心) is not a name
-            if kind != "party" and _is_generic(_without_suffixes(stem), places):
+            if (
+                kind != "party"
+                and _is_generic(_without_suffixes(stem), places)
+                and not _place_charity_fund(stem, suffix, places)
+            ):
                 return  # 乡村学校; 部分行业协会商会 (suffixes run together)
             if suffix == "公司" and _COMPANY_KINDS.match(_strip_places(stem + "·", places)[:-1] or stem):
                 return  # 科技公司, 该公司: a kind of company
@@ -985,6 +1002,8 @@ def extract_organizations(
     for start, end in _temples(text, places):
         if not _inside(sorted(taken), start):
             add(start, end, "other", whole=True)  # 某某区南天宫: a temple by its district
+    for start, end in _numbered_schools(text, places):
+        add(start, end, "school", whole=True)  # 固原一中: a place's No. 1 middle school
     party_spans = sorted(taken)
     dashed = "—" in text or "－－" in text  # a name in apposition after a dash may follow
     for m in _SUFFIX_CHAIN.finditer(text):
@@ -1192,6 +1211,22 @@ _TEMPLE_END = re.compile("[宫庙寺]")
 def _is_name_chars(name: str) -> bool:
     """No function word inside a temple's name (的, 在, 和…)."""
     return not any(ch in _BOUNDARY_WORDS for ch in name[:2])
+
+
+# A middle school by its place and number, as mainland papers write it (某某一中, 某某二中, 某某
+# 十一中): the numeral and 中 end no other word there (一中心, 二中学 are other words).
+_NUMBERED_SCHOOL = re.compile(r"[一二三四五六七八九十]{1,3}中(?![心央国华间部学医文外期层段级])")
+
+
+def _numbered_schools(text: str, places: frozenset[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while (m := _NUMBERED_SCHOOL.search(text, position)) is not None:
+        position = m.end()
+        place = _place_before(text, m.start(), places)
+        if len(place) >= 2 and text[m.start() - 1] not in "省":  # a city or county, not 某省一中
+            spans.append((m.start() - len(place), m.end()))
+    return spans
 
 
 # A Latin acronym written before a name that is only its seat and suffix (ASHRAE 澳门分会,
