@@ -48,9 +48,9 @@ SUFFIX_TYPES: dict[str, str] = {
     # part of 公益基金会 (the lookahead after the alternation).
     "公益基金": "foundation",
     "慈善基金": "foundation",
-    # Taiwan charitable trusts, often named by the company that set them up (某某股份有限公司社会
-    # 福利公益信托).
-    "公益信托": "foundation",
+    # Taiwan charitable trusts (a trust in law, no foundation), often named by the company that
+    # set them up (某某股份有限公司社会福利公益信托).
+    "公益信托": "other",
     "青基会": "foundation",
     "红基会": "foundation",
     "公益金": "other",
