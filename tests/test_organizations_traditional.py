@@ -19,6 +19,9 @@ CASES = [
      {"澄心区南华宫", "远岫区东宁宫"}, set()),
     ("temple with its city", "基隆市澄心區南華宮捐出白米。", "tw", {"基隆市澄心区南华宫"}, set()),
     ("宮 without a district", "遊客參觀故宮與皇宮。", "tw", set(), {"故宫", "皇宫"}),
+    ("temple by its city", "花蓮縣青雲宮捐出白米，基隆澄心宮管理委員會響應。", "tw", {"花莲县青云宫", "基隆澄心宫管理委员会"}, set()),
+    ("a temple fair is no temple", "台北澄心寺舉辦廟會，台北宮殿開放。", "tw", {"台北澄心寺"}, {"台北宫殿"}),
+    ("temple by its city only on Taiwan pages", "南京青雲宮開放參觀。", "mainland", set(), {"南京青云宫"}),
     ("a 社區 is no district", "這個老社區福德宮香火鼎盛。", "tw", set(), {"老社区福德宫"}),
     ("a real temple from the lexicon", "大甲鎮瀾宮捐款一千萬元。", "tw", {"大甲镇澜宫"}, set()),
     # Sheltered workshops and social enterprises, and the homes that run them.

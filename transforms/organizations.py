@@ -999,7 +999,7 @@ def extract_organizations(
         seat = next((n for n in range(7, 1, -1) if text[max(0, m.start() - n) : m.start()] in places), 0)
         if seat and not _inside(sorted(taken), m.start()):
             add(m.start() - seat, m.end(), "party", whole=True)  # 珠海民盟: a party's branch by its seat
-    for start, end in _temples(text, places):
+    for start, end in _temples(text, places, locale):
         if not _inside(sorted(taken), start):
             add(start, end, "other", whole=True)  # 某某区南天宫: a temple by its district
     for start, end in _numbered_schools(text, places):
@@ -1175,33 +1175,37 @@ def _brand_extent(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 # A temple as Taiwan pages write it among donors: its district (or township) and a two-character
-# name before 宫, 庙 or 寺 (某某区南天宫, 某某乡福德宫).  Without the district 宫 is too common a
-# character (故宫, 子宫, 皇宫) to mark a name.
-_TEMPLE = re.compile(
-    r"(?P<seat>[\u4e00-\u9fff]{2}[区乡镇])(?P<name>[\u4e00-\u9fff]{2}[宫庙寺])(?![殿廷颈内外中前后里])"
-)
+# name before 宫, 庙 or 寺 (某某区南天宫, 某某乡福德宫), or on Taiwan pages its city or county
+# (基隆北圣宫, 嘉义县某某宫).  Without a seat 宫 is too common a character (故宫, 子宫, 皇宫) to
+# mark a name.
+_TEMPLE = re.compile(r"(?P<seat>[\u4e00-\u9fff]{2}[区乡镇])(?P<name>[\u4e00-\u9fff]{2}[宫庙寺])")
+# After the temple's last character: 宫殿, 宫廷, 庙会, 寺内 are other words.
+_NOT_AFTER_TEMPLE = frozenset("殿廷颈内外中前后里会口门")
 # Characters that make the two before a district word no district name (社区, 山区, 景区, 园区…).
 _NOT_DISTRICT = frozenset("社山景园校城郊市省灾矿林牧营军辖片街专特")
 
 
-def _temples(text: str, places: frozenset[str]) -> list[tuple[int, int]]:
-    """Spans of temples named by their district: the district must begin after a non-Han
-    character or a conjunction (、某某区南天宫及某某区东安宫), and a city before it is kept."""
+def _temples(text: str, places: frozenset[str], locale: str | None) -> list[tuple[int, int]]:
+    """Spans of temples named by their seat: the seat must begin after a non-Han character or a
+    conjunction (、某某区南天宫及某某区东安宫), and a city before a district is kept."""
     spans: list[tuple[int, int]] = []
     position = 0
     while (hit := _TEMPLE_END.search(text, position)) is not None:
-        position = hit.end()
-        m = _TEMPLE.fullmatch(text, max(0, hit.start() - 5), hit.end())
-        if m is None or text[m.start("seat") + 1] in _NOT_DISTRICT or not _is_name_chars(m.group("name")):
+        position = end = hit.end()
+        if text[end : end + 1] in _NOT_AFTER_TEMPLE or not _is_name_chars(text[end - 3 : end - 1]):
             continue
-        start = m.start()
-        city = _place_before(text, start, places)
-        if city:
-            start -= len(city)  # 基隆市仁爱区南天宫
+        m = _TEMPLE.fullmatch(text, max(0, end - 6), end)
+        if m is not None and text[m.start("seat") + 1] not in _NOT_DISTRICT:
+            start = m.start()
+            start -= len(_place_before(text, start, places))  # 基隆市仁爱区南天宫
+        elif locale == "tw" and len(place := _place_before(text, end - 3, places)) >= 2:
+            start = end - 3 - len(place)  # 基隆北圣宫: a temple by its city
+        else:
+            continue
         before = text[start - 1 : start] if start else ""
         if before and _is_han(before) and before not in _BOUNDARY_WORDS:
-            continue  # the district is the tail of another word
-        spans.append((start, m.end()))
+            continue  # the seat is the tail of another word
+        spans.append((start, end))
     return spans
 
 
