@@ -91,6 +91,12 @@ def test_local_forms(text: str, locale: str, expected: set[str], forbidden: set[
     assert not (forbidden & names), f"should not find {forbidden & names}; found {names}"
 
 
+def test_a_short_form_takes_the_full_name_written_in_the_article() -> None:
+    # 金沙中国 is the lexicon's short form of 金沙中国有限公司, which the suffix rules find here.
+    found = {o.name for o in extract_article("金沙中國有限公司捐款。金沙中國表示支持。", "mo").organizations}
+    assert found == {"金沙中国有限公司"}
+
+
 def test_a_channel_keeps_its_station_as_an_alias() -> None:
     (found,) = extract_article("香港電台第五台播出節目。", "hk").organizations
     assert (found.name, found.aliases) == ("香港电台第五台", ("香港电台",))

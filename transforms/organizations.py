@@ -1145,6 +1145,13 @@ def _with_lexicon(
         if len(mention.name) > len(longest.get(entry, "")):
             longest[entry] = mention.name
     kept = [o for i, o in enumerate(found) if i not in dropped]
+    if added:
+        # The entry's full name found by the rules in the same article is the longest form
+        # written (金沙中国 … 金沙中国有限公司).
+        entries = {entry for entry, _ in added}
+        for o in kept:
+            if o.name in entries and len(o.name) > len(longest[o.name]):
+                longest[o.name] = o.name
     return kept + [_named(m, longest[entry], entry) for entry, m in added]
 
 
