@@ -1146,12 +1146,12 @@ def _with_lexicon(
             longest[entry] = mention.name
     kept = [o for i, o in enumerate(found) if i not in dropped]
     if added:
-        # The entry's full name found by the rules in the same article is the longest form
-        # written (金沙中国 … 金沙中国有限公司).
-        entries = {entry for entry, _ in added}
+        # A form of the entry found by the rules in the same article (its full name, 金沙中国 …
+        # 金沙中国有限公司; 汇丰 … 汇丰银行) counts among the forms written.
         for o in kept:
-            if o.name in entries and len(o.name) > len(longest[o.name]):
-                longest[o.name] = o.name
+            entry = lexicon.names.get(o.name, ("",))[0]
+            if entry in longest and len(o.name) > len(longest[entry]):
+                longest[entry] = o.name
     return kept + [_named(m, longest[entry], entry) for entry, m in added]
 
 
