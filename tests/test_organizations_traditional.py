@@ -91,10 +91,17 @@ def test_local_forms(text: str, locale: str, expected: set[str], forbidden: set[
     assert not (forbidden & names), f"should not find {forbidden & names}; found {names}"
 
 
-def test_a_short_form_takes_the_full_name_written_in_the_article() -> None:
-    # 金沙中国 is the lexicon's short form of 金沙中国有限公司, which the suffix rules find here.
-    found = {o.name for o in extract_article("金沙中國有限公司捐款。金沙中國表示支持。", "mo").organizations}
-    assert found == {"金沙中国有限公司"}
+@pytest.mark.parametrize(
+    ("text", "locale", "name"),
+    [
+        # 金沙中国 is the lexicon's short form of 金沙中国有限公司, which the suffix rules find here.
+        ("金沙中國有限公司捐款。金沙中國表示支持。", "mo", "金沙中国有限公司"),
+        # 汇丰银行 is another form of the entry 汇丰, found by its suffix.
+        ("滙豐銀行舉辦跑步賽，滙豐員工參與。", "hk", "汇丰银行"),
+    ],
+)
+def test_a_short_form_takes_the_full_name_written_in_the_article(text: str, locale: str, name: str) -> None:
+    assert {o.name for o in extract_article(text, locale).organizations} == {name}
 
 
 def test_a_channel_keeps_its_station_as_an_alias() -> None:
