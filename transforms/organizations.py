@@ -141,9 +141,6 @@ SUFFIX_TYPES: dict[str, str] = {
     "福利院": "other",
     "敬老院": "other",
     "服务中心": "other",
-    # Branch centres of a Taiwan charity named by their county (南投家扶中心): 家 alone reads as a
-    # classifier and would end the name.
-    "家扶中心": "other",
     "中心": "other",
     # Sheltered workshops and social enterprises of Taiwan and Hong Kong charities (某某烘焙工场,
     # 某某庇护工场, 某某烘焙坊), and the homes that run them (某某教养院).
@@ -151,17 +148,11 @@ SUFFIX_TYPES: dict[str, str] = {
     "庇护工场": "other",
     "烘焙坊": "other",
     "教养院": "other",
-    # Elder academies of Hong Kong and Macau schools and colleges (某某学院长者书院).
-    "长者书院": "school",
-    "长者学苑": "school",
     # School groups of Hong Kong and Macau that run several schools (某某教育机构).
     "教育机构": "school",
-    # A club's regional chapter (某某会中区会, 北区会): a unit of the parent written before it.
-    "中区会": "other",
-    "北区会": "other",
-    "南区会": "other",
-    "东区会": "other",
-    "西区会": "other",
+    # Not suffixes, so that no common character (北, 长, 家) starts the scan for one: a chapter
+    # (某某会中区会, _CHAPTER), an elder academy (某某学院长者书院, _SCHOOL_UNIT), a charity's
+    # county centre (南投家扶中心: 家扶 is kept whole by the tokenizer, _CHARITY_WORDS).
 }
 # Government departments: a field (民政, 教育…) and a rank (部, 厅, 局…), in either script's
 # simplified form.  A bare 局 or 部 is too common a word to mark a name on its own.
@@ -624,11 +615,12 @@ _CHARITY_WORDS = ("喜憨儿", "伊甸", "创世", "慈济", "励馨", "世展",
 _BRACKETS = str.maketrans({"(": "（", ")": "）"})
 _NONE: frozenset[str] = frozenset()
 # A school's campus and section as Hong Kong and Macau schools write them: 第二校, （小学部）, 中文部,
-# （小学部分教处） (a Macau school's annex), （北区分校）,
+# （小学部分教处） (a Macau school's annex), （北区分校）, 长者书院 (its elder academy),
 # （协和）: a two-character campus in brackets.
 _SCHOOL_UNIT = re.compile(
     r"(?:第[一二三四五六七八九十]{1,2}校)?"
-    r"(?:[（(](?:[\u4e00-\u9fff]{1,6}(?:部|分校|分教处|校区|校舍)|[\u4e00-\u9fff]{2})[)）]|[中英葡]文部|[小中]学部|幼稚园部)"
+    r"(?:[（(](?:[\u4e00-\u9fff]{1,6}(?:部|分校|分教处|校区|校舍)|[\u4e00-\u9fff]{2})[)）]|[中英葡]文部|[小中]学部|幼稚园部"
+    r"|长者书院|长者学苑)"
     r"|第[一二三四五六七八九十]{1,2}校"
 )
 # Units named by their parent and their seat: 奉贤区代表处 is short for 某某基金会奉贤区代表处.
@@ -1004,6 +996,10 @@ def extract_organizations(
             add(start, end, "other", whole=True)  # 某某区南天宫: a temple by its district
     for start, end in _numbered_schools(text, places):
         add(start, end, "school", whole=True)  # 固原一中: a place's No. 1 middle school
+    for m in _CHAPTER.finditer(text):
+        start = _left_boundary(text, m.start(), tagger)
+        if m.start() - start >= 2 and not _inside(sorted(taken), start):
+            add(start, m.end(), "other", whole=True)  # 某某会全国某某会中区会: a club's chapter
     party_spans = sorted(taken)
     dashed = "—" in text or "－－" in text  # a name in apposition after a dash may follow
     for m in _SUFFIX_CHAIN.finditer(text):
@@ -1222,6 +1218,10 @@ _TEMPLE_END = re.compile("[宫庙寺]")
 def _is_name_chars(name: str) -> bool:
     """No function word inside a temple's name (的, 在, 和…)."""
     return not any(ch in _BOUNDARY_WORDS for ch in name[:2])
+
+
+# A club's regional chapter, written after the club (某某商会全国某某会中区会).
+_CHAPTER = re.compile(r"[东南西北中]区会(?![员议])")
 
 
 # A middle school by its place and number, as mainland papers write it (某某一中, 某某二中, 某某
