@@ -847,6 +847,15 @@ def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:
     return None if region is None else region + rest
 
 
+def _without_charity_word(stem: str) -> str:
+    """``stem`` without a charity's short name it ends with, if any is left: 县市家扶 (中心) is
+    every county's centre, 北台中家扶 (中心) one."""
+    for word in _CHARITY_WORDS:
+        if stem.endswith(word) and len(stem) > len(word):
+            return stem[: -len(word)]
+    return stem
+
+
 def _without_suffixes(stem: str) -> str:
     """``stem`` without the suffixes it still ends with (部分行业协会 → 部分行业), if any is left."""
     while (suffix := _suffix_of(stem)) and len(stem) > len(suffix):
@@ -966,7 +975,7 @@ def extract_organizations(
                 return  # a bare suffix (基金会, 中心) is not a name
             if (
                 kind != "party"
-                and _is_generic(_without_suffixes(stem), places)
+                and _is_generic(_without_charity_word(_without_suffixes(stem)), places)
                 and not _place_charity_fund(stem, suffix, places)
             ):
                 return  # 乡村学校; 部分行业协会商会 (suffixes run together)
@@ -1221,7 +1230,7 @@ def _is_name_chars(name: str) -> bool:
 
 
 # A club's regional chapter, written after the club (某某商会全国某某会中区会).
-_CHAPTER = re.compile(r"[东南西北中]区会(?![员议])")
+_CHAPTER = re.compile(r"[东南西北中]区会(?![员议友])")  # 会友: its members
 
 
 # A middle school by its place and number, as mainland papers write it (某某一中, 某某二中, 某某
