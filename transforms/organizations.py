@@ -611,6 +611,7 @@ _PLACE_WORDS = ("港九", "港澳", "五邑", "潮汕")
 # Short names of Taiwan charities that begin the names of their own units (喜憨儿某某烘焙工场,
 # 伊甸某某服务中心, 慈济某某分会): kept whole by the tokenizer, which reads 喜 as a verb.  They are
 # no names on their own (喜憨儿 are also the people the charity serves).
+# Two or three characters each (_without_charity_word looks up those lengths).
 _CHARITY_WORDS = ("喜憨儿", "伊甸", "创世", "慈济", "励馨", "世展", "家扶", "善牧")
 _BRACKETS = str.maketrans({"(": "（", ")": "）"})
 _NONE: frozenset[str] = frozenset()
@@ -850,10 +851,13 @@ def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:
 def _without_charity_word(stem: str) -> str:
     """``stem`` without a charity's short name it ends with, if any is left: 县市家扶 (中心) is
     every county's centre, 北台中家扶 (中心) one."""
-    for word in _CHARITY_WORDS:
-        if stem.endswith(word) and len(stem) > len(word):
-            return stem[: -len(word)]
+    for length in (2, 3):  # the words' lengths: two set lookups, not one test per word
+        if len(stem) > length and stem[-length:] in _CHARITY_WORD_SET:
+            return stem[:-length]
     return stem
+
+
+_CHARITY_WORD_SET = frozenset(_CHARITY_WORDS)
 
 
 def _without_suffixes(stem: str) -> str:
