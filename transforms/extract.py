@@ -25,7 +25,7 @@ from transforms.organizations import (
 from transforms.regions import RegionMention, extract_regions, region_context, with_roles
 
 # Bump when extraction output changes, so the warehouse knows which mentions to replace.
-EXTRACTOR_VERSION = "0.4.0"
+EXTRACTOR_VERSION = "0.5.0"
 
 _M = TypeVar("_M", AmountMention, OrganizationMention, RegionMention)
 
@@ -75,7 +75,7 @@ def _to_original(mention: _M, normalized: NormalizedText) -> _M:
     if isinstance(mention, OrganizationMention):
         o = mention
         return OrganizationMention(  # type: ignore[return-value]
-            start, end, surface, o.name, o.type, s_start, s_end, o.expanded_from_context
+            start, end, surface, o.name, o.type, s_start, s_end, o.expanded_from_context, o.aliases
         )
     r = mention
     return RegionMention(  # type: ignore[return-value]

@@ -25,6 +25,8 @@ LOCAL_FORMS: dict[str, dict[str, str]] = {
     "特区政府": {"hk": "香港特区政府", "mo": "澳门特区政府"},
     "中联办": {"hk": "香港中联办", "mo": "澳门中联办"},
     "同善堂": {"mo": "澳门同善堂"},
+    # 仁爱堂 is a Hong Kong charity's name; elsewhere it ends other halls' names (某某仁爱堂).
+    "仁爱堂": {"hk": "仁爱堂"},
     "仁慈堂": {"mo": "澳门仁慈堂"},
     "社会工作局": {"mo": "澳门社会工作局"},
     "社工局": {"mo": "澳门社会工作局"},

@@ -44,6 +44,13 @@ SUFFIX_TYPES: dict[str, str] = {
     "红十字会总会": "red_cross",
     "红十字会": "red_cross",
     "基金会": "foundation",
+    # Funds named like foundations but without 会 (某某公益基金, 某某慈善基金); never the first
+    # part of 公益基金会 (the lookahead after the alternation).
+    "公益基金": "foundation",
+    "慈善基金": "foundation",
+    # Taiwan charitable trusts (a trust in law, no foundation), often named by the company that
+    # set them up (某某股份有限公司社会福利公益信托).
+    "公益信托": "other",
     "青基会": "foundation",
     "红基会": "foundation",
     "公益金": "other",
@@ -135,6 +142,17 @@ SUFFIX_TYPES: dict[str, str] = {
     "敬老院": "other",
     "服务中心": "other",
     "中心": "other",
+    # Sheltered workshops and social enterprises of Taiwan and Hong Kong charities (某某烘焙工场,
+    # 某某庇护工场, 某某烘焙坊), and the homes that run them (某某教养院).
+    "烘焙工场": "other",
+    "庇护工场": "other",
+    "烘焙坊": "other",
+    "教养院": "other",
+    # School groups of Hong Kong and Macau that run several schools (某某教育机构).
+    "教育机构": "school",
+    # Not suffixes, so that no common character (北, 长, 家) starts the scan for one: a chapter
+    # (某某会中区会, _CHAPTER), an elder academy (某某学院长者书院, _SCHOOL_UNIT), a charity's
+    # county centre (南投家扶中心: 家扶 is kept whole by the tokenizer, _CHARITY_WORDS).
 }
 # Government departments: a field (民政, 教育…) and a rank (部, 厅, 局…), in either script's
 # simplified form.  A bare 局 or 部 is too common a word to mark a name on its own.
@@ -171,13 +189,14 @@ _MINISTRIES = frozenset(
 _WHOLE_DEPARTMENTS = frozenset({"劳工及福利局", "原住民族委员会"})
 # Every suffix begins with one of these: checking it first lets the scan skip other text fast.
 _SUFFIX_START = "".join(sorted({word[0] for word in (*_DEPARTMENT_PORTFOLIOS, *SUFFIX_TYPES)}))
-# After a suffix: 小学生, 大学生 are pupils, not schools; 福利会员 are members; 某区政府网 is a
+# After a suffix: 小学生, 大学生 are pupils, not schools; 福利会员 are members, 联合会议 and 北区会议
+# are meetings; 某区政府网 is a
 # website's name (its 网站 is the body's).
 _SUFFIX_ALTERNATION = (
     _DEPARTMENT
     + "(?!门)|(?:"
     + "|".join(sorted(map(re.escape, SUFFIX_TYPES), key=len, reverse=True))
-    + ")(?!生|(?<=会)员|网(?!站)|门户)"
+    + ")(?!生|(?<=会)[员议]|(?<=基金)会|网(?!站)|门户)"
 )
 # The lookahead changes no match: every suffix begins with one of these characters, and checking
 # one character first lets a scan pass over other positions fast.
@@ -523,7 +542,7 @@ _GENERIC_WORDS = (
     "受益|受助|帮扶|结对|援建|新建|捐建|中心|师范|地方|分拣|长者|食物|唔少|"
     # Kinds and plurals (全国性基金会, 部分行业协会, 各设区市民政局, 有关市县政府).
     "全国性|地方性|非公募|公募|私募|本年度|年度|受灾|部分|行业|所有|各个|上述|以上|其他|其它|众多|多个|若干|"
-    "广大|不同|民间|设区的|设区|首批|首家|第一批|[省市州县区乡镇]{2,}级?"
+    "广大|不同|民间|设区的|设区|首批|首家|第一批|专项|[省市州县区乡镇]{2,}级?"
 )
 _GENERIC_BEFORE_SUFFIX = re.compile(
     rf"^(?:{_GENERIC_WORDS})+$|^(?:这|那|该|此|上述|其中|其余)?[一二两三四五六七八九十几数多]+[家所个间座位批]"
@@ -589,13 +608,20 @@ _NAME_INTERNAL_WORDS = {
 # Place words that are no division at all but begin names (港九街坊会, 五邑乡亲会): kept whole
 # by the tokenizer.  Places outside the gazetteer come with the gazetteer's own names.
 _PLACE_WORDS = ("港九", "港澳", "五邑", "潮汕")
+# Short names of Taiwan charities that begin the names of their own units (喜憨儿某某烘焙工场,
+# 伊甸某某服务中心, 慈济某某分会): kept whole by the tokenizer, which reads 喜 as a verb.  They are
+# no names on their own (喜憨儿 are also the people the charity serves).
+# Two or three characters each (_without_charity_word looks up those lengths).
+_CHARITY_WORDS = ("喜憨儿", "伊甸", "创世", "慈济", "励馨", "世展", "家扶", "善牧")
 _BRACKETS = str.maketrans({"(": "（", ")": "）"})
 _NONE: frozenset[str] = frozenset()
 # A school's campus and section as Hong Kong and Macau schools write them: 第二校, （小学部）, 中文部,
+# （小学部分教处） (a Macau school's annex), （北区分校）, 长者书院 (its elder academy),
 # （协和）: a two-character campus in brackets.
 _SCHOOL_UNIT = re.compile(
     r"(?:第[一二三四五六七八九十]{1,2}校)?"
-    r"(?:[（(](?:[\u4e00-\u9fff]{1,6}部|[\u4e00-\u9fff]{2})[)）]|[中英葡]文部|[小中]学部|幼稚园部)"
+    r"(?:[（(](?:[\u4e00-\u9fff]{1,6}(?:部|分校|分教处|校区|校舍)|[\u4e00-\u9fff]{2})[)）]|[中英葡]文部|[小中]学部|幼稚园部"
+    r"|长者书院|长者学苑)"
     r"|第[一二三四五六七八九十]{1,2}校"
 )
 # Units named by their parent and their seat: 奉贤区代表处 is short for 某某基金会奉贤区代表处.
@@ -627,15 +653,21 @@ def _tagger(region_names: frozenset[str]) -> WindowTagger:
         [
             *((suffix, 2000, "n") for suffix in SUFFIX_TYPES),
             *((name, 3000, "ns") for name in (*sorted(region_names), *_PLACE_WORDS)),
+            *((word, 3000, "nz") for word in _CHARITY_WORDS),
             # Lexicon names stay whole words too (阿里巴巴, 东华三院), unless jieba knows them.
             *((form, 3000, "nt") for form in sorted(load_lexicon().names) if form not in region_names),
         ]
     )
 
 
+_LATIN_SPACE = re.compile(r"(?<=[A-Za-z0-9]) (?=[\u4e00-\u9fff])")
+
+
 def canonical_name(name: str) -> str:
     """Full-width brackets and written-out bank and office abbreviations (工行 → 中国工商银行)."""
     name = name.translate(_BRACKETS).strip()
+    if " " in name:
+        name = _LATIN_SPACE.sub("", name)  # ASHRAE 澳门分会 → ASHRAE澳门分会
     if _ANY_ABBREVIATION.search(name):
         for pattern, full in _ABBREVIATIONS:
             name = pattern.sub(full, name)
@@ -816,6 +848,18 @@ def _expand_short_form(name: str, regions: Mapping[str, str]) -> str | None:
     return None if region is None else region + rest
 
 
+def _without_charity_word(stem: str) -> str:
+    """``stem`` without a charity's short name it ends with, if any is left: 县市家扶 (中心) is
+    every county's centre, 北台中家扶 (中心) one."""
+    for length in (2, 3):  # the words' lengths: two set lookups, not one test per word
+        if len(stem) > length and stem[-length:] in _CHARITY_WORD_SET:
+            return stem[:-length]
+    return stem
+
+
+_CHARITY_WORD_SET = frozenset(_CHARITY_WORDS)
+
+
 def _without_suffixes(stem: str) -> str:
     """``stem`` without the suffixes it still ends with (部分行业协会 → 部分行业), if any is left."""
     while (suffix := _suffix_of(stem)) and len(stem) > len(suffix):
@@ -852,6 +896,19 @@ def _is_generic(stem: str, places: frozenset[str]) -> bool:
         return True
     rest = _strip_places(stem + "·", places)[:-1]  # the marker keeps a whole-place stem whole
     return bool(rest) and bool(_GENERIC_BEFORE_SUFFIX.match(rest))
+
+
+# What a place's own charitable foundation is named by (上海市慈善基金会, 某市爱心基金会): after a
+# written place these words name one registered body, though alone they only describe.
+_PLACE_FUND_WORDS = frozenset({"慈善", "爱心", "公益", "慈善事业", "公益事业", "扶贫", "助学", "教育"})
+
+
+def _place_charity_fund(stem: str, suffix: str, places: frozenset[str]) -> bool:
+    """A foundation named by its place and its purpose only: 上海市慈善基金会, 威海某某爱心基金会."""
+    if suffix != "基金会":
+        return False
+    rest = _strip_places(stem + "·", places)[:-1]
+    return rest != stem and rest in _PLACE_FUND_WORDS
 
 
 def _enumerated(text: str, start: int, lexicon_regions: frozenset[str]) -> list[tuple[int, str]]:
@@ -920,7 +977,11 @@ def extract_organizations(
             stem = name[: len(name) - len(suffix)]
             if len(stem) < 2 and kind != "party":
                 return  # a bare suffix (基金会, 中心) is not a name
-            if kind != "party" and _is_generic(_without_suffixes(stem), places):
+            if (
+                kind != "party"
+                and _is_generic(_without_charity_word(_without_suffixes(stem)), places)
+                and not _place_charity_fund(stem, suffix, places)
+            ):
                 return  # 乡村学校; 部分行业协会商会 (suffixes run together)
             if suffix == "公司" and _COMPANY_KINDS.match(_strip_places(stem + "·", places)[:-1] or stem):
                 return  # 科技公司, 该公司: a kind of company
@@ -943,7 +1004,17 @@ def extract_organizations(
         seat = next((n for n in range(7, 1, -1) if text[max(0, m.start() - n) : m.start()] in places), 0)
         if seat and not _inside(sorted(taken), m.start()):
             add(m.start() - seat, m.end(), "party", whole=True)  # 珠海民盟: a party's branch by its seat
+    for start, end in _temples(text, places, locale):
+        if not _inside(sorted(taken), start):
+            add(start, end, "other", whole=True)  # 某某区南天宫: a temple by its district
+    for start, end in _numbered_schools(text, places):
+        add(start, end, "school", whole=True)  # 固原一中: a place's No. 1 middle school
+    for m in _CHAPTER.finditer(text):
+        start = _left_boundary(text, m.start(), tagger)
+        if m.start() - start >= 2 and not _inside(sorted(taken), start):
+            add(start, m.end(), "other", whole=True)  # 某某会全国某某会中区会: a club's chapter
     party_spans = sorted(taken)
+    dashed = "—" in text or "－－" in text  # a name in apposition after a dash may follow
     for m in _SUFFIX_CHAIN.finditer(text):
         end = m.end()
         # Suffixes inside a party name already taken (中共…委员会) are part of it.
@@ -959,6 +1030,12 @@ def extract_organizations(
             company=kind == "company",
         )
         start = _place_start(text, start, m.start(), places, tagger)
+        if start and text[start - 1] in _LATIN_BEFORE:
+            start = _acronym_start(text, start, m.start(), places)
+        if dashed:
+            start = _apposition_start(text, start, tagger)
+        if locale == "tw" and kind not in ("government", "party") and _TW_SEAT_SHORT.match(text, start):
+            start += 2  # 竹县某某基金会 in a headline: the story's county, no part of the name
         if kind == "school" and (unit := _SCHOOL_UNIT.match(text, end)) is not None:
             end = unit.end()  # 某某中学第五校（中学部）: the school's own unit, one name
         if start == m.start() and text[max(0, start - 1) : start] in SHORT_FORM_MARKERS:
@@ -1032,12 +1109,20 @@ def _with_lexicon(
     for start, end, form, names in lexicon.scanner.scan(text):
         if _glued(text, start, end, tagger):
             continue  # 美团 inside 优美团队, 华为 inside 东华为善
-        covering = next(((s, e, i) for s, e, i in spans if s <= start and end <= e), None)
+        widened = False
         if names:
             entry, kind = lexicon.names[form]
+            if kind == "company" and (extent := _brand_extent(text, start, end)) != (start, end):
+                start, end = extent  # 台湾嘉里投资, 丽珠医药: the brand's own company, as written
+                widened = True
+            elif kind == "media" and (channel := _CHANNEL.match(text, end)) is not None:
+                end = channel.end()  # 香港电台第五台: the station's channel, a unit of it
+                widened = True
+        covering = next(((s, e, i) for s, e, i in spans if s <= start and end <= e), None)
+        if names:
             # An abbreviation the guideline writes out (卫福部) takes the entry's name; any other
             # form stays as written (卫福部社工司, not a half-expanded 卫生福利部社工司).
-            name = entry if canonical_name(form) == entry else form
+            name = text[start:end] if widened else entry if canonical_name(form) == entry else form
             if covering is not None:
                 s, e, i = covering
                 if e != end or not _verb_before(text[s:start], tagger):
@@ -1058,18 +1143,157 @@ def _with_lexicon(
             kind = written.type if written else lexicon.types.get(local, "other")
         s_start, s_end = sentence_bounds(text, start)
         mention = OrganizationMention(start, end, text[start:end], name, kind, s_start, s_end, not names)
+        if widened:
+            # A company or channel of its own, not one more form of the brand's entry; a channel
+            # keeps its station as an alias (香港电台第五台 → 香港电台).
+            aliases = (form,) if kind == "media" else ()
+            mention, entry = replace(mention, aliases=aliases), name
         added.append((entry, mention))
     longest: dict[str, str] = {}
     for entry, mention in added:
         if len(mention.name) > len(longest.get(entry, "")):
             longest[entry] = mention.name
     kept = [o for i, o in enumerate(found) if i not in dropped]
+    if added:
+        # A form of the entry found by the rules in the same article (its full name, 金沙中国 …
+        # 金沙中国有限公司; 汇丰 … 汇丰银行) counts among the forms written.
+        for o in kept:
+            entry = lexicon.names.get(o.name, ("",))[0]
+            if entry in longest and len(o.name) > len(longest[entry]):
+                longest[entry] = o.name
     return kept + [_named(m, longest[entry], entry) for entry, m in added]
+
+
+# A line of business written right after a brand names the brand's company (嘉里投资, 丽珠医药,
+# 远岫建设): newspapers write groups so, without a registered suffix.  Words that begin other
+# phrases (发展, 国际, 公益) are left out: 腾讯公益 is a platform.
+_BRAND_BUSINESS = re.compile(
+    r"(?:投资|物流|建设|地产|置业|医药|制药|药业|科技|电子|电器|保险|证券|控股|实业|金控|航空|电信|食品|能源)"
+    r"(?![\u4e00-\u9fff]{0,2}(?:有限|股份|公司|集团))"  # a registered name: the suffix rules' own
+)
+# Seats written before a brand's local company: 台湾嘉里投资, 香港某某地产.
+_BRAND_SEATS = ("台湾", "香港", "澳门", "中国")
+# A radio or television station's channel: 第5台, 第五台, 普通话台.
+_CHANNEL = re.compile(r"第[0-9０-９一二三四五六七八九十]{1,2}台|普通话台|英文台")
+
+
+def _brand_extent(text: str, start: int, end: int) -> tuple[int, int]:
+    """A brand's bounds widened to its company as written: the line of business after it, and
+    a seat right before it when that is written too (台湾嘉里投资)."""
+    business = _BRAND_BUSINESS.match(text, end)
+    if business is None:
+        return start, end
+    seat = next((s for s in _BRAND_SEATS if text.startswith(s, start - len(s))), "")
+    before = text[start - len(seat) - 1 : start - len(seat)] if start > len(seat) else ""
+    if seat and before and _is_han(before) and before not in _BOUNDARY_WORDS:
+        seat = ""  # the seat belongs to the word before it
+    return start - len(seat), business.end()
+
+
+# A temple as Taiwan pages write it among donors: its district (or township) and a two-character
+# name before 宫, 庙 or 寺 (某某区南天宫, 某某乡福德宫), or on Taiwan pages its city or county
+# (基隆北圣宫, 嘉义县某某宫).  Without a seat 宫 is too common a character (故宫, 子宫, 皇宫) to
+# mark a name.
+_TEMPLE = re.compile(r"(?P<seat>[\u4e00-\u9fff]{2}[区乡镇])(?P<name>[\u4e00-\u9fff]{2}[宫庙寺])")
+# After the temple's last character: 宫殿, 宫廷, 庙会, 寺内 are other words.
+_NOT_AFTER_TEMPLE = frozenset("殿廷颈内外中前后里会口门")
+# Characters that make the two before a district word no district name (社区, 山区, 景区, 园区…).
+_NOT_DISTRICT = frozenset("社山景园校城郊市省灾矿林牧营军辖片街专特")
+
+
+def _temples(text: str, places: frozenset[str], locale: str | None) -> list[tuple[int, int]]:
+    """Spans of temples named by their seat: the seat must begin after a non-Han character or a
+    conjunction (、某某区南天宫及某某区东安宫), and a city before a district is kept."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while (hit := _TEMPLE_END.search(text, position)) is not None:
+        position = end = hit.end()
+        if text[end : end + 1] in _NOT_AFTER_TEMPLE or not _is_name_chars(text[end - 3 : end - 1]):
+            continue
+        m = _TEMPLE.fullmatch(text, max(0, end - 6), end)
+        if m is not None and text[m.start("seat") + 1] not in _NOT_DISTRICT:
+            start = m.start()
+            start -= len(_place_before(text, start, places))  # 基隆市仁爱区南天宫
+        elif locale == "tw" and len(place := _place_before(text, end - 3, places)) >= 2:
+            start = end - 3 - len(place)  # 基隆北圣宫: a temple by its city
+        else:
+            continue
+        before = text[start - 1 : start] if start else ""
+        if before and _is_han(before) and before not in _BOUNDARY_WORDS:
+            continue  # the seat is the tail of another word
+        spans.append((start, end))
+    return spans
+
+
+_TEMPLE_END = re.compile("[宫庙寺]")
+
+
+def _is_name_chars(name: str) -> bool:
+    """No function word inside a temple's name (的, 在, 和…)."""
+    return not any(ch in _BOUNDARY_WORDS for ch in name[:2])
+
+
+# A club's regional chapter, written after the club (某某商会全国某某会中区会).
+_CHAPTER = re.compile(r"[东南西北中]区会(?![员议友])")  # 会友: its members
+
+
+# A middle school by its place and number, as mainland papers write it (某某一中, 某某二中, 某某
+# 十一中): the numeral and 中 end no other word there (一中心, 二中学 are other words).
+_NUMBERED_SCHOOL = re.compile(r"[一二三四五六七八九十]{1,3}中(?![心央国华间部学医文外期层段级])")
+
+
+def _numbered_schools(text: str, places: frozenset[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while (m := _NUMBERED_SCHOOL.search(text, position)) is not None:
+        position = m.end()
+        place = _place_before(text, m.start(), places)
+        if len(place) >= 2 and text[m.start() - 1] not in "省":  # a city or county, not 某省一中
+            spans.append((m.start() - len(place), m.end()))
+    return spans
+
+
+# A Latin acronym written before a name that is only its seat and suffix (ASHRAE 澳门分会,
+# ABC 香港分会): the acronym is the body's own name; without it the unit names no one.
+_ACRONYM_BEFORE = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9&]{1,9} ?$")
+
+
+# What may stand right before a name that follows an acronym: its last letter or a space.
+_LATIN_BEFORE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789& ")
+
+
+def _acronym_start(text: str, start: int, suffix_start: int, places: frozenset[str]) -> int:
+    """The name's start moved back over a Latin acronym when the words before the suffix are
+    places only."""
+    if start == suffix_start:
+        return start
+    if _strip_places(text[start:suffix_start] + "·", places) != "·":
+        return start
+    acronym = _ACRONYM_BEFORE.search(text, max(0, start - 11), start)
+    return acronym.start() if acronym is not None else start
+
+
+# A name written out after a dash, in apposition to the name before it (某会——供暖制冷及空调
+# 工程师学会): the words between the dash and the name are its own, though they hold a verb or
+# a 及 that would end another name.
+_APPOSITION = re.compile(r"(?:——|—|－－)(?P<words>[\u4e00-\u9fff]{2,12})$")
+_JOINING = frozenset({"及", "与", "和"})
+
+
+def _apposition_start(text: str, start: int, tagger: WindowTagger) -> int:
+    if not start or not _is_han(text[start - 1]):
+        return start  # the name already begins after punctuation
+    m = _APPOSITION.search(text, max(0, start - 14), start)
+    if m is None or SUFFIX_PATTERN.search(m.group("words")):
+        return start  # no dash, or a list of bodies (某会——青禾学会和…)
+    if any(word in _BOUNDARY_WORDS and word not in _JOINING for word, _ in tagger.tag(m.group("words"))):
+        return start  # an aside (——由青禾学会主办): the name begins where the rules put it
+    return m.start("words")
 
 
 def _named(mention: OrganizationMention, name: str, entry: str) -> OrganizationMention:
     """``mention`` under ``name``, the lexicon's entry (卫生福利部 for 卫福部) kept as an alias."""
-    aliases = (entry,) if entry != name else ()
+    aliases = (entry,) if entry != name else mention.aliases
     if (name, aliases) == (mention.name, mention.aliases):
         return mention
     return replace(mention, name=name, aliases=aliases)
@@ -1172,6 +1396,12 @@ def _place_scanner(places: frozenset[str]) -> NameScanner:
 _TAIWAN_SEATS = re.compile(
     "|".join(sorted((p for p in PLACES_OUTSIDE_GAZETTEER if p[-1] in "县市"), key=len, reverse=True))
 )
+
+
+# Taiwan papers' two-character short forms of counties and cities (竹县 for 新竹县, 中市 for
+# 台中市), never part of a registered name, which writes the seat in full; followed by a Han
+# character, so a lone short form is not taken.
+_TW_SEAT_SHORT = re.compile(r"(?:[竹苗彰投云嘉屏宜花][县]|[北桃中南高竹嘉][市])(?=[\u4e00-\u9fff])")
 
 
 def _taiwan_local_body(chain: str, text: str, locale: str | None) -> str | None:
