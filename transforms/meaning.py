@@ -118,9 +118,11 @@ VERBS = re.compile(
     r"(?P<donated>捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐)"
 )
 COLLECTED_VERB = re.compile(r"收到|接收|接受|获赠|喜获")
-COLLECTED = re.compile(r"(?:收到|接收|接受|代收|募集|筹集)(?![^向为给]*(?:其中|中有|向|为|给))")
+COLLECTED = re.compile(
+    r"(?:收到|接收|接受|代收|募集|筹集|募得|筹得|筹到|募到)(?![^向为给]*(?:其中|中有|向|为|给))"
+)
 VERB_AFTER = re.compile(r"^[^，,。；;]{0,3}?(?:将|拟|已)?(?:资助|拨付|发放|用于资助|援建)")
-PLEDGE_WORD = re.compile(r"承诺|意向|拟|将于|计划")
+PLEDGE_WORD = re.compile(r"承诺|意向|拟|将于|计划|决定")
 PER_HEAD = re.compile(r"每[户人名位](?!次)")
 FUND_SET = re.compile(r"设立|成立|注资|基金规模|冠名基金")
 DISBURSED_AFTER = re.compile(r"^[^，,。；;]{0,12}?(?:已)?(?:下发|发放|拨付|分予|拨给|发给)")
@@ -151,11 +153,13 @@ EACH_BEFORE = re.compile(r"各|分别|每家")
 
 # --- Patterns: restatement ------------------------------------------------------------------
 BREAKDOWN = re.compile(r"其中|包括|包含|含|中有|当中")
-ALREADY_PAID = re.compile(r"已[^，,。；;]{0,4}(?:拨付|拨款|下发|发放|支出|撥)")
+ALREADY_PAID = re.compile(r"已[^，,。；;]{0,10}(?:拨付|拨款|下发|发放|支出|撥)")
 LARGEST_GIFT = re.compile(r"单笔最高|最大笔|最大一笔")
 NEW_LEVEL = re.compile(r"(?:提高|增加|调整|上调|下调|增至|提升)[为到至]?$")
 TRANCHE = re.compile(r"首期|首批|首笔|第[一二三四五六七八九十\d]+[期批笔]|每年")
 REPEAT_TOTAL = re.compile(r"共|总|累计|合共|总数|总额|达|连同|除")
+HEADLINE_MAX = 60  # characters
+_CLAUSE_MARKS = re.compile(r"[，,；;]")
 CAPTION = re.compile(r"图为|摄）|摄\)|（图|\(图|图片来源|(?:\s|^)图：|提供）|提供\)")
 
 # --- Patterns: parties ----------------------------------------------------------------------
@@ -268,7 +272,10 @@ def _in_headline(text: str, position: int) -> bool:
 def _headline_line(text: str, start: int) -> bool:
     end = text.find("\n", start)
     line = text[start : end if end >= 0 else len(text)].strip()
-    return "。" not in line or bool(CAPTION.search(line))
+    # A long line of many clauses without a full stop is a paragraph whose sentences end in ；
+    # or nothing, not a heading: headings are short or of a few phrases.
+    paragraph = len(line) > HEADLINE_MAX and len(_CLAUSE_MARKS.findall(line)) >= 3
+    return ("。" not in line and not paragraph) or bool(CAPTION.search(line))
 
 
 # --- Role -----------------------------------------------------------------------------------
@@ -420,7 +427,7 @@ def _restatements(
             if small and roles[i] == roles[earlier] and givers[i] in (None, givers[earlier]):
                 restates[i] = earlier
                 continue
-        part_of = _part_of(text, amounts, i, sentences, roles)
+        part_of = _part_of(text, amounts, i, sentences, roles, givers)
         if part_of is not None:
             restates[i] = part_of
     return restates
@@ -437,6 +444,7 @@ def _part_of(
     index: int,
     sentences: list[tuple[int, int]],
     roles: list[str],
+    givers: Sequence[Party | None] = (),
 ) -> int | None:
     """The total this amount is a part of: a breakdown after 其中/包括, a per-donor share before
     its total, money already paid out of a total just raised, or a tranche of a larger pledge."""
@@ -470,8 +478,11 @@ def _part_of(
             if SUM_BEFORE.search(text[max(s_start, amounts[j].start - 8) : amounts[j].start]):
                 return j
     # Money already paid out of a total raised just before (…共计2191万元，已拨付620万元).
-    if roles[index] == "disbursed" and ALREADY_PAID.search(before[-12:]):
-        raised = [j for j in range(index) if amounts[j].start >= s_start and roles[j] == "raised"]
+    # Goods handed out are part of the goods collected (募集物资…，已陆续…发放…物资).
+    if roles[index] == "disbursed" and ALREADY_PAID.search(before[-18:]):
+        raised = [
+            j for j in range(index) if amounts[j].start >= s_start and roles[j] in ("raised", "in_kind")
+        ]
         if raised:
             return _original(amounts, raised[-1])
     # The largest single gift of a drive is part of the drive's total (单笔最高捐款…).
@@ -481,10 +492,15 @@ def _part_of(
             return _original(amounts, raised[-1])
     # A tranche of a larger pledge or fund named elsewhere in the article.
     if TRANCHE.search(before[-12:]):
+        # Another giver's pledge is not this one's (a round-up of many donors' first tranches).
+        giver = givers[index] if givers else None
         larger = [
             j
             for j, other in enumerate(amounts)
-            if j != index and roles[j] in ("pledged", "fund_size") and other.value > amount.value
+            if j != index
+            and roles[j] in ("pledged", "fund_size")
+            and other.value > amount.value
+            and (giver is None or givers[j] in (None, giver))
         ]
         if larger:
             return _original(amounts, larger[0])
