@@ -148,11 +148,16 @@ ROLL_UP = re.compile(
     r"捐款捐物|捐款、捐物|款物总额|物资和捐款|捐款和物资|不完全统计|众多企业|"
     r"等(?:单位|企业|机构|爱心企业|社会组织|活动|项目|渠道)[^。；;]{0,20}$"
 )
+# Since a fund was set up (自设立某基金以来): what it took in is its own as-of total; a drive
+# "开展以来" sums many events and stays cumulative.
+DRIVE_SINCE = re.compile(r"(?:设立|成立)[^，,。；;]{0,16}基金[^，,。；;]{0,6}以来")
+_PERIOD_WINDOW = 300  # characters read back for the period of a multi-period total
 SUM_BEFORE = re.compile(r"(?:共计|总计|合计|合共|共)[^，,。；;\d]{0,4}$")
 EACH_BEFORE = re.compile(r"各|分别|每家")
 
 # --- Patterns: restatement ------------------------------------------------------------------
-BREAKDOWN = re.compile(r"其中|包括|包含|含|中有|当中")
+# 在单位捐款中，…: a clause ending in 中 opens a breakdown like 其中.
+BREAKDOWN = re.compile(r"其中|包括|包含|含|中有|当中|(?<=[款金物资])中[，,]")
 ALREADY_PAID = re.compile(r"已[^，,。；;]{0,10}(?:拨付|拨款|下发|发放|支出|撥)")
 LARGEST_GIFT = re.compile(r"单笔最高|最大笔|最大一笔")
 NEW_LEVEL = re.compile(r"(?:提高|增加|调整|上调|下调|增至|提升)[为到至]?$")
@@ -164,7 +169,9 @@ CAPTION = re.compile(r"图为|摄）|摄\)|（图|\(图|图片来源|(?:\s|^)图
 
 # --- Patterns: parties ----------------------------------------------------------------------
 RECIPIENT_CUE = re.compile(
-    r"(?:向|为|给|捐给|赠给|支援|驰援|援助|帮助|资助|交予|交给|送交|转交|汇入|存入|予|拨付给|发给|用于|惠及|对|至)$"
+    r"(?:向|为|给|捐给|赠给|支援|驰援|援助|帮助|资助|交予|交给|送交|转交|汇入|存入|予|拨付给|发给|用于|惠及|对|至|"
+    # A body visited (来到某会，代表公司捐赠…) is where the gift goes, not who gives it.
+    r"来到|走进|前往|赶到|到访)$"
 )
 PASS_ON = re.compile(r"(?:支持|捐给|捐赠给|交给|转交|拨给|送交|交予|赠予)$")
 CHANNEL_CUE = re.compile(r"(?:通过|经由|经|委托|透过|由)$")
@@ -186,11 +193,15 @@ REGION_ACTS = re.compile(
     r"(?:人民政府|政府)?(?:向|为|给|捐|出资|提供|拨|投入|援助|支援|对口|累计|共|已|先后|分别|还|也|再|将|和|与|的)"
     r"|府|[^\u4e00-\u9fff]"
 )
+# 在 opening a clause sets the scene (在贫困的宁夏固原，某校师生…): the place there is no actor.
+LOCATIVE = re.compile(r"(?:^|[，,。；;！!？?\n])在[^，,。；;在]{0,10}$")
 # A person is named after a title (董事长林某某, 会长某某及家人) or before an honorific (某某先生).
 _HAN = "\u4e00-\u9fff"
 TITLED_PERSON = re.compile(
     rf"(?:董事长|总裁|主席|会长|理事长|总经理|创始人|创办人|大师|院长|校长|议员|社长|特首|市长|县长|局长|部长)"
-    rf"(?P<name>[{_HAN}]{{2,4}}?)(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])"
+    # Five characters (a Japanese name: 大师坂东玉三郎) only right before 捐, lest a name take
+    # the honorific or verb after it.
+    rf"(?P<name>[{_HAN}]{{2,4}}?(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])|[{_HAN}]{{5}}(?=捐))"
 )
 HONORIFIC = re.compile(r"先生|女士|博士")
 # The name before an honorific: one to three characters after a non-Han character or a group
@@ -355,12 +366,22 @@ def _role(
     return cue
 
 
-def _cumulative(text: str, amounts: Sequence[AmountMention], index: int, s_start: int) -> bool:
+def _cumulative(
+    text: str, amounts: Sequence[AmountMention], index: int, s_start: int, role: str = ""
+) -> bool:
     amount = amounts[index]
     before = text[max(s_start, amount.start - _WINDOW) : amount.start]
     c_start = _clause_start(text, amount.start, s_start)
-    period = MULTI_PERIOD_TOTAL.search(before)
-    if period is not None and amount.start - len(before) + period.end() >= c_start:
+    # The period opens a long sentence (自开展协作以来，六年多时间里，……累计投入…): read it
+    # further back than the parties' window, the total word still in the amount's own clause.
+    period_floor = max(s_start, amount.start - _PERIOD_WINDOW)
+    for period in MULTI_PERIOD_TOTAL.finditer(text, period_floor, amount.start):
+        if period.end() < c_start:
+            continue
+        if role == "raised" and DRIVE_SINCE.search(
+            text, max(period_floor, period.start() - 24), period.end()
+        ):
+            continue  # a fund's or drive's own total since it was set up is its as-of total
         return True  # the total word is in the amount's own clause
     if ROLL_UP.search(before):
         return True
@@ -465,6 +486,17 @@ def _part_of(
             for j in range(index)
             if previous_start <= amounts[j].start < cut and roles[j] not in ("other", "threshold", "target")
         ]
+        # The sentences before name no sum (they say what the drive is for): the total is in
+        # the last one that does, at most three sentences back.
+        reach, floor = 0, previous_start
+        while reach < 3 and floor > 0 and not any(floor <= a.start < cut for a in amounts[:index]):
+            reach, floor = reach + 1, _previous_sentence_start(text, floor)
+        if reach:
+            totals = [
+                j
+                for j in range(index)
+                if floor <= amounts[j].start < cut and roles[j] not in ("other", "threshold", "target")
+            ]
         if totals:
             return _original(amounts, totals[-1])
     # A standard raised or cut (由5000元提高为1万元): one payment, at its new level.
@@ -650,12 +682,11 @@ def _parties(
             previous[1].append(c)  # 向甲县和乙市: 乙市 receives too
             previous = (c, previous[1])
             continue
-        if (
-            c.party.kind == "region"
-            and not REGION_ACTS.match(text, c.end)
-            and not _cue_before(text, c, RECIPIENT_CUE)
+        if c.party.kind == "region" and (
+            (not REGION_ACTS.match(text, c.end) and not _cue_before(text, c, RECIPIENT_CUE))
+            or LOCATIVE.search(text, max(0, c.start - 12), c.start)
         ):
-            continue
+            continue  # a place that begins a name, or the setting (在某地，…), does not give
         if (
             c.party.kind == "group"
             and not GIVER_GROUPS.fullmatch(c.party.name)
@@ -901,7 +932,7 @@ def amount_meanings(
             total = _part_of(text, amounts, i, sentences, roles)
             if total is not None and roles[total] in GIVING_ROLES:
                 roles[i] = "donated" if roles[total] == "raised" else roles[total]
-    cumulative = [_cumulative(text, amounts, i, s) for i, (s, _) in enumerate(sentences)]
+    cumulative = [_cumulative(text, amounts, i, s, roles[i]) for i, (s, _) in enumerate(sentences)]
     article = _Article(candidates, _served_region(regions), public, [c.start for c in candidates])
     found_parties = [
         _parties(text, a, roles[i], s, e, article) if roles[i] in GIVING_ROLES else (None, None, False)
