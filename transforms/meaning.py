@@ -117,6 +117,14 @@ VERBS = re.compile(
     r"善款总额|捐款总额|总金额|累计金额|捐款金额)|"
     r"(?P<donated>捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐)"
 )
+# English sentences of bilingual pages ($1,000 was raised; donated HK$5,000 to …).
+_ENGLISH_VERB = r"(?P<raised>raised|collected)|(?P<donated>donated|contributed|given)|(?P<pledged>pledged)"
+ENGLISH_AFTER = re.compile(
+    rf"^\s*(?:has been|have been|had been|was|were|is|are)\s+(?:{_ENGLISH_VERB})\b", re.I
+)
+ENGLISH_BEFORE = re.compile(
+    rf"\b(?:{_ENGLISH_VERB})\s+(?:a total of\s+|over\s+|more than\s+|about\s+|nearly\s+|some\s+)?$", re.I
+)
 COLLECTED_VERB = re.compile(r"收到|接收|接受|获赠|喜获")
 COLLECTED = re.compile(
     r"(?:收到|接收|接受|代收|募集|筹集|募得|筹得|筹到|募到)(?![^向为给]*(?:其中|中有|向|为|给))"
@@ -126,6 +134,7 @@ PLEDGE_WORD = re.compile(r"承诺|意向|拟|将于|计划|决定")
 PER_HEAD = re.compile(r"每[户人名位](?!次)")
 FUND_SET = re.compile(r"设立|成立|注资|基金规模|冠名基金")
 DISBURSED_AFTER = re.compile(r"^[^，,。；;]{0,12}?(?:已)?(?:下发|发放|拨付|分予|拨给|发给)")
+GIVEN_AFTER = re.compile(r"^(?:的)?(?:善款|款项)?(?:捐|赈灾|赈济|救灾)")
 TRANSFER_AFTER = re.compile(r"汇入|送交|交予|交给|转交|存入|转赠|捐给|移交")
 RAISED_AFTER = re.compile(r"^(?:的)?善款")
 FUND_AFTER = re.compile(r"^[^，,。；;]{0,4}(?:设立|成立)[^，,。；;]{0,16}基金")
@@ -312,6 +321,9 @@ def _role(
             return "other"
         if FUND_AFTER.search(after):
             return "fund_size"
+    english = ENGLISH_AFTER.match(after) or ENGLISH_BEFORE.search(before[-40:])
+    if english is not None:
+        return english.lastgroup
     verb = None
     for verb in VERBS.finditer(before):  # noqa: B007 - the nearest one governs
         pass
@@ -323,6 +335,13 @@ def _role(
         return "in_kind"  # goods, unless a payout verb right before says they were handed out
     if DISBURSED_AFTER.search(after):
         return "disbursed"
+    if (
+        kind == "disbursed"
+        and verb is not None
+        and verb.group().startswith("拨")
+        and GIVEN_AFTER.match(after)
+    ):
+        return "donated"  # 拨款一百万元捐灾区, 拨出三十万元赈灾: a body's own money set aside to give
     if kind == "donated" and verb is not None and PLEDGE_WORD.search(before[: verb.start()]):
         return "pledged"  # 承诺五年捐赠…, 认捐并…: promised, not yet paid
     if kind in (None, "raised") and TRANSFER_AFTER.search(text, amount.end, min(s_end, amount.end + _WINDOW)):
@@ -536,6 +555,14 @@ def _part_of(
         ]
         if larger:
             return _original(amounts, larger[0])
+        # 捐款45万元，…共三年，每年15万元: the yearly share of a sum given just before.
+        given = [
+            j
+            for j in range(index)
+            if amounts[j].start >= s_start and roles[j] in GIVING_ROLES and amounts[j].value > amount.value
+        ]
+        if given and "每年" in before[-12:]:
+            return _original(amounts, given[-1])
     return None
 
 
