@@ -25,7 +25,7 @@ from transforms.organizations import (
 from transforms.regions import RegionMention, extract_regions, region_context, with_roles
 
 # Bump when extraction output changes, so the warehouse knows which mentions to replace.
-EXTRACTOR_VERSION = "0.4.0"
+EXTRACTOR_VERSION = "0.5.0"
 
 _M = TypeVar("_M", AmountMention, OrganizationMention, RegionMention)
 

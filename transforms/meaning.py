@@ -157,6 +157,8 @@ ROLL_UP = re.compile(
     r"捐款捐物|捐款、捐物|款物总额|物资和捐款|捐款和物资|不完全统计|众多企业|"
     r"等(?:单位|企业|机构|爱心企业|社会组织|活动|项目|渠道)[^。；;]{0,20}$"
 )
+PERIOD = re.compile(r"(?<!截)至今|以来|年来|历年|多年|历届|历来")
+TOTAL_WORD = re.compile(r"累计|累积|共计|总计|合计|合共")
 # Since a fund was set up (自设立某基金以来): what it took in is its own as-of total; a drive
 # "开展以来" sums many events and stays cumulative.
 DRIVE_SINCE = re.compile(r"(?:设立|成立)[^，,。；;]{0,16}基金[^，,。；;]{0,6}以来")
@@ -402,6 +404,20 @@ def _cumulative(
         ):
             continue  # a fund's or drive's own total since it was set up is its as-of total
         return True  # the total word is in the amount's own clause
+    # A long sentence: the period opens it, clauses later an explicit total word (累计) opens the
+    # amount's own clause.
+    total_word = TOTAL_WORD.search(text, c_start, amount.start)
+    if total_word is not None and c_start > period_floor:
+        period = None
+        for period in PERIOD.finditer(text, period_floor, c_start):  # noqa: B007 - the last governs
+            pass
+        drive = (
+            period is not None
+            and role == "raised"
+            and DRIVE_SINCE.search(text, max(period_floor, period.start() - 24), period.end())
+        )
+        if period is not None and not drive:
+            return True
     if ROLL_UP.search(before):
         return True
     if SUM_BEFORE.search(before):
