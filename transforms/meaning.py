@@ -323,7 +323,10 @@ def _role(
             return "other"
         if FUND_AFTER.search(after):
             return "fund_size"
-    english = ENGLISH_AFTER.match(after) or ENGLISH_BEFORE.search(before[-40:])
+    # English is read only where the amount touches ASCII text (most amounts are in Chinese).
+    english = (ENGLISH_AFTER.match(after) if after[:1].isascii() else None) or (
+        ENGLISH_BEFORE.search(before[-40:]) if before[-1:].isascii() and before else None
+    )
     if english is not None:
         return english.lastgroup
     verb = None
