@@ -1,5 +1,5 @@
 """More relation forms of what amounts mean, one table row per rule (fictional sentences in the
-forms real reports use; the rules are in transforms/meaning.py and docs/extraction.md)."""
+forms real reports use; the rules are in transforms/meaning.py and docs/warehouse.md)."""
 
 from __future__ import annotations
 

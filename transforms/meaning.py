@@ -4,30 +4,35 @@ gift to count once, and who gives it to whom.
 Pure: input the simplified text and its mentions (amounts, organizations, regions, all with
 offsets into that text), output one ``AmountMeaning`` per amount, in the same order.
 
-The rules follow how real reports relate their amounts (see docs/extraction.md, "What amounts
-mean"):
+The rules follow how real reports relate their amounts (see docs/warehouse.md, "What the money
+means"):
 
 - the **role** is read from the words around the amount, most specific first: a conversion takes
   its original's role; goals (目标, 计划筹集) are ``target``; limits and brackets (最高, 以上的捐款,
   …不等) ``threshold``; losses, revenue, prices and comparisons ``other``; goods (价值, 物资)
-  ``in_kind`` (money and goods collected together, 募集资金物资, are ``raised``); then
-  the keyword cue of ``transforms.amounts`` (the nearest 捐赠/筹集/拨付… before
-  it), where a collecting verb before a donation noun (收到…捐款) is ``raised``;
+  ``in_kind`` (money and goods collected together, 募集资金物资, are ``raised``); English
+  verbs of bilingual pages ($… was raised); then the nearest verb before it (捐赠/筹集/拨付…), where
+  a collecting verb before a donation noun (收到…捐款, 募得捐款) is ``raised``, a decision or
+  promise to give (决定/承诺…捐赠) ``pledged`` and money set aside to give (拨款…捐灾区) ``donated``;
+  then the keyword cue of ``transforms.amounts``;
 - **cumulative**: a multi-period total (以来, 至今, 历年, N年来 with 累计/共/已), a roll-up of
   goods and money or of many donors (捐款捐物, 不完全统计), or a sum of amounts listed before it in
-  its sentence (…，共计600万元).  A drive's own as-of-date total (截至…累计募集) is not;
+  its sentence (…，共计600万元); a period opening a long sentence counts when a total word (累计)
+  opens the amount's clause.  A drive's own as-of-date total (截至…累计募集), or what a fund took
+  in since it was set up (自设立某基金以来), is not;
 - **restates**: a currency conversion; a headline, sub-heading or caption copy of a body amount;
   a later body copy of the same sum worded as a total (共/合共/总数) or given by the same giver;
-  the parts of a breakdown (其中/包括 after a total); per-donor shares before their total
-  (各捐5万元，总计10万元); money already paid out of a total just raised (已拨付); tranches of a
-  larger pledge (首期/首批/每年); a standard's new level (由5000元提高为1万元); a small sum said
-  again with the same role; a later sum raised by a drive's collector, not much larger than its
+  the parts of a breakdown (其中/包括/在…捐款中 after a total, up to three sentences back when
+  those between name no sum); per-donor shares before their total (各捐5万元，总计10万元); money
+  or goods already paid out of a total just raised or collected (已拨付, 已陆续…发放); tranches of
+  a larger pledge by the same giver (首期/首批/每年); a yearly share of a sum given just before;
+  a standard's new level (由5000元提高为1万元); a small sum said again with the same role; a later sum raised by a drive's collector, not much larger than its
   first total (a part, or the total restated as it grows);
 - **gift**: a giving role, not cumulative, restating nothing;
 - **giver / recipient**: the nearest party before the amount in its clause, then its sentence,
   that is not a recipient (after 向/为/给…), a channel (after 通过/经) or a source (据…介绍,
-  记者从…了解到, …表示); the recipient follows a recipient cue, else the channel, else a place
-  the sentence serves.  A party inside a 向/给 phrase receives (向灾区学校和职工); whoever stands
+  记者从…了解到, …表示), a body visited (来到某会) or a scene-setting place (在某地，); the
+  recipient follows a recipient cue, else the channel, else a place the sentence serves.  A party inside a 向/给 phrase receives (向灾区学校和职工); whoever stands
   before 收到 receives what a donor after it gives; a place right after its parent narrows it
   (云南大理州).  For money raised the fundraiser (a charity before a partner) is the recipient,
   or the body it is handed on to (将支持某会); the giver is the public the text names (社会各界,
