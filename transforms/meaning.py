@@ -26,18 +26,20 @@ means"):
   those between name no sum); per-donor shares before their total (各捐5万元，总计10万元); money
   or goods already paid out of a total just raised or collected (已拨付, 已陆续…发放); tranches of
   a larger pledge by the same giver (首期/首批/每年); a yearly share of a sum given just before;
-  a standard's new level (由5000元提高为1万元); a small sum said again with the same role; a later sum raised by a drive's collector, not much larger than its
-  first total (a part, or the total restated as it grows);
+  a standard's new level (由5000元提高为1万元); a small sum said again with the same role; a
+  later sum raised by a drive's collector, not much larger than its first total (a part, or the
+  total restated as it grows);
 - **gift**: a giving role, not cumulative, restating nothing;
 - **giver / recipient**: the nearest party before the amount in its clause, then its sentence,
   that is not a recipient (after 向/为/给…), a channel (after 通过/经) or a source (据…介绍,
   记者从…了解到, …表示), a body visited (来到某会) or a scene-setting place (在某地，); the
-  recipient follows a recipient cue, else the channel, else a place the sentence serves.  A party inside a 向/给 phrase receives (向灾区学校和职工); whoever stands
-  before 收到 receives what a donor after it gives; a place right after its parent narrows it
-  (云南大理州).  For money raised the fundraiser (a charity before a partner) is the recipient,
-  or the body it is handed on to (将支持某会); the giver is the public the text names (社会各界,
-  市民…); for money paid out the payer is the giver.  该会 is the first such body of its own
-  sentence, else the last one named before it outside the headline.
+  recipient follows a recipient cue, else the channel, else a place the sentence serves.  A
+  party inside a 向/给 phrase receives (向灾区学校和职工); whoever stands before 收到 receives
+  what a donor after it gives; a place right after its parent narrows it (云南大理州).  For
+  money raised the fundraiser (a charity before a partner) is the recipient, or the body it is
+  handed on to (将支持某会); the giver is the public the text names (社会各界, 市民…); for money
+  paid out the payer is the giver.  该会 is the first such body of its own sentence, else the
+  last one named before it outside the headline.
 """
 
 from __future__ import annotations
