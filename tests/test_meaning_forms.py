@@ -93,6 +93,16 @@ def _givers(text: str, locale: str = "mainland") -> list[Party | None]:
             [("45万元", "donated", False, None, True), ("15万元", "donated", False, 0, False)],
             id="a yearly share of a sum given just before restates it",
         ),
+        pytest.param(
+            "松溪市慈善总会向青川县拨付助学资金120万元。每名困难学生每年发放助学金3000元。",
+            [("120万元", "disbursed", False, None, True), ("3000元", "disbursed", False, 0, False)],
+            id="a per-head standard of a programme stated just before is part of it",
+        ),
+        pytest.param(
+            "按照救助标准，每户受灾群众发放临时救助金1500元。",
+            [("1500元", "disbursed", False, None, True)],
+            id="a per-head standard with no programme sum stays a gift",
+        ),
     ],
 )
 def test_relation_forms(text: str, expected: list[tuple[Any, ...]]) -> None:

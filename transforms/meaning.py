@@ -26,6 +26,7 @@ means"):
   those between name no sum); per-donor shares before their total (各捐5万元，总计10万元); money
   or goods already paid out of a total just raised or collected (已拨付, 已陆续…发放); tranches of
   a larger pledge by the same giver (首期/首批/每年); a yearly share of a sum given just before;
+  a per-head standard (每户发放…) of a larger programme sum in its sentence or the one before;
   a standard's new level (由5000元提高为1万元); a small sum said again with the same role; a
   later sum raised by a drive's collector, not much larger than its first total (a part, or the
   total restated as it grows);
@@ -547,6 +548,20 @@ def _part_of(
     # A standard raised or cut (由5000元提高为1万元): one payment, at its new level.
     if index and NEW_LEVEL.search(before[-6:]) and amounts[index - 1].start >= s_start:
         return _original(amounts, index - 1)
+    # A per-head standard (每户发放…, 每名学生每年…) of a programme whose sum the sentence or the one
+    # before states is paid out of that sum, not a second payment.
+    if roles[index] in ("disbursed", "in_kind") and PER_HEAD.search(before[-16:]):
+        previous_start = _previous_sentence_start(text, s_start)
+        programme = [
+            j
+            for j in range(index)
+            if amounts[j].start >= previous_start
+            and roles[j] in GIVING_ROLES
+            and amounts[j].value > amount.value
+            and not PER_HEAD.search(text[max(0, amounts[j].start - 16) : amounts[j].start])
+        ]
+        if programme:
+            return _original(amounts, programme[-1])
     # Per-donor shares: 各捐5万元，总计10万元.
     if EACH_BEFORE.search(text[max(s_start, amount.start - 10) : amount.start]):
         for j in range(index + 1, len(amounts)):
