@@ -135,3 +135,51 @@ def org(name: str) -> Party:
 )
 def test_givers(text: str, expected: list[Party | None]) -> None:
     assert _givers(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "松溪市红十字会向菲律宾捐赠救灾款10万美元。",
+            Party("region", "菲律宾"),
+            id="a country abroad is a region without a code",
+        ),
+        pytest.param(
+            "台风重创菲律宾中部，菲律宾多地受灾。\n青禾科技有限公司捐赠20万美元。",
+            Party("region", "菲律宾"),
+            id="the country abroad the article names most is served when no place of China is",
+        ),
+        pytest.param(
+            "青禾科技有限公司向延边朝鲜族自治州捐赠30万元。",
+            Party("region", "延边朝鲜族自治州", "222400"),
+            id="朝鲜族 is no country",
+        ),
+    ],
+)
+def test_countries(text: str, expected: Party) -> None:
+    assert extract_article(text).amounts[0].recipient == expected
+
+
+def test_a_gift_abroad_counts_in_no_province() -> None:
+    from warehouse.load import amount_meaning_columns
+
+    abroad = {
+        "role": "donated",
+        "gift": True,
+        "restates": None,
+        "giver": None,
+        "recipient": {"kind": "region", "name": "菲律宾", "code": None},
+    }
+    at_home = abroad | {"recipient": {"kind": "region", "name": "定西市", "code": "621100"}}
+    nobody = abroad | {"recipient": None}
+    provinces = {"621100": "620000"}
+    assert (
+        amount_meaning_columns(abroad, None, {}, provinces, "330000", None)["recipient_province_code"] is None
+    )
+    assert amount_meaning_columns(at_home, None, {}, provinces, "330000", None)[
+        "recipient_province_code"
+    ] == ("620000")
+    assert amount_meaning_columns(nobody, None, {}, provinces, "330000", None)["recipient_province_code"] == (
+        "330000"
+    )

@@ -51,6 +51,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from transforms.amounts import keyword_role
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     from transforms.organizations import OrganizationMention
     from transforms.regions import RegionMention
 
+_DATA = Path(__file__).resolve().parent / "data"
 PartyKind = Literal["organization", "region", "group", "person"]
 ROLES = (
     "donated",
@@ -653,12 +655,47 @@ def _candidates(
             if not occupied[match.start()]:
                 found.append(_Candidate(match.start(), match.end(), Party("person", name)))
                 occupied[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+    pattern, canonical = _countries()
+    for match in (m for lo, hi in spans for m in pattern.finditer(text, lo, hi)):
+        if not occupied[match.start()]:
+            # A country abroad: a place without a GB/T 2260 code (援助菲律宾, 日本某会捐…).
+            country = Party("region", canonical[match.group()])
+            found.append(_Candidate(match.start(), match.end(), country))
+            occupied[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
     for pattern in (GIVER_GROUPS, RECIPIENT_GROUPS):
         for match in (m for lo, hi in spans for m in pattern.finditer(text, lo, hi)):
             if not occupied[match.start()]:
                 found.append(_Candidate(match.start(), match.end(), Party("group", match.group())))
                 occupied[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
     return sorted(found, key=lambda c: c.start), public
+
+
+@lru_cache(maxsize=1)
+def _countries() -> tuple[re.Pattern[str], dict[str, str]]:
+    """The pattern of country names (transforms/data/countries.tsv) and each form's name."""
+    canonical: dict[str, str] = {}
+    for line in (_DATA / "countries.tsv").read_text("utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, _, forms = line.partition("\t")
+        for form in (name, *filter(None, forms.split(","))):
+            canonical[form.strip()] = name.strip()
+    names = "|".join(sorted(map(re.escape, canonical), key=len, reverse=True))
+    # 朝鲜族 is a people of China, 昨日本报 a date and "this paper": neither is a country.
+    pattern = re.compile(rf"(?<![今昨明当前次])(?:{names})(?!族|报)")
+    return pattern, canonical
+
+
+def _served_country(text: str) -> Party | None:
+    """A country abroad the article names at least twice, the most named: where its aid goes
+    when no place of China is served (a typhoon abroad)."""
+    pattern, canonical = _countries()
+    counts: dict[str, int] = {}
+    for match in pattern.finditer(text):
+        name = canonical[match.group()]
+        counts[name] = counts.get(name, 0) + 1
+    repeated = [name for name, n in counts.items() if n >= 2]
+    return Party("region", max(repeated, key=counts.__getitem__)) if repeated else None
 
 
 def _sources(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -1001,7 +1038,8 @@ def amount_meanings(
             if total is not None and roles[total] in GIVING_ROLES:
                 roles[i] = "donated" if roles[total] == "raised" else roles[total]
     cumulative = [_cumulative(text, amounts, i, s, roles[i]) for i, (s, _) in enumerate(sentences)]
-    article = _Article(candidates, _served_region(regions), public, [c.start for c in candidates])
+    served = _served_region(regions) or _served_country(text)
+    article = _Article(candidates, served, public, [c.start for c in candidates])
     found_parties = [
         _parties(text, a, roles[i], s, e, article) if roles[i] in GIVING_ROLES else (None, None, False)
         for i, (a, (s, e)) in enumerate(zip(amounts, sentences, strict=True))
