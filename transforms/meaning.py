@@ -406,17 +406,18 @@ def _cumulative(
     amount = amounts[index]
     before = text[max(s_start, amount.start - _WINDOW) : amount.start]
     c_start = _clause_start(text, amount.start, s_start)
+    period = MULTI_PERIOD_TOTAL.search(before)
+    if period is not None and amount.start - len(before) + period.end() >= c_start:
+        # The total word is in the amount's own clause; a fund's own total since it was set up
+        # (自设立某基金以来…累计接收) is its as-of total.
+        low = amount.start - len(before)
+        if role != "raised" or not DRIVE_SINCE.search(
+            text, max(low, low + period.start() - 24), low + period.end()
+        ):
+            return True
     # The period opens a long sentence (自开展协作以来，六年多时间里，……累计投入…): read it
     # further back than the parties' window, the total word still in the amount's own clause.
     period_floor = max(s_start, amount.start - _PERIOD_WINDOW)
-    for period in MULTI_PERIOD_TOTAL.finditer(text, period_floor, amount.start):
-        if period.end() < c_start:
-            continue
-        if role == "raised" and DRIVE_SINCE.search(
-            text, max(period_floor, period.start() - 24), period.end()
-        ):
-            continue  # a fund's or drive's own total since it was set up is its as-of total
-        return True  # the total word is in the amount's own clause
     # A long sentence: the period opens it, clauses later an explicit total word (累计) opens the
     # amount's own clause.
     total_word = TOTAL_WORD.search(text, c_start, amount.start)
@@ -682,7 +683,9 @@ def _countries() -> tuple[re.Pattern[str], dict[str, str]]:
             canonical[form.strip()] = name.strip()
     names = "|".join(sorted(map(re.escape, canonical), key=len, reverse=True))
     # 朝鲜族 is a people of China, 昨日本报 a date and "this paper": neither is a country.
-    pattern = re.compile(rf"(?<![今昨明当前次])(?:{names})(?!族|报)")
+    # The class of first characters lets the scan skip most positions at once.
+    first = "".join(sorted({form[0] for form in canonical}))
+    pattern = re.compile(rf"(?=[{first}])(?<![今昨明当前次])(?:{names})(?!族|报)")
     return pattern, canonical
 
 
@@ -732,6 +735,14 @@ class _Article:
     served: Party | None  # the place the article's aid goes to
     public: Party | None  # the public the article says gave (社会各界, 市民…)
     starts: list[int] = field(default_factory=list)
+    text: str = ""
+    _abroad: list[Party | None] = field(default_factory=list)  # computed once, when first asked
+
+    def served_abroad(self) -> Party | None:
+        """The country abroad the article serves (read only for an amount that needs it)."""
+        if not self._abroad:
+            self._abroad.append(_served_country(self.text))
+        return self._abroad[0]
 
     def within(self, low: int, high: int) -> list[_Candidate]:
         """The candidates starting in [low, high)."""
@@ -885,7 +896,7 @@ def _parties(
             recipient = _narrowed(text, places[0], after).party if places else None
     if recipient is None and role in ("donated", "in_kind", "pledged", "disbursed", "fund_size"):
         served = [c for c in candidates if s_start <= c.start < s_end and c.beneficiary and c.party != giver]
-        recipient = served[0].party if served else article.served
+        recipient = served[0].party if served else article.served or article.served_abroad()
     if giver == recipient:
         giver = None
     return giver, recipient, explicit or role == "raised"
@@ -1038,8 +1049,7 @@ def amount_meanings(
             if total is not None and roles[total] in GIVING_ROLES:
                 roles[i] = "donated" if roles[total] == "raised" else roles[total]
     cumulative = [_cumulative(text, amounts, i, s, roles[i]) for i, (s, _) in enumerate(sentences)]
-    served = _served_region(regions) or _served_country(text)
-    article = _Article(candidates, served, public, [c.start for c in candidates])
+    article = _Article(candidates, _served_region(regions), public, [c.start for c in candidates], text)
     found_parties = [
         _parties(text, a, roles[i], s, e, article) if roles[i] in GIVING_ROLES else (None, None, False)
         for i, (a, (s, e)) in enumerate(zip(amounts, sentences, strict=True))
