@@ -144,6 +144,35 @@ def _as_json(scores: dict[tuple[str, str], Score]) -> dict[str, Any]:
     return out
 
 
+def _meaning_scores(articles: Sequence[GoldArticle], splits: Sequence[str]) -> dict[str, Any]:
+    """What amounts mean (role, gift, giver, recipient; ``evaluation.real_roles``) on each split
+    whose articles carry meaning gold; a split without any says so instead of scoring."""
+    from evaluation.real_roles import evaluate_corpus, report
+
+    out: dict[str, Any] = {}
+    for split in splits:
+        annotated = [
+            a
+            for a in articles
+            if a.split == split and a.amounts and all(m.gift is not None for m in a.amounts)
+        ]
+        print()
+        if not annotated:
+            print(f"what amounts mean, {split}: no article of this split has meaning gold; not scored")
+            continue
+        score = evaluate_corpus(split)
+        print(report(score, False, f"what amounts mean, {split} ({len(annotated)} articles annotated)"))
+        out[split] = {
+            "role_accuracy": score.role_accuracy,
+            "gift_precision": score.gift_precision,
+            "gift_recall": score.gift_recall,
+            "gift_f1": score.gift_f1,
+            "giver_accuracy": score.giver_accuracy,
+            "recipient_accuracy": score.recipient_accuracy,
+        }
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__.split("\n")[0])
     parser.add_argument("--split", choices=[*SPLITS, "all"], default="all")
@@ -166,13 +195,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     scores = evaluate(articles, with_peers=not args.no_peers)
     print(_report(scores, articles, args.peer_errors))
+    meaning = _meaning_scores(articles, splits)
+    if args.json:
+        args.json.write_text(json.dumps(_as_json(scores) | {"meaning": meaning}, indent=2), encoding="utf-8")
     if not args.no_peers:
         from evaluation.peers import PEER_FAILURES
 
         for peer, count in PEER_FAILURES.items():
             print(f"note: {peer} raised on {count} text(s); those count as finding nothing")
-    if args.json:
-        args.json.write_text(json.dumps(_as_json(scores), indent=2), encoding="utf-8")
     return 0
 
 

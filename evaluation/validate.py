@@ -2,7 +2,8 @@
 
 Without arguments every file of every split is checked.  Checks the format, that the text fits its
 declared encoding, that every gold ``raw`` and surface occurs in the text (amounts in text order),
-and that region codes and names match the shipped gazetteer.  It never runs an extractor.
+that region codes and names match the shipped gazetteer, and that the meaning fields agree
+(``gift`` follows from role, cumulative and restates).  It never runs an extractor.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from evaluation.corpus import SPLITS, CorpusError, GoldArticle, load_article, load_corpus
 from transforms.gazetteer import load_gazetteer
+from transforms.meaning import GIVING_ROLES
 
 
 def problems(article: GoldArticle) -> list[str]:
@@ -31,6 +33,7 @@ def problems(article: GoldArticle) -> list[str]:
             found.append(f"amount {i} raw {amount.raw!r} not found {where} (amounts go in text order)")
             continue
         position = at + 1
+    found += _meaning_problems(article)
     names = [o.name for o in article.organizations]
     for name in sorted({n for n in names if names.count(n) > 1}):
         found.append(f"organization {name!r} listed twice (one entry per organization)")
@@ -50,6 +53,32 @@ def problems(article: GoldArticle) -> list[str]:
             found.append(f"region code {region.code} is not in transforms/data/regions.tsv")
         elif known.name != region.name:
             found.append(f"region {region.code} is {known.name!r} in the gazetteer, not {region.name!r}")
+    return found
+
+
+def _meaning_problems(article: GoldArticle) -> list[str]:
+    """The meaning fields agree with each other (GUIDELINES.md, "What amounts mean"): ``gift`` is
+    a giving role, not cumulative, restating nothing; ``restates`` points at another amount of
+    the list; a conversion restates its original.  Articles whose amounts carry no ``gift`` are
+    not annotated for meaning and are skipped."""
+    amounts = article.amounts
+    if not any(a.gift is not None for a in amounts):
+        return []
+    found: list[str] = []
+    for i, a in enumerate(amounts):
+        if a.gift is None:
+            found.append(f"amount {i} has no gift while others of the article have one")
+            continue
+        if a.restates is not None and not (0 <= a.restates < len(amounts) and a.restates != i):
+            found.append(f"amount {i} restates {a.restates}, which is not another amount of the list")
+        if a.conversion and a.restates is None:
+            found.append(f"amount {i} is a conversion but restates nothing")
+        expected = a.role in GIVING_ROLES and not a.cumulative and a.restates is None
+        if a.gift != expected:
+            found.append(
+                f"amount {i} gift {str(a.gift).lower()} but its role {a.role!r}, cumulative "
+                f"{str(a.cumulative).lower()} and restates {a.restates} make it {str(expected).lower()}"
+            )
     return found
 
 

@@ -13,7 +13,7 @@ Other tools read these records, so the field names and meanings here are fixed:
   ``restates`` the index of the amount this one repeats or is part of, or null; ``gift`` whether
   it is money given to a charitable purpose to count once; ``giver`` and ``recipient`` null or
   ``{"kind": organization|region|group|person, "name", "code"}`` (``code`` the GB/T 2260 code of
-  a region, else null).
+  a region, else null; a country abroad is a region with a null code).
 - ``organizations``: unique per file: ``name`` (canonical: simplified, as written, a short form
   without its place given the article's place), ``type``, ``surfaces``, plus ``spans``,
   ``expanded_from_context`` and ``aliases`` (the seat in full, short words written out).

@@ -4,35 +4,43 @@ gift to count once, and who gives it to whom.
 Pure: input the simplified text and its mentions (amounts, organizations, regions, all with
 offsets into that text), output one ``AmountMeaning`` per amount, in the same order.
 
-The rules follow how real reports relate their amounts (see docs/extraction.md, "What amounts
-mean"):
+The rules follow how real reports relate their amounts (see docs/warehouse.md, "What the money
+means"):
 
 - the **role** is read from the words around the amount, most specific first: a conversion takes
   its original's role; goals (目标, 计划筹集) are ``target``; limits and brackets (最高, 以上的捐款,
   …不等) ``threshold``; losses, revenue, prices and comparisons ``other``; goods (价值, 物资)
-  ``in_kind`` (money and goods collected together, 募集资金物资, are ``raised``); then
-  the keyword cue of ``transforms.amounts`` (the nearest 捐赠/筹集/拨付… before
-  it), where a collecting verb before a donation noun (收到…捐款) is ``raised``;
+  ``in_kind`` (money and goods collected together, 募集资金物资, are ``raised``); English
+  verbs of bilingual pages ($… was raised); then the nearest verb before it (捐赠/筹集/拨付…), where
+  a collecting verb before a donation noun (收到…捐款, 募得捐款) is ``raised``, a decision or
+  promise to give (决定/承诺…捐赠) ``pledged`` and money set aside to give (拨款…捐灾区) ``donated``;
+  then the keyword cue of ``transforms.amounts``;
 - **cumulative**: a multi-period total (以来, 至今, 历年, N年来 with 累计/共/已), a roll-up of
   goods and money or of many donors (捐款捐物, 不完全统计), or a sum of amounts listed before it in
-  its sentence (…，共计600万元).  A drive's own as-of-date total (截至…累计募集) is not;
+  its sentence (…，共计600万元); a period opening a long sentence counts when a total word (累计)
+  opens the amount's clause.  A drive's own as-of-date total (截至…累计募集), or what a fund took
+  in since it was set up (自设立某基金以来), is not;
 - **restates**: a currency conversion; a headline, sub-heading or caption copy of a body amount;
   a later body copy of the same sum worded as a total (共/合共/总数) or given by the same giver;
-  the parts of a breakdown (其中/包括 after a total); per-donor shares before their total
-  (各捐5万元，总计10万元); money already paid out of a total just raised (已拨付); tranches of a
-  larger pledge (首期/首批/每年); a standard's new level (由5000元提高为1万元); a small sum said
-  again with the same role; a later sum raised by a drive's collector, not much larger than its
-  first total (a part, or the total restated as it grows);
+  the parts of a breakdown (其中/包括/在…捐款中 after a total, up to three sentences back when
+  those between name no sum); per-donor shares before their total (各捐5万元，总计10万元); money
+  or goods already paid out of a total just raised or collected (已拨付, 已陆续…发放); tranches of
+  a larger pledge by the same giver (首期/首批/每年); a yearly share of a sum given just before;
+  a per-head standard (每户发放…) of a larger programme sum in its sentence or the one before;
+  a standard's new level (由5000元提高为1万元); a small sum said again with the same role; a
+  later sum raised by a drive's collector, not much larger than its first total (a part, or the
+  total restated as it grows);
 - **gift**: a giving role, not cumulative, restating nothing;
 - **giver / recipient**: the nearest party before the amount in its clause, then its sentence,
   that is not a recipient (after 向/为/给…), a channel (after 通过/经) or a source (据…介绍,
-  记者从…了解到, …表示); the recipient follows a recipient cue, else the channel, else a place
-  the sentence serves.  A party inside a 向/给 phrase receives (向灾区学校和职工); whoever stands
-  before 收到 receives what a donor after it gives; a place right after its parent narrows it
-  (云南大理州).  For money raised the fundraiser (a charity before a partner) is the recipient,
-  or the body it is handed on to (将支持某会); the giver is the public the text names (社会各界,
-  市民…); for money paid out the payer is the giver.  该会 is the first such body of its own
-  sentence, else the last one named before it outside the headline.
+  记者从…了解到, …表示), a body visited (来到某会) or a scene-setting place (在某地，); the
+  recipient follows a recipient cue, else the channel, else a place the sentence serves.  A
+  party inside a 向/给 phrase receives (向灾区学校和职工); whoever stands before 收到 receives
+  what a donor after it gives; a place right after its parent narrows it (云南大理州).  For
+  money raised the fundraiser (a charity before a partner) is the recipient, or the body it is
+  handed on to (将支持某会); the giver is the public the text names (社会各界, 市民…); for money
+  paid out the payer is the giver.  该会 is the first such body of its own sentence, else the
+  last one named before it outside the headline.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from transforms.amounts import keyword_role
@@ -54,6 +63,7 @@ if TYPE_CHECKING:
     from transforms.organizations import OrganizationMention
     from transforms.regions import RegionMention
 
+_DATA = Path(__file__).resolve().parent / "data"
 PartyKind = Literal["organization", "region", "group", "person"]
 ROLES = (
     "donated",
@@ -118,13 +128,24 @@ VERBS = re.compile(
     r"善款总额|捐款总额|总金额|累计金额|捐款金额)|"
     r"(?P<donated>捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐)"
 )
+# English sentences of bilingual pages ($1,000 was raised; donated HK$5,000 to …).
+_ENGLISH_VERB = r"(?P<raised>raised|collected)|(?P<donated>donated|contributed|given)|(?P<pledged>pledged)"
+ENGLISH_AFTER = re.compile(
+    rf"^\s*(?:has been|have been|had been|was|were|is|are)\s+(?:{_ENGLISH_VERB})\b", re.I
+)
+ENGLISH_BEFORE = re.compile(
+    rf"\b(?:{_ENGLISH_VERB})\s+(?:a total of\s+|over\s+|more than\s+|about\s+|nearly\s+|some\s+)?$", re.I
+)
 COLLECTED_VERB = re.compile(r"收到|接收|接受|获赠|喜获")
-COLLECTED = re.compile(r"(?:收到|接收|接受|代收|募集|筹集)(?![^向为给]*(?:其中|中有|向|为|给))")
+COLLECTED = re.compile(
+    r"(?:收到|接收|接受|代收|募集|筹集|募得|筹得|筹到|募到)(?![^向为给]*(?:其中|中有|向|为|给))"
+)
 VERB_AFTER = re.compile(r"^[^，,。；;]{0,3}?(?:将|拟|已)?(?:资助|拨付|发放|用于资助|援建)")
-PLEDGE_WORD = re.compile(r"承诺|意向|拟|将于|计划")
+PLEDGE_WORD = re.compile(r"承诺|意向|拟|将于|计划|决定")
 PER_HEAD = re.compile(r"每[户人名位](?!次)")
 FUND_SET = re.compile(r"设立|成立|注资|基金规模|冠名基金")
 DISBURSED_AFTER = re.compile(r"^[^，,。；;]{0,12}?(?:已)?(?:下发|发放|拨付|分予|拨给|发给)")
+GIVEN_AFTER = re.compile(r"^(?:的)?(?:善款|款项)?(?:捐|赈灾|赈济|救灾)")
 TRANSFER_AFTER = re.compile(r"汇入|送交|交予|交给|转交|存入|转赠|捐给|移交")
 RAISED_AFTER = re.compile(r"^(?:的)?善款")
 FUND_AFTER = re.compile(r"^[^，,。；;]{0,4}(?:设立|成立)[^，,。；;]{0,16}基金")
@@ -147,21 +168,32 @@ ROLL_UP = re.compile(
     r"捐款捐物|捐款、捐物|款物总额|物资和捐款|捐款和物资|不完全统计|众多企业|"
     r"等(?:单位|企业|机构|爱心企业|社会组织|活动|项目|渠道)[^。；;]{0,20}$"
 )
+PERIOD = re.compile(r"(?<!截)至今|以来|年来|历年|多年|历届|历来")
+TOTAL_WORD = re.compile(r"累计|累积|共计|总计|合计|合共")
+# Since a fund was set up (自设立某基金以来): what it took in is its own as-of total; a drive
+# "开展以来" sums many events and stays cumulative.
+DRIVE_SINCE = re.compile(r"(?:设立|成立)[^，,。；;]{0,16}基金[^，,。；;]{0,6}以来")
+_PERIOD_WINDOW = 300  # characters read back for the period of a multi-period total
 SUM_BEFORE = re.compile(r"(?:共计|总计|合计|合共|共)[^，,。；;\d]{0,4}$")
 EACH_BEFORE = re.compile(r"各|分别|每家")
 
 # --- Patterns: restatement ------------------------------------------------------------------
-BREAKDOWN = re.compile(r"其中|包括|包含|含|中有|当中")
-ALREADY_PAID = re.compile(r"已[^，,。；;]{0,4}(?:拨付|拨款|下发|发放|支出|撥)")
+# 在单位捐款中，…: a clause ending in 中 opens a breakdown like 其中.
+BREAKDOWN = re.compile(r"其中|包括|包含|含|中有|当中|(?<=[款金物资])中[，,]")
+ALREADY_PAID = re.compile(r"已[^，,。；;]{0,10}(?:拨付|拨款|下发|发放|支出|撥)")
 LARGEST_GIFT = re.compile(r"单笔最高|最大笔|最大一笔")
 NEW_LEVEL = re.compile(r"(?:提高|增加|调整|上调|下调|增至|提升)[为到至]?$")
 TRANCHE = re.compile(r"首期|首批|首笔|第[一二三四五六七八九十\d]+[期批笔]|每年")
 REPEAT_TOTAL = re.compile(r"共|总|累计|合共|总数|总额|达|连同|除")
+HEADLINE_MAX = 60  # characters
+_CLAUSE_MARKS = re.compile(r"[，,；;]")
 CAPTION = re.compile(r"图为|摄）|摄\)|（图|\(图|图片来源|(?:\s|^)图：|提供）|提供\)")
 
 # --- Patterns: parties ----------------------------------------------------------------------
 RECIPIENT_CUE = re.compile(
-    r"(?:向|为|给|捐给|赠给|支援|驰援|援助|帮助|资助|交予|交给|送交|转交|汇入|存入|予|拨付给|发给|用于|惠及|对|至)$"
+    r"(?:向|为|给|捐给|赠给|支援|驰援|援助|帮助|资助|交予|交给|送交|转交|汇入|存入|予|拨付给|发给|用于|惠及|对|至|"
+    # A body visited (来到某会，代表公司捐赠…) is where the gift goes, not who gives it.
+    r"来到|走进|前往|赶到|到访)$"
 )
 PASS_ON = re.compile(r"(?:支持|捐给|捐赠给|交给|转交|拨给|送交|交予|赠予)$")
 CHANNEL_CUE = re.compile(r"(?:通过|经由|经|委托|透过|由)$")
@@ -183,11 +215,15 @@ REGION_ACTS = re.compile(
     r"(?:人民政府|政府)?(?:向|为|给|捐|出资|提供|拨|投入|援助|支援|对口|累计|共|已|先后|分别|还|也|再|将|和|与|的)"
     r"|府|[^\u4e00-\u9fff]"
 )
+# 在 opening a clause sets the scene (在贫困的宁夏固原，某校师生…): the place there is no actor.
+LOCATIVE = re.compile(r"(?:^|[，,。；;！!？?\n])在[^，,。；;在]{0,10}$")
 # A person is named after a title (董事长林某某, 会长某某及家人) or before an honorific (某某先生).
 _HAN = "\u4e00-\u9fff"
 TITLED_PERSON = re.compile(
     rf"(?:董事长|总裁|主席|会长|理事长|总经理|创始人|创办人|大师|院长|校长|议员|社长|特首|市长|县长|局长|部长)"
-    rf"(?P<name>[{_HAN}]{{2,4}}?)(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])"
+    # Five characters (a Japanese name: 大师坂东玉三郎) only right before 捐, lest a name take
+    # the honorific or verb after it.
+    rf"(?P<name>[{_HAN}]{{2,4}}?(?=已|及|捐|个人|再|向|将|表示|说|先后|共|[，,（(])|[{_HAN}]{{5}}(?=捐))"
 )
 HONORIFIC = re.compile(r"先生|女士|博士")
 # The name before an honorific: one to three characters after a non-Han character or a group
@@ -272,7 +308,10 @@ _CAPTION_SCAN = prefiltered(CAPTION)  # an alternative begins with a group: chec
 def _headline_line(text: str, start: int) -> bool:
     end = text.find("\n", start)
     line = text[start : end if end >= 0 else len(text)].strip()
-    return "。" not in line or bool(_CAPTION_SCAN.search(line))
+    # A long line of many clauses without a full stop is a paragraph whose sentences end in ；
+    # or nothing, not a heading: headings are short or of a few phrases.
+    paragraph = len(line) > HEADLINE_MAX and len(_CLAUSE_MARKS.findall(line)) >= 3
+    return ("。" not in line and not paragraph) or bool(_CAPTION_SCAN.search(line))
 
 
 # --- Role -----------------------------------------------------------------------------------
@@ -316,6 +355,12 @@ def _role(
             return "other"
         if FUND_AFTER.search(after):
             return "fund_size"
+    # English is read only where the amount touches ASCII text (most amounts are in Chinese).
+    english = (ENGLISH_AFTER.match(after) if after[:1].isascii() else None) or (
+        ENGLISH_BEFORE.search(before[-40:]) if before[-1:].isascii() and before else None
+    )
+    if english is not None:
+        return english.lastgroup
     verb = None
     for verb in _VERBS_SCAN.finditer(before):  # noqa: B007 - the nearest one governs
         pass
@@ -327,6 +372,13 @@ def _role(
         return "in_kind"  # goods, unless a payout verb right before says they were handed out
     if DISBURSED_AFTER.search(after):
         return "disbursed"
+    if (
+        kind == "disbursed"
+        and verb is not None
+        and verb.group().startswith("拨")
+        and GIVEN_AFTER.match(after)
+    ):
+        return "donated"  # 拨款一百万元捐灾区, 拨出三十万元赈灾: a body's own money set aside to give
     if kind == "donated" and verb is not None and PLEDGE_WORD.search(before[: verb.start()]):
         return "pledged"  # 承诺五年捐赠…, 认捐并…: promised, not yet paid
     if kind in (None, "raised") and TRANSFER_AFTER.search(text, amount.end, min(s_end, amount.end + _WINDOW)):
@@ -370,13 +422,38 @@ def _role(
     return cue
 
 
-def _cumulative(text: str, amounts: Sequence[AmountMention], index: int, s_start: int) -> bool:
+def _cumulative(
+    text: str, amounts: Sequence[AmountMention], index: int, s_start: int, role: str = ""
+) -> bool:
     amount = amounts[index]
     before = text[max(s_start, amount.start - _WINDOW) : amount.start]
     c_start = _clause_start(text, amount.start, s_start)
     period = MULTI_PERIOD_TOTAL.search(before)
     if period is not None and amount.start - len(before) + period.end() >= c_start:
-        return True  # the total word is in the amount's own clause
+        # The total word is in the amount's own clause; a fund's own total since it was set up
+        # (自设立某基金以来…累计接收) is its as-of total.
+        low = amount.start - len(before)
+        if role != "raised" or not DRIVE_SINCE.search(
+            text, max(low, low + period.start() - 24), low + period.end()
+        ):
+            return True
+    # The period opens a long sentence (自开展协作以来，六年多时间里，……累计投入…): read it
+    # further back than the parties' window, the total word still in the amount's own clause.
+    period_floor = max(s_start, amount.start - _PERIOD_WINDOW)
+    # A long sentence: the period opens it, clauses later an explicit total word (累计) opens the
+    # amount's own clause.
+    total_word = TOTAL_WORD.search(text, c_start, amount.start)
+    if total_word is not None and c_start > period_floor:
+        period = None
+        for period in PERIOD.finditer(text, period_floor, c_start):  # noqa: B007 - the last governs
+            pass
+        drive = (
+            period is not None
+            and role == "raised"
+            and DRIVE_SINCE.search(text, max(period_floor, period.start() - 24), period.end())
+        )
+        if period is not None and not drive:
+            return True
     if ROLL_UP.search(before):
         return True
     if SUM_BEFORE.search(before):
@@ -442,7 +519,7 @@ def _restatements(
             if small and roles[i] == roles[earlier] and givers[i] in (None, givers[earlier]):
                 restates[i] = earlier
                 continue
-        part_of = _part_of(text, amounts, i, sentences, roles)
+        part_of = _part_of(text, amounts, i, sentences, roles, givers)
         if part_of is not None:
             restates[i] = part_of
     return restates
@@ -459,6 +536,7 @@ def _part_of(
     index: int,
     sentences: list[tuple[int, int]],
     roles: list[str],
+    givers: Sequence[Party | None] = (),
 ) -> int | None:
     """The total this amount is a part of: a breakdown after 其中/包括, a per-donor share before
     its total, money already paid out of a total just raised, or a tranche of a larger pledge."""
@@ -479,11 +557,36 @@ def _part_of(
             for j in range(index)
             if previous_start <= amounts[j].start < cut and roles[j] not in ("other", "threshold", "target")
         ]
+        # The sentences before name no sum (they say what the drive is for): the total is in
+        # the last one that does, at most three sentences back.
+        reach, floor = 0, previous_start
+        while reach < 3 and floor > 0 and not any(floor <= a.start < cut for a in amounts[:index]):
+            reach, floor = reach + 1, _previous_sentence_start(text, floor)
+        if reach:
+            totals = [
+                j
+                for j in range(index)
+                if floor <= amounts[j].start < cut and roles[j] not in ("other", "threshold", "target")
+            ]
         if totals:
             return _original(amounts, totals[-1])
     # A standard raised or cut (由5000元提高为1万元): one payment, at its new level.
     if index and NEW_LEVEL.search(before[-6:]) and amounts[index - 1].start >= s_start:
         return _original(amounts, index - 1)
+    # A per-head standard (每户发放…, 每名学生每年…) of a programme whose sum the sentence or the one
+    # before states is paid out of that sum, not a second payment.
+    if roles[index] in ("disbursed", "in_kind") and PER_HEAD.search(before[-16:]):
+        previous_start = _previous_sentence_start(text, s_start)
+        programme = [
+            j
+            for j in range(index)
+            if amounts[j].start >= previous_start
+            and roles[j] in GIVING_ROLES
+            and amounts[j].value > amount.value
+            and not PER_HEAD.search(text[max(0, amounts[j].start - 16) : amounts[j].start])
+        ]
+        if programme:
+            return _original(amounts, programme[-1])
     # Per-donor shares: 各捐5万元，总计10万元.
     if EACH_BEFORE.search(text[max(s_start, amount.start - 10) : amount.start]):
         for j in range(index + 1, len(amounts)):
@@ -492,8 +595,11 @@ def _part_of(
             if SUM_BEFORE.search(text[max(s_start, amounts[j].start - 8) : amounts[j].start]):
                 return j
     # Money already paid out of a total raised just before (…共计2191万元，已拨付620万元).
-    if roles[index] == "disbursed" and ALREADY_PAID.search(before[-12:]):
-        raised = [j for j in range(index) if amounts[j].start >= s_start and roles[j] == "raised"]
+    # Goods handed out are part of the goods collected (募集物资…，已陆续…发放…物资).
+    if roles[index] == "disbursed" and ALREADY_PAID.search(before[-18:]):
+        raised = [
+            j for j in range(index) if amounts[j].start >= s_start and roles[j] in ("raised", "in_kind")
+        ]
         if raised:
             return _original(amounts, raised[-1])
     # The largest single gift of a drive is part of the drive's total (单笔最高捐款…).
@@ -503,13 +609,26 @@ def _part_of(
             return _original(amounts, raised[-1])
     # A tranche of a larger pledge or fund named elsewhere in the article.
     if TRANCHE.search(before[-12:]):
+        # Another giver's pledge is not this one's (a round-up of many donors' first tranches).
+        giver = givers[index] if givers else None
         larger = [
             j
             for j, other in enumerate(amounts)
-            if j != index and roles[j] in ("pledged", "fund_size") and other.value > amount.value
+            if j != index
+            and roles[j] in ("pledged", "fund_size")
+            and other.value > amount.value
+            and (giver is None or givers[j] in (None, giver))
         ]
         if larger:
             return _original(amounts, larger[0])
+        # 捐款45万元，…共三年，每年15万元: the yearly share of a sum given just before.
+        given = [
+            j
+            for j in range(index)
+            if amounts[j].start >= s_start and roles[j] in GIVING_ROLES and amounts[j].value > amount.value
+        ]
+        if given and "每年" in before[-12:]:
+            return _original(amounts, given[-1])
     return None
 
 
@@ -559,12 +678,49 @@ def _candidates(
             if not occupied[match.start()]:
                 found.append(_Candidate(match.start(), match.end(), Party("person", name)))
                 occupied[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+    pattern, canonical = _countries()
+    for match in (m for lo, hi in spans for m in pattern.finditer(text, lo, hi)):
+        if not occupied[match.start()]:
+            # A country abroad: a place without a GB/T 2260 code (援助菲律宾, 日本某会捐…).
+            country = Party("region", canonical[match.group()])
+            found.append(_Candidate(match.start(), match.end(), country))
+            occupied[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
     for pattern in (GIVER_GROUPS, RECIPIENT_GROUPS):
         for match in (m for lo, hi in spans for m in pattern.finditer(text, lo, hi)):
             if not occupied[match.start()]:
                 found.append(_Candidate(match.start(), match.end(), Party("group", match.group())))
                 occupied[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
     return sorted(found, key=lambda c: c.start), public
+
+
+@lru_cache(maxsize=1)
+def _countries() -> tuple[re.Pattern[str], dict[str, str]]:
+    """The pattern of country names (transforms/data/countries.tsv) and each form's name."""
+    canonical: dict[str, str] = {}
+    for line in (_DATA / "countries.tsv").read_text("utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, _, forms = line.partition("\t")
+        for form in (name, *filter(None, forms.split(","))):
+            canonical[form.strip()] = name.strip()
+    names = "|".join(sorted(map(re.escape, canonical), key=len, reverse=True))
+    # 朝鲜族 is a people of China, 昨日本报 a date and "this paper": neither is a country.
+    # The class of first characters lets the scan skip most positions at once.
+    first = "".join(sorted({form[0] for form in canonical}))
+    pattern = re.compile(rf"(?=[{first}])(?<![今昨明当前次])(?:{names})(?!族|报)")
+    return pattern, canonical
+
+
+def _served_country(text: str) -> Party | None:
+    """A country abroad the article names at least twice, the most named: where its aid goes
+    when no place of China is served (a typhoon abroad)."""
+    pattern, canonical = _countries()
+    counts: dict[str, int] = {}
+    for match in pattern.finditer(text):
+        name = canonical[match.group()]
+        counts[name] = counts.get(name, 0) + 1
+    repeated = [name for name, n in counts.items() if n >= 2]
+    return Party("region", max(repeated, key=counts.__getitem__)) if repeated else None
 
 
 def _sources(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -601,6 +757,14 @@ class _Article:
     served: Party | None  # the place the article's aid goes to
     public: Party | None  # the public the article says gave (社会各界, 市民…)
     starts: list[int] = field(default_factory=list)
+    text: str = ""
+    _abroad: list[Party | None] = field(default_factory=list)  # computed once, when first asked
+
+    def served_abroad(self) -> Party | None:
+        """The country abroad the article serves (read only for an amount that needs it)."""
+        if not self._abroad:
+            self._abroad.append(_served_country(self.text))
+        return self._abroad[0]
 
     def within(self, low: int, high: int) -> list[_Candidate]:
         """The candidates starting in [low, high)."""
@@ -656,12 +820,11 @@ def _parties(
             previous[1].append(c)  # 向甲县和乙市: 乙市 receives too
             previous = (c, previous[1])
             continue
-        if (
-            c.party.kind == "region"
-            and not REGION_ACTS.match(text, c.end)
-            and not _cue_before(text, c, RECIPIENT_CUE)
+        if c.party.kind == "region" and (
+            (not REGION_ACTS.match(text, c.end) and not _cue_before(text, c, RECIPIENT_CUE))
+            or LOCATIVE.search(text, max(0, c.start - 12), c.start)
         ):
-            continue
+            continue  # a place that begins a name, or the setting (在某地，…), does not give
         if (
             c.party.kind == "group"
             and not GIVER_GROUPS.fullmatch(c.party.name)
@@ -755,7 +918,7 @@ def _parties(
             recipient = _narrowed(text, places[0], after).party if places else None
     if recipient is None and role in ("donated", "in_kind", "pledged", "disbursed", "fund_size"):
         served = [c for c in candidates if s_start <= c.start < s_end and c.beneficiary and c.party != giver]
-        recipient = served[0].party if served else article.served
+        recipient = served[0].party if served else article.served or article.served_abroad()
     if giver == recipient:
         giver = None
     return giver, recipient, explicit or role == "raised"
@@ -907,8 +1070,8 @@ def amount_meanings(
             total = _part_of(text, amounts, i, sentences, roles)
             if total is not None and roles[total] in GIVING_ROLES:
                 roles[i] = "donated" if roles[total] == "raised" else roles[total]
-    cumulative = [_cumulative(text, amounts, i, s) for i, (s, _) in enumerate(sentences)]
-    article = _Article(candidates, _served_region(regions), public, [c.start for c in candidates])
+    cumulative = [_cumulative(text, amounts, i, s, roles[i]) for i, (s, _) in enumerate(sentences)]
+    article = _Article(candidates, _served_region(regions), public, [c.start for c in candidates], text)
     found_parties = [
         _parties(text, a, roles[i], s, e, article) if roles[i] in GIVING_ROLES else (None, None, False)
         for i, (a, (s, e)) in enumerate(zip(amounts, sentences, strict=True))

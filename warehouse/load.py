@@ -272,9 +272,10 @@ def amount_meaning_columns(
 
     ``organization_ids`` maps the article's canonical organization names to their ids;
     ``province`` is the amount's own province (province_code), the recipient's when the
-    recipient is not a place.  A record from an extractor before 0.3.0 has no meaning fields:
-    its headline copy or conversion is what it restates, the old rule (a giving role, not
-    cumulative) makes its gift and its sentence's organization (``linked_organization``) gives.
+    recipient is not a place; a recipient abroad (a region without a code) has none.  A record
+    from an extractor before 0.3.0 has no meaning fields: its headline copy or conversion is
+    what it restates, the old rule (a giving role, not cumulative) makes its gift and its
+    sentence's organization (``linked_organization``) gives.
     """
     role = amount.get("role") or "other"
     parties = {side: amount.get(side) or {} for side in ("giver", "recipient")}
@@ -300,7 +301,10 @@ def amount_meaning_columns(
             f"{side}_region_code": code,
         }
     recipient_region = columns["recipient_region_code"]
-    columns["recipient_province_code"] = province_of[recipient_region] if recipient_region else province
+    abroad = columns["recipient_kind"] == "region" and recipient_region is None  # a country abroad
+    columns["recipient_province_code"] = (
+        province_of[recipient_region] if recipient_region else None if abroad else province
+    )
     return columns
 
 

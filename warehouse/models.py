@@ -308,7 +308,8 @@ class AmountMention(_Provenance, Base):
     recipient_province_code: Mapped[str | None] = mapped_column(
         ForeignKey("region.code"),
         doc="Province the money goes to: the recipient region's province when the recipient is a "
-        "place, else province_code.  The province totals and the digest's filter use it.",
+        "place in China, null when it is a country abroad, else province_code.  The province "
+        "totals and the digest's filter use it.",
     )
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organization.id"),

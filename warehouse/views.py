@@ -52,8 +52,8 @@ _AMOUNT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("recipient_region_code", "GB/T 2260 code of the recipient, when a place."),
     (
         "province_code",
-        "Province the money goes to: the recipient region's, else the amount's own "
-        "(amount_mention.recipient_province_code).",
+        "Province the money goes to: the recipient region's, else the amount's own; none for "
+        "a country abroad (amount_mention.recipient_province_code).",
     ),
     ("province", "Province name."),
     (
