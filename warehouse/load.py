@@ -41,7 +41,7 @@ from transforms.gazetteer import load_gazetteer
 from transforms.meaning import GIVING_ROLES
 from warehouse import models as m
 from warehouse.clusters import Incoming, chunks, plan_clusters
-from warehouse.syndication import minhash
+from warehouse.syndication import minhashes
 
 log = logging.getLogger(__name__)
 
@@ -428,15 +428,18 @@ def prepare(row: dict[str, Any], context: _LoadContext) -> _Prepared:
     return _Prepared(url=row["url"], digest=_digest(row), row=row)
 
 
-def complete(prepared: _Prepared, context: _LoadContext) -> None:
-    """Compute every column of a record to be written; raises (KeyError, ValueError, …) on a fault."""
+def complete(prepared: _Prepared, context: _LoadContext, signature: bytes | None = None) -> None:
+    """Compute every column of a record to be written; raises (KeyError, ValueError, …) on a fault.
+
+    ``signature`` is the text's MinHash when the caller computed the batch's at once."""
     if prepared.done:
         return
     row = prepared.row
     text = row["text"]
     version = row["extractor_version"]
     published = datetime.fromisoformat(row["published"]) if row.get("published") else None
-    signature = minhash(row["simplified"])
+    if signature is None:
+        signature = minhashes([row["simplified"]])[0]
     names = [o["name"] for o in row["organizations"]]
     links = _amount_links(row, names, context.province_of)
     headline_of = _headline_restatements(row)
@@ -614,12 +617,17 @@ class _BatchWriter:
             ):
                 existing[row.url] = row
         todo = []
-        for p in batch:
-            if p.url in existing and existing[p.url].load_digest == p.digest:
-                outcome.unchanged += 1
-                continue
+        changed = [p for p in batch if not (p.url in existing and existing[p.url].load_digest == p.digest)]
+        outcome.unchanged += len(batch) - len(changed)
+        # The batch's signatures in one numpy pass; a text that is not a string is left to
+        # ``complete``, which rejects its record alone.
+        pending = [p for p in changed if not p.done and isinstance(p.row["simplified"], str)]
+        signatures = dict(
+            zip((id(p) for p in pending), minhashes([p.row["simplified"] for p in pending]), strict=True)
+        )
+        for p in changed:
             try:
-                complete(p, self.context)
+                complete(p, self.context, signatures.get(id(p)))
             except _RECORD_ERRORS as exc:
                 outcome.rejected.append((p.url, exc))
                 continue
