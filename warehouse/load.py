@@ -32,7 +32,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, delete, exists, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,7 @@ from transforms.currency import CURRENCIES, to_cny
 from transforms.gazetteer import load_gazetteer
 from transforms.meaning import GIVING_ROLES
 from warehouse import models as m
-from warehouse.clusters import Incoming, chunks, plan_clusters
+from warehouse.clusters import Incoming, among, chunks, plan_clusters
 from warehouse.syndication import minhashes
 
 log = logging.getLogger(__name__)
@@ -214,25 +214,26 @@ def _amount_links(
     for r in row["regions"]:
         provinces[province_of[r["code"]]] += 2 if r["role"] == "beneficiary" else 1
     article_province = provinces.most_common(1)[0][0] if provinces else None
+    # The mentions grouped by sentence once (not scanned again for each amount).
+    orgs_in: dict[tuple[int, int], list[tuple[int, Any]]] = {}
+    for o, org_id in zip(row["organizations"], org_ids, strict=True):
+        orgs_in.setdefault(_sentence(o), []).append((o["start"], org_id))
+    places_in: dict[tuple[int, int], list[tuple[bool, int, str]]] = {}
+    for r in row["regions"]:
+        if r["role"] != "seat":
+            places_in.setdefault(_sentence(r), []).append((r["role"] != "beneficiary", r["start"], r["code"]))
     links = []
     for amount in row["amounts"]:
-        orgs = sorted(
-            (o["start"], org_id)
-            for o, org_id in zip(row["organizations"], org_ids, strict=True)
-            if _sentence(o) == _sentence(amount) and o["start"] < amount["start"]
-        )
-        places = sorted(
-            (r["role"] != "beneficiary", r["start"], r["code"])
-            for r in row["regions"]
-            if _sentence(r) == _sentence(amount) and r["role"] != "seat"
-        )
+        sentence = _sentence(amount)
+        orgs = [o for o in orgs_in.get(sentence, ()) if o[0] < amount["start"]]
+        places = places_in.get(sentence)
         if places:
-            region, basis = places[0][2], "sentence"
+            region, basis = min(places)[2], "sentence"
         elif article_province:
             region, basis = article_province, "article"
         else:
             region, basis = None, None
-        links.append((orgs[0][1] if orgs else None, region, basis))
+        links.append((min(orgs)[1] if orgs else None, region, basis))
     return links
 
 
@@ -500,10 +501,14 @@ def refresh_counted(session: Session, article_ids: Iterable[int]) -> None:
     counts = and_(COUNTABLE, representative)
     for chunk in chunks(set(article_ids)):
         session.execute(
-            update(a).where(a.article_id.in_(chunk), a.counted.is_(False), counts).values(counted=True)
+            update(a)
+            .where(among(session, a.article_id, chunk), a.counted.is_(False), counts)
+            .values(counted=True)
         )
         session.execute(
-            update(a).where(a.article_id.in_(chunk), a.counted.is_(True), ~counts).values(counted=False)
+            update(a)
+            .where(among(session, a.article_id, chunk), a.counted.is_(True), ~counts)
+            .values(counted=False)
         )
 
 
@@ -581,8 +586,18 @@ class _BatchWriter:
     def _insert_ignoring_duplicates(
         self, model: type[m.Base], rows: list[dict[str, Any]], keys: list[str]
     ) -> None:
-        dialect = postgresql if self.postgres else sqlite
-        statement = dialect.insert(model).on_conflict_do_nothing(index_elements=keys)
+        if self.postgres:
+            # One statement with one array per column (unnest) instead of one INSERT per row.
+            table, dialect = model.__table__, self.session.get_bind().dialect
+            columns = list(rows[0])
+            arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect)}[]" for c in columns)
+            self.session.connection().exec_driver_sql(
+                f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+                f"ON CONFLICT ({', '.join(keys)}) DO NOTHING",
+                tuple([row[c] for row in rows] for c in columns),
+            )
+            return
+        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=keys)
         self.session.execute(statement, rows)
 
     def organization_ids(self, batch: Sequence[_Prepared]) -> dict[str, int]:
@@ -603,7 +618,9 @@ class _BatchWriter:
             )
             for chunk in chunks(missing):
                 found = self.session.execute(
-                    select(m.Organization.name, m.Organization.id).where(m.Organization.name.in_(chunk))
+                    select(m.Organization.name, m.Organization.id).where(
+                        among(self.session, m.Organization.name, chunk)
+                    )
                 )
                 cache.update((name, org_id) for name, org_id in found)
         aliases = {
@@ -643,7 +660,7 @@ class _BatchWriter:
                     m.Article.cluster_id,
                     m.Article.minhash,
                     m.Article.published_at,
-                ).where(m.Article.url.in_(chunk))
+                ).where(among(session, m.Article.url, chunk))
             ):
                 existing[row.url] = row
         todo = []
@@ -702,10 +719,12 @@ class _BatchWriter:
             ids = [article_id[p.url] for p in rewritten]
             for table in (m.AmountMention, m.OrganizationMention, m.RegionMention):
                 for chunk in chunks(ids):
-                    session.execute(delete(table).where(table.article_id.in_(chunk)))
+                    session.execute(delete(table).where(among(session, table.article_id, chunk)))
             moved_ids = [a.article_id for a in incoming if a.recluster and a.previous_cluster is not None]
             for chunk in chunks(moved_ids):
-                session.execute(delete(m.SyndicationBand).where(m.SyndicationBand.article_id.in_(chunk)))
+                session.execute(
+                    delete(m.SyndicationBand).where(among(session, m.SyndicationBand.article_id, chunk))
+                )
             session.execute(
                 update(m.Article),
                 [
@@ -737,10 +756,12 @@ class _BatchWriter:
             )
         for chunk in chunks(plan.new_clusters):
             session.execute(
-                update(cluster).where(cluster.c.id.in_(chunk)).values(representative_article_id=cluster.c.id)
+                update(cluster)
+                .where(among(session, cluster.c.id, chunk))
+                .values(representative_article_id=cluster.c.id)
             )
         for chunk in chunks(plan.dropped):
-            session.execute(delete(cluster).where(cluster.c.id.in_(chunk)))
+            session.execute(delete(cluster).where(among(session, cluster.c.id, chunk)))
         self._insert_rows(m.SyndicationBand.__table__, plan.bands)
 
         amounts: list[dict[str, Any]] = []
@@ -808,6 +829,23 @@ def _lock_for_load(session: Session) -> None:
     # SQLite: the session's engine begins with BEGIN IMMEDIATE (warehouse.db), which is the lock.
 
 
+SQLITE_LOAD_CACHE_KIB = 65_536  # page cache of a SQLite load's connection (the default is 2 MiB)
+
+
+def _bulk_settings(session: Session) -> None:
+    """SQLite: a page cache large enough for the indexes a load updates.
+
+    With the default 2 MiB, a load of thousands of articles keeps evicting the index pages it
+    is about to touch again.  Only the cache changes: the journal stays WAL and ``synchronous``
+    as configured, because a killed load must leave the previous state, which the
+    transaction guarantees by itself (the uncommitted pages in the WAL are ignored by
+    readers and discarded on recovery); turning the journal off would lose that.  The cache
+    is per connection and holds only pages, so leaving it larger for the pooled connection
+    changes no result."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text(f"PRAGMA cache_size=-{SQLITE_LOAD_CACHE_KIB}"))
+
+
 def _reason(exc: Exception) -> str:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return f"{type(exc).__name__}: {message}"
@@ -831,6 +869,7 @@ def load_extracted(
     totals = _Outcome()
     with Session(engine.execution_options(sqlite_write_lock=True)) as session, session.begin():
         _lock_for_load(session)
+        _bulk_settings(session)
         ensure_regions(session)
         context = _LoadContext(
             source_ids=ensure_sources(session, sites),
