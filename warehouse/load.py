@@ -31,6 +31,7 @@ from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, and_, bindparam, delete, exists, func, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DataError, IntegrityError
@@ -67,7 +68,9 @@ _ORGANIZATION_CACHE = 200_000  # names → ids kept between batches (cleared whe
 # (class, object) of the transaction-level advisory lock a PostgreSQL load holds; the object is
 # the schema's hash, so warehouses in different schemas of one database do not wait on each other.
 _LOAD_LOCK_CLASS = 160_001
-_DB_ERRORS = (IntegrityError, DataError)
+# What a refused write raises: SQLAlchemy's wrappers, and psycopg's own errors from the COPY,
+# which runs on the driver's cursor (a refused COPY must reject its article, not end the load).
+_DB_ERRORS = (IntegrityError, DataError, psycopg.IntegrityError, psycopg.DataError)
 # What a malformed record raises (BadArticle is a ValueError): it is rejected, the load goes on.
 _RECORD_ERRORS = (KeyError, TypeError, ValueError, InvalidOperation, AttributeError)
 
@@ -550,9 +553,15 @@ class _BatchWriter:
         names = ", ".join(f'"{column}"' for column in columns)
         # The session's own connection, so the rows are part of the load's transaction.
         cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        values = [list(map(itemgetter(column), rows)) for column in columns]
         with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[column] for column in columns])
+            if all(type(v) is int for column in values for v in column):
+                # Integers only (the band rows, 16 per article): COPY's text form is theirs as is,
+                # no escaping, so the rows are written as one block instead of row by row.
+                copy.write("".join("\t".join(map(str, row)) + "\n" for row in zip(*values, strict=True)))
+            else:
+                for row in zip(*values, strict=True):
+                    copy.write_row(row)
 
     def _executemany(self, table: Any, rows: list[dict[str, Any]]) -> None:
         """SQLite: one prepared INSERT run over all rows by the driver's executemany.
