@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.warehouse_rows import SITE, article_row
@@ -26,4 +26,27 @@ def test_a_record_the_database_refuses_is_rejected_alone(db_url: str) -> None:
         mentions = session.scalar(select(func.count()).select_from(m.AmountMention))
     assert urls == {rows[i]["url"] for i in (0, 1, 3)}
     assert mentions == sum(len(rows[i]["amounts"]) for i in (0, 1, 3))
+    engine.dispose()
+
+
+def test_the_first_loads_statistics_let_refresh_counted_probe_its_index(postgres_url: str) -> None:
+    """A first load of over 1,000 articles ANALYZEs (the key columns) inside its transaction:
+    afterwards the planner knows amount_mention is not empty and probes by article_id."""
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    load_extracted(engine, [SITE], (article_row(i) for i in range(1_100)))
+    with engine.connect() as connection:
+        reltuples = connection.execute(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'amount_mention'")
+        ).scalar()
+        plan = "\n".join(
+            connection.execute(
+                text(
+                    "EXPLAIN UPDATE amount_mention SET counted = true "
+                    "WHERE article_id = ANY(ARRAY[3, 5, 7]) AND counted = false"
+                )
+            ).scalars()
+        )
+    assert reltuples >= 1_000
+    assert "Seq Scan on amount_mention" not in plan, plan
     engine.dispose()
