@@ -98,7 +98,8 @@ def measure(url: str, articles: int, base: int = 0) -> list[str]:
     if base:  # a warehouse that already holds ``base`` other articles, loaded untimed
         load_extracted(engine, [SITE], variants(base, first=BASE_FIRST))
         lines.append(f"    (warehouse already holding {base:,} other articles)")
-    for name, batch in (("first load", rows[1:]), ("daily +1%", daily), ("re-run, unchanged", rows[1:])):
+    first = f"load into {base // 1000}k" if base else "first load"
+    for name, batch in ((first, rows[1:]), ("daily +1%", daily), ("re-run, unchanged", rows[1:])):
         wall, cpu, report = meter.run(lambda batch=batch: load_extracted(engine, [SITE], batch))
         per_new = report.compared / report.written if report.written else 0.0
         lines.append(
