@@ -1,11 +1,12 @@
 """The pipeline's own loader (``warehouse.load.load_extracted``) on realistic records, both engines.
 
-    python -m bench.loader [--articles N] [--db URL] [--sqlite PATH]
+    python -m bench.loader [--articles N] [--base B] [--db URL] [--sqlite PATH]
 
 Records come from ``bench.loader_rows`` (the sample sites through the real extractor, then
 varied; about 5 amounts, 4 organizations and 7 regions each, 3% exact copies).  They are made
 before the clock starts.  Each engine gets a fresh warehouse migrated with the Alembic chain;
-a one-record load fills the reference tables first (untimed).  Then, timed:
+a one-record load fills the reference tables first (untimed), and with ``--base B`` a load of
+B other records makes the warehouse an older one (untimed: how the rates grow with it).  Then, timed:
 
 - a first load of N records into the empty warehouse, as a backfill would;
 - a daily load: 1% new records (N/100) into the warehouse of N;
@@ -83,7 +84,10 @@ def bucket_stats(engine: Engine) -> tuple[int, int, int, float]:
     return int(rows), int(largest), int(full), float(mean)
 
 
-def measure(url: str, articles: int) -> list[str]:
+BASE_FIRST = 10_000_000  # numbering of the records already in the warehouse (--base): other URLs
+
+
+def measure(url: str, articles: int, base: int = 0) -> list[str]:
     rows = list(variants(articles))
     daily = list(variants(max(articles // 100, 1), first=articles))
     upgrade(url)
@@ -91,7 +95,11 @@ def measure(url: str, articles: int) -> list[str]:
     meter = Meter(engine)
     load_extracted(engine, [SITE], rows[:1])  # the reference tables: once, untimed
     lines = []
-    for name, batch in (("first load", rows[1:]), ("daily +1%", daily), ("re-run, unchanged", rows[1:])):
+    if base:  # a warehouse that already holds ``base`` other articles, loaded untimed
+        load_extracted(engine, [SITE], variants(base, first=BASE_FIRST))
+        lines.append(f"    (warehouse already holding {base:,} other articles)")
+    first = f"load into {base // 1000}k" if base else "first load"
+    for name, batch in ((first, rows[1:]), ("daily +1%", daily), ("re-run, unchanged", rows[1:])):
         wall, cpu, report = meter.run(lambda batch=batch: load_extracted(engine, [SITE], batch))
         per_new = report.compared / report.written if report.written else 0.0
         lines.append(
@@ -119,6 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--db", default=DEFAULT_DB, help=f"PostgreSQL scratch database ({DEFAULT_DB})")
     parser.add_argument("--sqlite", default="data/bench-loader.sqlite", help="SQLite scratch file")
+    parser.add_argument(
+        "--base",
+        type=int,
+        default=0,
+        help="articles already in the warehouse before the timed loads (untimed)",
+    )
     args = parser.parse_args(argv)
     name = make_url(args.db).database
     if name in ("test", "postgres"):
@@ -138,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
     print(f"  SQLite ({sqlite_path})")
-    for line in measure(f"sqlite:///{sqlite_path}", args.articles):
+    for line in measure(f"sqlite:///{sqlite_path}", args.articles, args.base):
         print(line)
     try:
         with psycopg.connect(_admin(args.db), autocommit=True) as conn:
@@ -149,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         print(f"  PostgreSQL ({name})")
-        for line in measure(args.db, args.articles):
+        for line in measure(args.db, args.articles, args.base):
             print(line)
     finally:
         with psycopg.connect(_admin(args.db), autocommit=True) as conn:

@@ -225,3 +225,35 @@ def test_a_full_bucket_takes_no_more_members_yet_later_copies_still_join(db_url:
     assert largest == 3
     assert len(set(_clusters_by_url(engine).values())) == 1
     engine.dispose()
+
+
+def _reference_minhash(simplified_text: str) -> bytes:
+    """The signature's definition, one shingle at a time (the loader computes it batched)."""
+    import zlib
+
+    import numpy as np
+
+    from warehouse import syndication
+
+    grams = syndication.shingles(simplified_text)
+    if not grams:
+        return bytes(syndication.SIGNATURE_BYTES)
+    base = np.array([zlib.crc32(g.encode()) for g in grams], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        hashed = syndication._mix(base[None, :] ^ syndication._SEEDS[:, None]) & syndication._MASK32
+    return hashed.min(axis=1).astype("<u4").tobytes()
+
+
+def test_batched_signatures_equal_the_one_shingle_at_a_time_definition() -> None:
+    import random
+
+    from warehouse.syndication import minhashes
+
+    rng = random.Random(7)
+    alphabet = "松溪市慈善总会向岚县捐赠助学金万元abcXYZ0123456789，。 \n é𠀀"
+    texts = ["", "，。", "a", "慈善", "慈善总会", "慈善总会向", "𠀀𠀀𠀀𠀀𠀀", "总会总会总会"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 80))) for _ in range(400)]
+    texts.append("松溪市慈善总会" * 3000)  # longer than one mixing block on its own
+    assert minhashes(texts) == [_reference_minhash(t) for t in texts]
+    # A signature stored before the batched computation: the same bytes today.
+    assert minhash("松溪市慈善总会向岚县捐赠助学金80万元").hex()[:32] == "1c4a4006208b0701a5b8be12b6e09709"

@@ -28,10 +28,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, delete, exists, func, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+import psycopg
+from sqlalchemy import Engine, and_, bindparam, delete, exists, func, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,8 +42,8 @@ from transforms.currency import CURRENCIES, to_cny
 from transforms.gazetteer import load_gazetteer
 from transforms.meaning import GIVING_ROLES
 from warehouse import models as m
-from warehouse.clusters import Incoming, chunks, plan_clusters
-from warehouse.syndication import minhash
+from warehouse.clusters import Incoming, among, chunks, plan_clusters
+from warehouse.syndication import minhashes
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,9 @@ _ORGANIZATION_CACHE = 200_000  # names → ids kept between batches (cleared whe
 # (class, object) of the transaction-level advisory lock a PostgreSQL load holds; the object is
 # the schema's hash, so warehouses in different schemas of one database do not wait on each other.
 _LOAD_LOCK_CLASS = 160_001
-_DB_ERRORS = (IntegrityError, DataError)
+# What a refused write raises: SQLAlchemy's wrappers, and psycopg's own errors from the COPY,
+# which runs on the driver's cursor (a refused COPY must reject its article, not end the load).
+_DB_ERRORS = (IntegrityError, DataError, psycopg.IntegrityError, psycopg.DataError)
 # What a malformed record raises (BadArticle is a ValueError): it is rejected, the load goes on.
 _RECORD_ERRORS = (KeyError, TypeError, ValueError, InvalidOperation, AttributeError)
 
@@ -213,25 +217,26 @@ def _amount_links(
     for r in row["regions"]:
         provinces[province_of[r["code"]]] += 2 if r["role"] == "beneficiary" else 1
     article_province = provinces.most_common(1)[0][0] if provinces else None
+    # The mentions grouped by sentence once (not scanned again for each amount).
+    orgs_in: dict[tuple[int, int], list[tuple[int, Any]]] = {}
+    for o, org_id in zip(row["organizations"], org_ids, strict=True):
+        orgs_in.setdefault(_sentence(o), []).append((o["start"], org_id))
+    places_in: dict[tuple[int, int], list[tuple[bool, int, str]]] = {}
+    for r in row["regions"]:
+        if r["role"] != "seat":
+            places_in.setdefault(_sentence(r), []).append((r["role"] != "beneficiary", r["start"], r["code"]))
     links = []
     for amount in row["amounts"]:
-        orgs = sorted(
-            (o["start"], org_id)
-            for o, org_id in zip(row["organizations"], org_ids, strict=True)
-            if _sentence(o) == _sentence(amount) and o["start"] < amount["start"]
-        )
-        places = sorted(
-            (r["role"] != "beneficiary", r["start"], r["code"])
-            for r in row["regions"]
-            if _sentence(r) == _sentence(amount) and r["role"] != "seat"
-        )
+        sentence = _sentence(amount)
+        orgs = [o for o in orgs_in.get(sentence, ()) if o[0] < amount["start"]]
+        places = places_in.get(sentence)
         if places:
-            region, basis = places[0][2], "sentence"
+            region, basis = min(places)[2], "sentence"
         elif article_province:
             region, basis = article_province, "article"
         else:
             region, basis = None, None
-        links.append((orgs[0][1] if orgs else None, region, basis))
+        links.append((min(orgs)[1] if orgs else None, region, basis))
     return links
 
 
@@ -432,15 +437,18 @@ def prepare(row: dict[str, Any], context: _LoadContext) -> _Prepared:
     return _Prepared(url=row["url"], digest=_digest(row), row=row)
 
 
-def complete(prepared: _Prepared, context: _LoadContext) -> None:
-    """Compute every column of a record to be written; raises (KeyError, ValueError, …) on a fault."""
+def complete(prepared: _Prepared, context: _LoadContext, signature: bytes | None = None) -> None:
+    """Compute every column of a record to be written; raises (KeyError, ValueError, …) on a fault.
+
+    ``signature`` is the text's MinHash when the caller computed the batch's at once."""
     if prepared.done:
         return
     row = prepared.row
     text = row["text"]
     version = row["extractor_version"]
     published = datetime.fromisoformat(row["published"]) if row.get("published") else None
-    signature = minhash(row["simplified"])
+    if signature is None:
+        signature = minhashes([row["simplified"]])[0]
     names = [o["name"] for o in row["organizations"]]
     links = _amount_links(row, names, context.province_of)
     headline_of = _headline_restatements(row)
@@ -500,10 +508,14 @@ def refresh_counted(session: Session, article_ids: Iterable[int]) -> None:
     counts = and_(COUNTABLE, representative)
     for chunk in chunks(set(article_ids)):
         session.execute(
-            update(a).where(a.article_id.in_(chunk), a.counted.is_(False), counts).values(counted=True)
+            update(a)
+            .where(among(session, a.article_id, chunk), a.counted.is_(False), counts)
+            .values(counted=True)
         )
         session.execute(
-            update(a).where(a.article_id.in_(chunk), a.counted.is_(True), ~counts).values(counted=False)
+            update(a)
+            .where(among(session, a.article_id, chunk), a.counted.is_(True), ~counts)
+            .values(counted=False)
         )
 
 
@@ -539,21 +551,66 @@ class _BatchWriter:
         if not rows:
             return
         if not self.postgres:
-            self.session.execute(insert(table), rows)
+            self._executemany(table, rows)
             return
         columns = list(rows[0])
         names = ", ".join(f'"{column}"' for column in columns)
         # The session's own connection, so the rows are part of the load's transaction.
         cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        values = [list(map(itemgetter(column), rows)) for column in columns]
         with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[column] for column in columns])
+            if all(type(v) is int for column in values for v in column):
+                # Integers only (the band rows, 16 per article): COPY's text form is theirs as is,
+                # no escaping, so the rows are written as one block instead of row by row.
+                copy.write("".join("\t".join(map(str, row)) + "\n" for row in zip(*values, strict=True)))
+            else:
+                for row in zip(*values, strict=True):
+                    copy.write_row(row)
+
+    def _executemany(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        """SQLite: one prepared INSERT run over all rows by the driver's executemany.
+
+        SQLAlchemy's ``execute(insert(table), rows)`` builds a parameter dict per row through
+        the compiler, which cost more than SQLite's own work; here each column's bind
+        processor (the same conversions of datetimes, decimals, booleans) is looked up once.
+        Errors still come wrapped (IntegrityError, …), so a refused batch is retried as before."""
+        dialect = self.session.get_bind().dialect
+        columns = list(rows[0])
+        defaults = {  # Python-side scalar defaults the ORM would have filled in
+            c.name: c.default.arg
+            for c in table.columns
+            if c.name not in rows[0] and c.default is not None and c.default.is_scalar
+        }
+        processors = [table.c[name].type._cached_bind_processor(dialect) for name in [*columns, *defaults]]
+        names = ", ".join(f'"{name}"' for name in [*columns, *defaults])
+        marks = ", ".join("?" * len(processors))
+        # Column by column (map over a column's values is C-speed), then transposed into rows.
+        values: list[list[Any]] = [list(map(itemgetter(name), rows)) for name in columns]
+        values += [[value] * len(rows) for value in defaults.values()]
+        converted = [
+            v if process is None else list(map(process, v))
+            for v, process in zip(values, processors, strict=True)
+        ]
+        parameters = list(zip(*converted, strict=True))
+        self.session.connection().exec_driver_sql(
+            f"INSERT INTO {table.name} ({names}) VALUES ({marks})", parameters
+        )
 
     def _insert_ignoring_duplicates(
         self, model: type[m.Base], rows: list[dict[str, Any]], keys: list[str]
     ) -> None:
-        dialect = postgresql if self.postgres else sqlite
-        statement = dialect.insert(model).on_conflict_do_nothing(index_elements=keys)
+        if self.postgres:
+            # One statement with one array per column (unnest) instead of one INSERT per row.
+            table, dialect = model.__table__, self.session.get_bind().dialect
+            columns = list(rows[0])
+            arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect)}[]" for c in columns)
+            self.session.connection().exec_driver_sql(
+                f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+                f"ON CONFLICT ({', '.join(keys)}) DO NOTHING",
+                tuple([row[c] for row in rows] for c in columns),
+            )
+            return
+        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=keys)
         self.session.execute(statement, rows)
 
     def organization_ids(self, batch: Sequence[_Prepared]) -> dict[str, int]:
@@ -574,7 +631,9 @@ class _BatchWriter:
             )
             for chunk in chunks(missing):
                 found = self.session.execute(
-                    select(m.Organization.name, m.Organization.id).where(m.Organization.name.in_(chunk))
+                    select(m.Organization.name, m.Organization.id).where(
+                        among(self.session, m.Organization.name, chunk)
+                    )
                 )
                 cache.update((name, org_id) for name, org_id in found)
         aliases = {
@@ -614,16 +673,21 @@ class _BatchWriter:
                     m.Article.cluster_id,
                     m.Article.minhash,
                     m.Article.published_at,
-                ).where(m.Article.url.in_(chunk))
+                ).where(among(session, m.Article.url, chunk))
             ):
                 existing[row.url] = row
         todo = []
-        for p in batch:
-            if p.url in existing and existing[p.url].load_digest == p.digest:
-                outcome.unchanged += 1
-                continue
+        changed = [p for p in batch if not (p.url in existing and existing[p.url].load_digest == p.digest)]
+        outcome.unchanged += len(batch) - len(changed)
+        # The batch's signatures in one numpy pass; a text that is not a string is left to
+        # ``complete``, which rejects its record alone.
+        pending = [p for p in changed if not p.done and isinstance(p.row["simplified"], str)]
+        signatures = dict(
+            zip((id(p) for p in pending), minhashes([p.row["simplified"] for p in pending]), strict=True)
+        )
+        for p in changed:
             try:
-                complete(p, self.context)
+                complete(p, self.context, signatures.get(id(p)))
             except _RECORD_ERRORS as exc:
                 outcome.rejected.append((p.url, exc))
                 continue
@@ -668,10 +732,12 @@ class _BatchWriter:
             ids = [article_id[p.url] for p in rewritten]
             for table in (m.AmountMention, m.OrganizationMention, m.RegionMention):
                 for chunk in chunks(ids):
-                    session.execute(delete(table).where(table.article_id.in_(chunk)))
+                    session.execute(delete(table).where(among(session, table.article_id, chunk)))
             moved_ids = [a.article_id for a in incoming if a.recluster and a.previous_cluster is not None]
             for chunk in chunks(moved_ids):
-                session.execute(delete(m.SyndicationBand).where(m.SyndicationBand.article_id.in_(chunk)))
+                session.execute(
+                    delete(m.SyndicationBand).where(among(session, m.SyndicationBand.article_id, chunk))
+                )
             session.execute(
                 update(m.Article),
                 [
@@ -703,10 +769,12 @@ class _BatchWriter:
             )
         for chunk in chunks(plan.new_clusters):
             session.execute(
-                update(cluster).where(cluster.c.id.in_(chunk)).values(representative_article_id=cluster.c.id)
+                update(cluster)
+                .where(among(session, cluster.c.id, chunk))
+                .values(representative_article_id=cluster.c.id)
             )
         for chunk in chunks(plan.dropped):
-            session.execute(delete(cluster).where(cluster.c.id.in_(chunk)))
+            session.execute(delete(cluster).where(among(session, cluster.c.id, chunk)))
         self._insert_rows(m.SyndicationBand.__table__, plan.bands)
 
         amounts: list[dict[str, Any]] = []
@@ -747,21 +815,28 @@ class _BatchWriter:
         Inside the load's transaction PostgreSQL's autovacuum cannot see the new rows, so on a
         first load the planner would take every table for empty and scan where it should probe
         an index.  ANALYZE in the transaction counts its own rows; doubling keeps it to
-        log2(articles) runs on a first load and none on a daily one."""
+        log2(articles) runs on a first load and none on a daily one.  Only the columns the
+        load's own lookups filter on are sampled (row counts are refreshed whatever the list):
+        sampling the texts and sentences cost a third of the server's work on a first load, and
+        autovacuum analyses every column once the load has committed."""
         if not self.postgres or self._added < max(1_000, self._known):
             return
-        for table in (
-            "article",
-            "syndication_band",
-            "syndication_cluster",
-            "amount_mention",
-            "organization_mention",
-            "region_mention",
-            "organization",
-        ):
-            self.session.execute(text(f"ANALYZE {table}"))
+        for table, columns in _ANALYZED.items():
+            self.session.execute(text(f"ANALYZE {table} ({', '.join(columns)})"))
         self._known += self._added
         self._added = 0
+
+
+# The tables a load grows → the columns its lookups (and refresh_counted) filter or join on.
+_ANALYZED = {
+    "article": ("id", "url", "cluster_id"),
+    "syndication_band": ("key", "article_id"),
+    "syndication_cluster": ("id",),
+    "amount_mention": ("article_id", "counted", "restates_position", "value_cny"),
+    "organization_mention": ("article_id",),
+    "region_mention": ("article_id",),
+    "organization": ("name",),
+}
 
 
 def _lock_for_load(session: Session) -> None:
@@ -772,6 +847,23 @@ def _lock_for_load(session: Session) -> None:
             {"lock_class": _LOAD_LOCK_CLASS},
         )
     # SQLite: the session's engine begins with BEGIN IMMEDIATE (warehouse.db), which is the lock.
+
+
+SQLITE_LOAD_CACHE_KIB = 65_536  # page cache of a SQLite load's connection (the default is 2 MiB)
+
+
+def _bulk_settings(session: Session) -> None:
+    """SQLite: a page cache large enough for the indexes a load updates.
+
+    With the default 2 MiB, a load of thousands of articles keeps evicting the index pages it
+    is about to touch again.  Only the cache changes: the journal stays WAL and ``synchronous``
+    as configured, because a killed load must leave the previous state, which the
+    transaction guarantees by itself (the uncommitted pages in the WAL are ignored by
+    readers and discarded on recovery); turning the journal off would lose that.  The cache
+    is per connection and holds only pages, so leaving it larger for the pooled connection
+    changes no result."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text(f"PRAGMA cache_size=-{SQLITE_LOAD_CACHE_KIB}"))
 
 
 def _reason(exc: Exception) -> str:
@@ -797,6 +889,7 @@ def load_extracted(
     totals = _Outcome()
     with Session(engine.execution_options(sqlite_write_lock=True)) as session, session.begin():
         _lock_for_load(session)
+        _bulk_settings(session)
         ensure_regions(session)
         context = _LoadContext(
             source_ids=ensure_sources(session, sites),

@@ -13,7 +13,6 @@ not their facts, stay below (measured in tests/test_syndication.py).
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,14 +50,108 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 def minhash(simplified_text: str) -> bytes:
     """The article's MinHash signature: PERMUTATIONS little-endian uint32 minima."""
-    grams = shingles(simplified_text)
-    if not grams:
-        return bytes(SIGNATURE_BYTES)  # an empty text joins nothing (see similarity)
-    # crc32 is stable across processes and Python versions, unlike hash().
-    base = np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64, count=len(grams))
-    with np.errstate(over="ignore"):  # wrap-around multiplication is the point of the mixer
-        hashed = _mix(base[None, :] ^ _SEEDS[:, None]) & _MASK32
-    return hashed.min(axis=1).astype("<u4").tobytes()
+    return minhashes([simplified_text])[0]
+
+
+def _crc_table() -> np.ndarray:
+    """CRC-32 (zlib's reflected polynomial) of each byte value: the byte-at-a-time lookup table."""
+    table = np.zeros(256, dtype=np.uint64)
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+        table[n] = c
+    return table
+
+
+_CRC_TABLE = _crc_table()
+_SHINGLES_PER_BLOCK = 8_192  # shingles mixed at once: (PERMUTATIONS × block) uint64 fit in cache
+_UTF8_LEAD = np.array([0, 0, 0xC0, 0xE0, 0xF0], dtype=np.uint64)  # by the char's byte count
+
+
+def _utf8(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each code point's UTF-8 bytes, 4 columns (lead byte first, 0 past its end), and its byte count."""
+    count = 1 + (codes >= 0x80).astype(np.int64) + (codes >= 0x800) + (codes >= 0x10000)
+    out = np.zeros((len(codes), 4), dtype=np.uint64)
+    for slot in range(4):
+        valid = slot < count
+        shift = np.where(valid, (count - 1 - slot) * 6, 0).astype(np.uint64)
+        if slot == 0:  # a 1-byte char is its own lead byte (lead bits 0, shift 0)
+            value = _UTF8_LEAD[count] | (codes >> shift)
+        else:
+            value = np.uint64(0x80) | ((codes >> shift) & np.uint64(0x3F))
+        out[:, slot] = np.where(valid, value, 0)
+    return out, count
+
+
+def _shingle_crcs(cleaned: Sequence[str], counts: np.ndarray) -> np.ndarray:
+    """zlib.crc32 of each shingle's UTF-8 bytes, texts' shingles one after another (numpy, all at once).
+
+    The table-driven CRC advances byte slot by byte slot over every shingle together; a slot a
+    char does not have (or a char past a short text's end) leaves that shingle's CRC as it is."""
+    lengths = np.array([len(t) for t in cleaned], dtype=np.int64)
+    codes = np.frombuffer("".join(cleaned).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    utf8, nbytes = _utf8(codes)
+    owner = np.repeat(np.arange(len(cleaned)), counts)
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    text_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    start = text_start[owner] + np.arange(len(owner)) - first[owner]
+    width = np.minimum(lengths[owner], SHINGLE)
+    crc = np.full(len(owner), 0xFFFFFFFF, dtype=np.uint64)
+    for offset in range(SHINGLE):
+        active = offset < width
+        char = np.where(active, start + offset, 0)
+        for slot in range(4):
+            step = active & (slot < nbytes[char])
+            index = ((crc ^ utf8[char, slot]) & np.uint64(0xFF)).astype(np.intp)
+            crc = np.where(step, _CRC_TABLE[index] ^ (crc >> np.uint64(8)), crc)
+    return crc ^ np.uint64(0xFFFFFFFF)
+
+
+def _mix_into(x: np.ndarray, spare: np.ndarray) -> None:
+    """``_mix`` in place (``spare`` is scratch of x's shape): the same values, no new arrays."""
+    for multiplier in (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53), None):
+        np.right_shift(x, np.uint64(33), out=spare)
+        np.bitwise_xor(x, spare, out=x)
+        if multiplier is not None:
+            np.multiply(x, multiplier, out=x)
+
+
+def minhashes(simplified_texts: Sequence[str]) -> list[bytes]:
+    """``minhash`` of many texts at once: the same signatures, computed with numpy for all.
+
+    The definition is the per-text one: the zlib CRC-32 of each shingle's UTF-8 bytes, seeded
+    and mixed, the minimum per seed.  A shingle occurring twice is hashed twice here, which
+    cannot change a minimum, so no set of shingles is built.  The CRCs of all texts are computed
+    together; the mixing goes in groups of about ``_SHINGLES_PER_BLOCK`` shingles, whose
+    (PERMUTATIONS × group) arrays stay in the CPU's cache.
+    """
+    cleaned = [_NOT_HAN_OR_DIGIT.sub("", text) for text in simplified_texts]
+    lengths = np.array([len(t) for t in cleaned], dtype=np.int64)
+    # A text of at most SHINGLE characters is its own one shingle; an empty one has none.
+    counts = np.where(lengths > SHINGLE, lengths - SHINGLE + 1, np.minimum(lengths, 1))
+    result = [bytes(SIGNATURE_BYTES)] * len(cleaned)  # an empty text joins nothing (see similarity)
+    present = np.flatnonzero(counts)
+    if not len(present):
+        return result
+    crcs = _shingle_crcs([cleaned[i] for i in present], counts[present])
+    ends = np.cumsum(counts[present])
+    lo = 0
+    while lo < len(present):
+        first = int(ends[lo - 1]) if lo else 0
+        # texts lo..hi-1: as many as fit in a block, at least one
+        hi = max(lo + 1, int(np.searchsorted(ends, first + _SHINGLES_PER_BLOCK, side="right")))
+        part = crcs[first : int(ends[hi - 1])]
+        hashed = part[None, :] ^ _SEEDS[:, None]
+        with np.errstate(over="ignore"):  # wrap-around multiplication is the point of the mixer
+            _mix_into(hashed, np.empty_like(hashed))
+        hashed &= _MASK32
+        starts = np.concatenate(([0], ends[lo : hi - 1] - first))
+        minima = np.minimum.reduceat(hashed, starts, axis=1).astype("<u4")
+        for column, index in enumerate(present[lo:hi]):
+            result[index] = minima[:, column].tobytes()
+        lo = hi
+    return result
 
 
 def _array(signature: bytes) -> np.ndarray:
