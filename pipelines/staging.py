@@ -64,6 +64,28 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
+_SCALARS = (str, int, float, bool, Decimal, type(None))
+
+
+def plain(value: Any) -> Any:
+    """``dataclasses.asdict`` without its deep copies (a mention's fields are numbers, strings,
+    Decimals and nested dataclasses, never shared mutable values), for staging rows: the same
+    dicts at a fraction of the cost, which counted in the extraction step's time."""
+    if isinstance(value, _SCALARS):
+        return value
+    fields = getattr(type(value), "__dataclass_fields__", None)
+    if fields is not None:
+        return {
+            name: item if isinstance(item := getattr(value, name), _SCALARS) else plain(item)
+            for name in fields
+        }
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(item) for item in value)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
+
+
 def _replace_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -227,9 +249,9 @@ def extracted_articles(articles: Iterable[dict[str, Any]], failures: Failures) -
             "extractor_version": result.extractor_version,
             "fingerprint": simhash(result.simplified),
             "content_hash": content_hash(result.simplified),
-            "amounts": [asdict(a) for a in result.amounts],
-            "organizations": [asdict(o) for o in result.organizations],
-            "regions": [asdict(r) for r in result.regions],
+            "amounts": [plain(a) for a in result.amounts],
+            "organizations": [plain(o) for o in result.organizations],
+            "regions": [plain(r) for r in result.regions],
         }
 
 
