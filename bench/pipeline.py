@@ -225,7 +225,16 @@ def process_all(data_dir: Path, db_url: str, jobs: int, fresh: bool) -> list[Ste
     process) when ``jobs`` > 1."""
 
     def partition(site: str) -> list[StepResult]:
-        return [run_step(stage, site, data_dir, db_url, fresh or jobs > 1) for stage in STAGES]
+        steps = []
+        for stage in STAGES:
+            steps.append(run_step(stage, site, data_dir, db_url, fresh or jobs > 1))
+            step = steps[-1]  # as it ends: a long run shows what it has done so far
+            print(
+                f"    {stage}[{site}]: {step.articles:,} articles, {step.seconds:.1f} s, "
+                f"{step.cpu_seconds:.1f} CPU s, peak {step.peak_rss_mib:.0f} MiB",
+                flush=True,
+            )
+        return steps
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return [step for steps in pool.map(partition, SITES) for step in steps]
