@@ -92,6 +92,8 @@ def articles(
         metadata={
             "articles": tally.articles,
             "skipped_pages": failures.count,
+            # Time inside the parser itself: the rest of the step is reading and staging.
+            "work_seconds": dg.MetadataValue.float(round(failures.work_seconds, 3)),
             "whole_archive": batch.full_pass,
             "fetch_logs_read": len(batch.spans),
             "extractor_version": EXTRACTOR_VERSION,
@@ -136,6 +138,8 @@ def mentions(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.
         metadata={
             "articles": counts["articles"],
             "failed_articles": failures.count,
+            # Time inside the extractor itself: the rest of the step is staging.
+            "work_seconds": dg.MetadataValue.float(round(failures.work_seconds, 3)),
             "amount_mentions": counts["amounts"],
             "organization_mentions": counts["organizations"],
             "region_mentions": counts["regions"],
