@@ -62,13 +62,17 @@ class ArchiveGenerator:
 
     def _figures(self, text: str, rng: random.Random) -> str:
         """The text with its figures changed by up to 40 % (small ones, dates' days and months,
-        kept), so amounts stay plausible and shingles differ."""
+        kept), so amounts stay plausible and shingles differ.
+
+        One factor for the whole text, so figures keep their order: a range ("100至200万")
+        stays a range with its end above its start (a factor per figure made invalid ones)."""
+        factor = rng.uniform(0.6, 1.4)
 
         def change(match: re.Match[str]) -> str:
             value = float(match.group())
             if value <= 31:
                 return match.group()
-            changed = value * rng.uniform(0.6, 1.4)
+            changed = value * factor
             return f"{changed:.1f}" if "." in match.group() else str(max(int(changed), 32))
 
         return _NUMBER.sub(change, text)

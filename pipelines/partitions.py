@@ -59,7 +59,10 @@ processing_sites = dg.StaticPartitionsDefinition(registered_site_names())
 # MultiToSingleDimensionPartitionMapping would say exactly that, but it needs the very same
 # partitions definition on both sides, and the crawl's site dimension is dynamic (added by the
 # registry sensor) while processing's is static (read from the registry, so it is there without
-# a sensor).  So the lineage says "every crawl", which over-states staleness, never misses it.
+# a sensor).  So Dagster's lineage draws each processing partition from every crawl partition,
+# which over-states staleness (another site's crawl marks it stale), never misses it.  What a
+# run reads is narrower and incremental: only its own site's fetch logs (found in the raw
+# store's index), only past the watermark in processing/<site>.json (pipelines/staging.py).
 RAW_PAGES_OF_SITE = dg.AllPartitionMapping()
 # end_offset=1: the running week is a partition too, so its digest can be previewed before Monday.
 digest_weeks = dg.WeeklyPartitionsDefinition(

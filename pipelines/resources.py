@@ -88,5 +88,9 @@ class WarehouseResource(dg.ConfigurableResource):
     db_url: str
 
     def migrated_engine(self) -> Engine:
-        upgrade(self.db_url)
+        """An engine on the warehouse at the latest schema (steps side by side migrate in turn)."""
+        from pipelines.migration_lock import one_migration_at_a_time
+
+        with one_migration_at_a_time(self.db_url):
+            upgrade(self.db_url)
         return make_engine(self.db_url)

@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,6 +65,10 @@ class SiteInLog:
     responses: int  # fetches that got a response (any status)
     articles: int  # article pages stored (status 200 with a body)
     crawl_id: str
+    # Earliest and latest fetch time of the site's lines (ISO, as logged), so a reader of one
+    # week opens only the logs that overlap it.  None in index lines written before they were kept.
+    first: str | None = None
+    last: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,14 @@ class LogEntry:
 
 
 # Where a reader stopped in each fetch log it has read: log file name → byte offset after the
-# last complete line read.  Logs only grow, so what lies before an offset is never read again.
+# last complete line read (and at most one SETTLED entry for older logs read to their end).
+# Logs only grow, so what lies before an offset is never read again.
 Watermark = Mapping[str, int]
 Span = tuple[str, int, int]  # a fetch log's name, and the byte range of it to read
+# A watermark's key for the logs read to their end up to (and including) the log named after
+# it; its value is their total size then.  Log names begin with a timestamp, never with this.
+SETTLED = "<="
+LISTED_LOGS = 4  # a site's newest logs a watermark names one by one (a crawl may still be writing)
 
 
 class RawStore:
@@ -163,7 +172,9 @@ class RawStore:
         fresh: list[LogEntry] = []
         for path in sorted(self.fetches.glob("*.jsonl")):
             known = entries.get(path.name)
-            if known is None or known.size != _complete_size(path):
+            # A log whose size is the indexed one (a size at a line's end) has not grown: one
+            # stat per log, no read.  Otherwise its complete part is measured and indexed again.
+            if known is None or (known.size != path.stat().st_size and known.size != _complete_size(path)):
                 fresh.append(self._index_log(path.name))
         if fresh:
             self.index_path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,33 +189,67 @@ class RawStore:
         responses: dict[str, int] = {}
         articles: dict[str, int] = {}
         crawl_ids: dict[str, str] = {}
+        first: dict[str, str] = {}
+        last: dict[str, str] = {}
         for record, _ in self.read_log(name):
-            crawl_ids[record.site] = record.crawl_id
-            responses[record.site] = responses.get(record.site, 0) + (record.status is not None)
-            articles[record.site] = articles.get(record.site, 0) + _is_stored_article(record)
-        sites = {s: SiteInLog(responses[s], articles[s], crawl_ids[s]) for s in crawl_ids}
+            site = record.site
+            crawl_ids[site] = record.crawl_id
+            responses[site] = responses.get(site, 0) + (record.status is not None)
+            articles[site] = articles.get(site, 0) + _is_stored_article(record)
+            when = _instant(record.fetched_at)
+            if when is not None:
+                if site not in first or when < _instant(first[site]):  # type: ignore[operator]
+                    first[site] = record.fetched_at
+                if site not in last or when > _instant(last[site]):  # type: ignore[operator]
+                    last[site] = record.fetched_at
+        sites = {
+            s: SiteInLog(responses[s], articles[s], crawl_ids[s], first.get(s), last.get(s))
+            for s in crawl_ids
+        }
         return LogEntry(name, _complete_size(self.fetches / name), sites)
+
+    def _starts(self, index: Mapping[str, LogEntry], site: str, read: Watermark) -> dict[str, int]:
+        """Where to start reading each fetch log holding ``site``, given the watermark ``read``."""
+        logs = [name for name, entry in index.items() if site in entry.sites]
+        settled = next(((k[len(SETTLED) :], v) for k, v in read.items() if k.startswith(SETTLED)), None)
+        if settled is not None:
+            through, total = settled
+            if sum(index[name].size for name in logs if name <= through) != total:
+                # A log summed into the watermark grew (or one appeared among them): which part
+                # is new is unknown, so the site's archive is read again from the start.
+                log.warning("%s: fetch logs up to %s changed since read; reading all again", site, through)
+                return dict.fromkeys(logs, 0)
+            return {name: index[name].size if name <= through else read.get(name, 0) for name in logs}
+        return {name: read.get(name, 0) for name in logs}
 
     def pending_bytes(self, site: str, read: Watermark) -> int:
         """Bytes of the site's fetch logs that lie past ``read`` (0: nothing new for the site)."""
+        index = self.log_index()
         return sum(
-            max(entry.size - read.get(name, 0), 0)
-            for name, entry in self.log_index().items()
-            if site in entry.sites
+            max(index[name].size - start, 0) for name, start in self._starts(index, site, read).items()
         )
 
     def new_articles(self, site: str, read: Watermark) -> tuple[list[Span], dict[str, int]]:
         """What to read for the site's article pages fetched since ``read``: (log, start, end)
-        byte spans in log order, and the watermark after them.  Only logs holding the site's
-        articles are listed; the others are only marked read."""
+        byte spans in log order, and the watermark after them.
+
+        The watermark names only the site's newest ``LISTED_LOGS`` logs with their offsets;
+        older ones, read to their end, are one entry (``SETTLED`` + the newest of them → their
+        total size), so it stays a few lines however long the site's history."""
+        index = self.log_index()
+        starts = self._starts(index, site, read)
         spans: list[Span] = []
-        after = dict(read)
-        for name, entry in self.log_index().items():
-            start = read.get(name, 0)
-            if entry.size > start and entry.sites.get(site, SiteInLog(0, 0, "")).articles:
+        for name, start in starts.items():
+            entry = index[name]
+            if entry.size > start and entry.sites[site].articles:
                 spans.append((name, start, entry.size))
-            after[name] = max(entry.size, start)
-        return spans, after
+        after = {name: max(index[name].size, start) for name, start in starts.items()}
+        names = sorted(after)
+        if len(names) <= LISTED_LOGS:
+            return spans, after
+        older, newer = names[:-LISTED_LOGS], names[-LISTED_LOGS:]
+        settled = {SETTLED + older[-1]: sum(index[name].size for name in older)}
+        return spans, settled | {name: after[name] for name in newer}
 
     def latest_article_fetches(self, site: str, spans: list[Span]) -> Iterator[FetchRecord]:
         """The site's stored article fetches in ``spans``, the newest fetch of each URL only.
@@ -226,10 +271,24 @@ class RawStore:
                         yield record
                     position += 1
 
+    def records_of_logs(self, names: Iterable[str]) -> Iterator[FetchRecord]:
+        """Every complete line of the named fetch logs, in the order given."""
+        for name in names:
+            for record, _ in self.read_log(name):
+                yield record
+
     def crawl_memory(self, site_names: set[str] | None = None) -> CrawlMemory:
-        """What earlier crawls learnt: article URLs settled, and list pages' validators."""
+        """What earlier crawls learnt: article URLs settled, and list pages' validators.
+
+        Only the fetch logs the index lists for ``site_names`` are read (a crawl of a few sites
+        does not open the logs of every other site's crawls)."""
         memory = CrawlMemory()
-        for record in self.records():
+        logs = [
+            name
+            for name, entry in self.log_index().items()
+            if site_names is None or not site_names.isdisjoint(entry.sites)
+        ]
+        for record in self.records_of_logs(logs):
             if site_names is not None and record.site not in site_names:
                 continue
             if record.kind == "article":
@@ -257,6 +316,15 @@ class RawStore:
 
 
 SETTLED_STATUSES = frozenset({200, 404, 410})
+
+
+def _instant(fetched_at: str | None) -> datetime | None:
+    """A fetch time as an aware datetime (a naive one taken as UTC), None when unreadable."""
+    try:
+        when = datetime.fromisoformat(fetched_at or "")
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _is_stored_article(record: FetchRecord) -> bool:

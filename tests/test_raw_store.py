@@ -114,3 +114,58 @@ def test_a_line_still_being_written_is_read_next_time(tmp_path: Path) -> None:
         handle.write(json.dumps(record)[len('{"url": "http://a.example/2", "site"') :] + "\n")
     spans, _ = store.new_articles("a", read)
     assert [r.url for r in store.latest_article_fetches("a", spans)] == ["http://a.example/2"]
+
+
+def _crawl(store: RawStore, crawl_id: str, url: str, body: bytes, site: str = "a") -> str:
+    writer = store.writer(crawl_id)
+    _article(writer, url, body, site=site)
+    writer.close()
+    return writer.path.name
+
+
+def test_a_watermark_stays_short_however_many_logs_the_site_has(tmp_path: Path) -> None:
+    from spiders.raw_store import LISTED_LOGS, SETTLED
+
+    store = RawStore(tmp_path)
+    logs = [_crawl(store, f"day-{n:02d}", f"http://a.example/{n}", b"%d" % n) for n in range(9)]
+    _crawl(
+        store, "other-site", "http://b.example/1", b"b", site="b"
+    )  # another site's log: not in a's watermark
+    spans, read = store.new_articles("a", {})
+    assert len(list(store.latest_article_fetches("a", spans))) == 9
+    assert len(read) == LISTED_LOGS + 1 and SETTLED + logs[-LISTED_LOGS - 1] in read
+    assert store.pending_bytes("a", read) == 0 and store.new_articles("a", read)[0] == []
+    new_log = _crawl(store, "day-10", "http://a.example/10", b"10")
+    spans, after = store.new_articles("a", read)
+    assert [span[0] for span in spans] == [new_log]
+    assert len(after) == LISTED_LOGS + 1
+    # A log summed into the watermark grew: which part is new is unknown, so all is read again
+    # (newest fetch of each URL still wins).
+    with (store.fetches / logs[0]).open("a", encoding="utf-8") as handle:
+        record = {"url": "http://a.example/0", "site": "a", "kind": "article", "status": 200}
+        record |= {"fetched_at": "2026-11-20T00:00:00+00:00", "crawl_id": "day-00"}
+        handle.write(json.dumps(record | {"body_sha256": store.put_body(b"late")}) + "\n")
+    assert store.pending_bytes("a", after) > 0
+    spans, _ = store.new_articles("a", after)
+    again = {r.url: store.body(r.body_sha256 or "") for r in store.latest_article_fetches("a", spans)}
+    assert len(again) == 10 and again["http://a.example/0"] == b"late"
+
+
+def test_crawl_memory_reads_only_the_logs_of_its_sites(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = RawStore(tmp_path)
+    a_log = _crawl(store, "crawl-a", "http://a.example/1", b"1")
+    _crawl(store, "crawl-b", "http://b.example/1", b"2", site="b")
+    store.log_index()  # the index is built once, by any reader
+    opened: list[str] = []
+    read_log = store.read_log
+
+    def spy(name: str, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        opened.append(name)
+        return read_log(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "read_log", spy)
+    assert store.crawl_memory({"a"}).settled_articles == {"http://a.example/1"}
+    assert opened == [a_log]
+    assert store.crawl_memory().settled_articles == {"http://a.example/1", "http://b.example/1"}

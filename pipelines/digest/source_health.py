@@ -1,10 +1,12 @@
-"""Which sources failed in a week, read from the raw store's fetch log.
+"""Which sources failed in a week, read from the raw store's fetch logs of that week.
 
 The warehouse holds only articles that were fetched and parsed; a fetch that failed is recorded
 in the raw store's fetch log (``error`` set by the crawler's errback: timeouts, refused
 connections, 5xx and other HTTP errors).  404 and 410 are pages gone for good, not a source in
 trouble, so they are not counted.  The week is the ISO week in China time (Asia/Shanghai), the
-same week the digest's articles are grouped by.
+same week the digest's articles are grouped by.  The raw store's index gives each fetch log's
+first and last fetch time, so only the logs overlapping the week are read, however long the
+archive's history.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from spiders.raw_store import RawStore
+from spiders.raw_store import LogEntry, RawStore
 from warehouse.weekly import SourceProblem
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -29,6 +31,26 @@ class WeekFetches:
     fetches: int
     sources: int
     problems: list[SourceProblem]
+
+
+def _china_date(fetched_at: str | None) -> date | None:
+    try:
+        when = datetime.fromisoformat(fetched_at or "")
+    except ValueError:
+        return None
+    return (when.astimezone(CHINA) if when.tzinfo is not None else when).date()
+
+
+def _may_overlap(entry: LogEntry, start: date, end: date) -> bool:
+    """Whether a fetch log may hold fetches of the week, from its index entry's fetch times (a
+    day of margin either side; a log whose times the index does not know is read)."""
+    for site in entry.sites.values():
+        first, last = _china_date(site.first), _china_date(site.last)
+        if first is None or last is None:
+            return True
+        if first <= end + timedelta(days=1) and last >= start - timedelta(days=1):
+            return True
+    return False
 
 
 def failed_sources(
@@ -55,7 +77,8 @@ def week_fetches(
     fetches: Counter[str] = Counter()
     failures: Counter[str] = Counter()
     example: dict[str, str] = {}
-    for record in store.records():
+    logs = [name for name, entry in store.log_index().items() if _may_overlap(entry, start, end)]
+    for record in store.records_of_logs(logs):
         try:
             fetched = datetime.fromisoformat(record.fetched_at)
         except ValueError:
