@@ -347,12 +347,20 @@ def _nearest_role_before(segment: str) -> str | None:
 
 def keyword_role(text: str, start: int, end: int) -> str | None:
     """The role the nearest keyword gives the amount at [start, end) (see ``_role``)."""
-    return _role(text, start, end)[0]
+    # The role alone: the cumulative search _role also makes is not wanted here.
+    return _keyword(text, start, end)[0]
 
 
 def _role(text: str, start: int, end: int) -> tuple[str | None, bool]:
     """Role from the nearest keyword before the amount in its clause, then its sentence, then
     the first one after it in the clause (……的善款共300万元 vs 300万元用于捐赠)."""
+    role, s_start = _keyword(text, start, end)
+    cumulative = bool(_CUMULATIVE.search(text[s_start:end]))
+    return role, cumulative
+
+
+def _keyword(text: str, start: int, end: int) -> tuple[str | None, int]:
+    """_role's keyword, and the start of the sentence window it read."""
     c_start, c_end = clause_bounds(text, start)
     s_start, _ = sentence_bounds(text, start)
     # Context is read within a bounded window: a run-on "sentence" of thousands of characters
@@ -366,8 +374,7 @@ def _role(text: str, start: int, end: int) -> tuple[str | None, bool]:
     if role is None:
         after = text[end:c_end]
         role = next((r for r, pattern in _ROLE_PATTERNS if pattern.search(after)), None)
-    cumulative = bool(_CUMULATIVE.search(text[s_start:end]))
-    return role, cumulative
+    return role, s_start
 
 
 def extract_amounts(text: str, default_currency: str = "CNY", cues: bool = True) -> list[AmountMention]:

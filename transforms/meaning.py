@@ -731,7 +731,10 @@ def _sources(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _is_source(text: str, c: _Candidate, sources: list[tuple[int, int]]) -> bool:
-    return any(s <= c.start < e for s, e in sources) or _speaker_at(text, c.end)
+    # Most sentences have no source span: no generator to make then.
+    if sources and any(s <= c.start < e for s, e in sources):
+        return True
+    return _speaker_at(text, c.end)
 
 
 @lru_cache(maxsize=4096)
