@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from spiders.raw_store import RawStore
+from tests.log_reads import watch_log_reads
 
 
 def test_latest_successful_fetch_wins_and_bodies_are_shared(tmp_path: Path) -> None:
@@ -158,14 +159,7 @@ def test_crawl_memory_reads_only_the_logs_of_its_sites(
     a_log = _crawl(store, "crawl-a", "http://a.example/1", b"1")
     _crawl(store, "crawl-b", "http://b.example/1", b"2", site="b")
     store.log_index()  # the index is built once, by any reader
-    opened: list[str] = []
-    read_log = store.read_log
-
-    def spy(name: str, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        opened.append(name)
-        return read_log(name, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(store, "read_log", spy)
+    opened = watch_log_reads(store, monkeypatch)
     assert store.crawl_memory({"a"}).settled_articles == {"http://a.example/1"}
     assert opened == [a_log]
     assert store.crawl_memory().settled_articles == {"http://a.example/1", "http://b.example/1"}

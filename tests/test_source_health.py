@@ -9,6 +9,7 @@ import pytest
 
 from pipelines.digest.source_health import week_fetches
 from spiders.raw_store import FetchRecord, RawStore
+from tests.log_reads import watch_log_reads
 
 
 def _log(store: RawStore, name: str, site: str, when: str, error: str | None) -> None:
@@ -26,14 +27,7 @@ def test_only_the_weeks_logs_are_opened(tmp_path: Path, monkeypatch: pytest.Monk
     _log(store, "20261118-week", "b", "2026-11-18T02:00:00+00:00", None)
     _log(store, "20261122-edge", "b", "2026-11-22T16:30:00+00:00", "500")  # Monday 00:30 China time
     store.log_index()
-    opened: list[str] = []
-    read_log = store.read_log
-
-    def spy(name: str, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        opened.append(name)
-        return read_log(name, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(store, "read_log", spy)
+    opened = watch_log_reads(store, monkeypatch)
     fetched = week_fetches(store, date(2026, 11, 16), date(2026, 11, 22))
     assert fetched is not None and (fetched.fetches, fetched.sources) == (2, 2)
     assert [(p.name, p.failed, p.fetches) for p in fetched.problems] == [("a", 1, 1)]
