@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from transforms.prefilter import prefiltered
+
 # One line that is furniture wherever it stands.
 _FURNITURE_LINE = re.compile(
     r"""^(?:
@@ -23,7 +25,6 @@ _FURNITURE_LINE = re.compile(
     | (?:下转|下轉|上接|接上)[A-Z]?\d{1,3}版?               # print jump markers
     | 第\s?[A-Z]?\d{1,3}\s?版\s*[:：]?\s*\S{0,12}            # e-paper page menus: 第05版:新闻
     | [A-Z]?\d{1,3}版[:：]\S{0,12}
-    | .*(?:ICP备|ICP證|ICP证|公网安备|公網安備|版权所有|版權所有|Copyright|©|\(c\)\s?\d{4}).*
     | (?:联系电话|聯繫電話|聯絡電話|电话|電話|传真|傳真|举报电话|舉報電話|地址|郵箱|邮箱|E-?mail)[:：].{0,80}
     | [（(]?(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對)[:：]\s?\S{1,16}?[）)]?
     | [（(]?(?:来源|來源|稿源|出处|出處|供稿)[:：]\s?\S{1,30}(?:\s+\S{1,30})*[）)]?
@@ -37,6 +38,12 @@ _FURNITURE_LINE = re.compile(
       [】\]]?\s*[>»∨]?                                     # the fold of a folded article
     )$""",
     re.I | re.X,
+)
+# A copyright or licence line (ICP备…, 版权所有, ©) is furniture too: any line holding one of
+# these.  Searched on its own, behind a first-character check, rather than as ``.*(?:…).*``
+# inside _FURNITURE_LINE, which tries every alternative at every position of every line.
+_COPYRIGHT = prefiltered(
+    re.compile(r"ICP备|ICP證|ICP证|公网安备|公網安備|版权所有|版權所有|Copyright|©|\(c\)\s?\d{4}", re.I)
 )
 # A heading that opens a list of other stories: every short line after it is furniture.
 _RELATED_HEADING = re.compile(
@@ -58,6 +65,9 @@ def is_furniture_line(line: str) -> bool:
     if not line:
         return False
     if _FURNITURE_LINE.match(line):
+        return True
+    # ``.`` stops at a line break: the pattern held a copyright word only on a line without one.
+    if "\n" not in line and _COPYRIGHT.search(line):
         return True
     return bool(_MENU_SEPARATORS.match(line)) and not _SENTENCE_END.search(line)
 

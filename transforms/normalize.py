@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Literal
@@ -40,10 +41,13 @@ _DOUBLED_COMMA = re.compile(r"[,，]+(?=[,，。、；])|(?<=[，,])[,，]+")
 
 
 # What any of the repairs above needs in the text (each alternative is necessary for one of
-# them), in one scan: a text without it is left as it is without running each repair.
+# them), in one scan: a text without it is left as it is without running each repair.  The
+# pattern begins with a plain character set, which the engine skips text with in C; each
+# alternative then asks by a lookbehind which character the set matched.
 _REPAIR_HINT = re.compile(
-    r"(?=[(（&<\]褔衞峯羣眞?？!！;；,，])"
-    rf"(?:[(（]\s*[{_PINYIN_LETTERS}]|&[a-zA-Z#]|<|\]\]>|[褔衞峯羣眞]|[?？!！;；][?？]|[,，][,，。、；])"
+    r"[(（&<\]褔衞峯羣眞?？!！;；,，]"
+    rf"(?:(?<=[(（])\s*[{_PINYIN_LETTERS}]|(?<=&)[a-zA-Z#]|(?<=<)|(?<=\])\]>|(?<=[褔衞峯羣眞])"
+    r"|(?<=[?？!！;；])[?？]|(?<=[,，])[,，。、；])"
 )
 
 
@@ -52,12 +56,12 @@ class MappedText:
     """Text plus, for each character, the offset of the original character it stands for."""
 
     text: str
-    origin: tuple[int, ...]
+    origin: Sequence[int]  # a range while nothing has moved (indexes and slices as a tuple)
     original_length: int
 
     @classmethod
     def identity(cls, text: str) -> MappedText:
-        return cls(text, tuple(range(len(text))), len(text))
+        return cls(text, range(len(text)), len(text))
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map the half-open span [start, end) of this text back to the original."""
@@ -170,7 +174,9 @@ _WIDE_CHARACTER = re.compile(
 )
 # A thousands separator typed full width or as a Chinese comma: ５０，０００, 50，000.
 _WIDE_SEPARATOR = re.compile(r"(?<=[0-9０-９])[，,](?=[0-9０-９]{3}(?![0-9０-９]))")
-_CHINESE_COMMA_SEPARATOR = re.compile(r"(?<=[0-9０-９])，(?=[0-9０-９]{3}(?![0-9０-９]))")
+# The same Chinese-comma separator, written to begin with the comma: a literal first character
+# lets the engine skip to each comma (a lookbehind first makes it try every position).
+_CHINESE_COMMA_SEPARATOR = re.compile(r"，(?<=[0-9０-９]，)(?=[0-9０-９]{3}(?![0-9０-９]))")
 
 
 def _fold_width(mapped: MappedText) -> MappedText:
