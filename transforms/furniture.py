@@ -112,7 +112,14 @@ def furniture_spans(text: str) -> list[tuple[int, int]]:
 
 def blank_furniture(text: str) -> str:
     """``text`` with furniture lines replaced by spaces: same length, so offsets still hold."""
-    chars = list(text)
+    # Joined from slices rather than from a list of every character; a text without furniture
+    # is returned as it is.
+    pieces = []
+    last = 0
     for start, end in furniture_spans(text):
-        chars[start:end] = " " * (end - start)
-    return "".join(chars)
+        pieces += (text[last:start], " " * (end - start))
+        last = end
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
