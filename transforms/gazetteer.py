@@ -207,6 +207,16 @@ class Gazetteer:
         return places
 
     @cached_property
+    def county_short_names(self) -> frozenset[str]:
+        """Surfaces that are some county's short form (长沙 for 长沙县): the only readings for
+        which regions asks whether a surface stands apart from the words around it."""
+        return frozenset(
+            surface
+            for surface, codes in self.by_surface.items()
+            if any(self.regions[c].level == "county" and self.regions[c].name != surface for c in codes)
+        )
+
+    @cached_property
     def _name_set(self) -> frozenset[str]:
         return frozenset(self.by_surface) | PLACES_OUTSIDE_GAZETTEER
 

@@ -231,6 +231,7 @@ def extract_regions(
     gaz = gazetteer or load_gazetteer()
     hits = _candidates(text, gaz)
     regions, ancestors = gaz.regions, gaz.ancestors
+    county_short_names = gaz.county_short_names
     # Context: every unambiguous hit, and the ancestors it implies (a plain dict: a Counter
     # makes a Python-level call for every new key).
     context: dict[str, int] = {}
@@ -258,17 +259,20 @@ def extract_regions(
                 c for c in codes if regions[c].level == "city" and regions[c].name.endswith("州")
             )
             codes = prefectures or codes
-        before_ok = not before or before in _BEFORE_PLACE or not _is_han(before)
-        # A place right before an organization's suffix is its seat: 石狮同乡会, 中山同乡会.
-        after_ok = (
-            end == length
-            or after in _AFTER_PLACE
-            or not _is_han(after)
-            or _SEAT_SUFFIX.match(text, end) is not None
-        )
-        # Set off on one side only by an explicit marker: 在西昌签署, 带动威宁、赫章.
-        half = (bool(before) and before in _BEFORE_PLACE) or after in ("、", "等")
-        standalone = before_ok and after_ok
+        if surface in county_short_names:
+            before_ok = not before or before in _BEFORE_PLACE or not _is_han(before)
+            # A place right before an organization's suffix is its seat: 石狮同乡会, 中山同乡会.
+            after_ok = (
+                end == length
+                or after in _AFTER_PLACE
+                or not _is_han(after)
+                or _SEAT_SUFFIX.match(text, end) is not None
+            )
+            standalone = before_ok and after_ok
+            # Set off on one side only by an explicit marker: 在西昌签署, 带动威宁、赫章.
+            half = (bool(before) and before in _BEFORE_PLACE) or after in ("、", "等")
+        else:
+            standalone = half = True  # _resolve reads them for a county's short form only
         key = (codes, surface, adjacent, standalone, half)
         if key in resolved:
             code = resolved[key]
