@@ -173,9 +173,9 @@ _WIDE_CHARACTER = re.compile(
     "[" + "".join(sorted(ch for ch in map(chr, _WIDTH) if ch != "\u3000")) + "\u3000]"
 )
 # A thousands separator typed full width or as a Chinese comma: ５０，０００, 50，000.
-_WIDE_SEPARATOR = re.compile(r"(?<=[0-9０-９])[，,](?=[0-9０-９]{3}(?![0-9０-９]))")
-# The same Chinese-comma separator, written to begin with the comma: a literal first character
-# lets the engine skip to each comma (a lookbehind first makes it try every position).
+# (Each written to begin with the comma, the digit before it read by a lookbehind: a first
+# character the engine can skip to makes the scan several times faster, same matches.)
+_WIDE_SEPARATOR = re.compile(r"[，,](?<=[0-9０-９][，,])(?=[0-9０-９]{3}(?![0-9０-９]))")
 _CHINESE_COMMA_SEPARATOR = re.compile(r"，(?<=[0-9０-９]，)(?=[0-9０-９]{3}(?![0-9０-９]))")
 
 
@@ -184,8 +184,16 @@ def _fold_width(mapped: MappedText) -> MappedText:
     if _WIDE_CHARACTER.search(mapped.text) is None and _CHINESE_COMMA_SEPARATOR.search(mapped.text) is None:
         # The usual case (half-width 50,000 needs nothing): translating costs more than looking.
         return mapped
-    text = _WIDE_SEPARATOR.sub(",", mapped.text).translate(_WIDTH)
+    # Only the runs of wide characters are translated: str.translate looks every character up.
+    text = _WIDE_RUN.sub(_fold_run, _WIDE_SEPARATOR.sub(",", mapped.text))
     return MappedText(text, mapped.origin, mapped.original_length)
+
+
+_WIDE_RUN = re.compile(_WIDE_CHARACTER.pattern + "+")
+
+
+def _fold_run(run: re.Match[str]) -> str:
+    return run.group().translate(_WIDTH)
 
 
 # Characters that are standard in simplified script for names (通用规范汉字表) but that OpenCC
