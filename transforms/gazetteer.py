@@ -148,11 +148,15 @@ class NameScanner:
         position = 0  # where the next hit may start: after the last one
         # The candidate pattern matches one character, so finditer yields every candidate
         # position (cheaper than a search call per position); those inside a hit are skipped.
-        for candidate in self.candidates.finditer(text):
-            start = candidate.start()
+        # Most candidates begin no name: their positions are listed first (a comprehension
+        # runs faster than this loop), and an unknown head ends the look at once.
+        for start in [candidate.start() for candidate in self.candidates.finditer(text)]:
             if start < position:
                 continue
-            for length in lengths.get(text[start : start + 2], ()):
+            head_lengths = lengths.get(text[start : start + 2])
+            if head_lengths is None:
+                continue
+            for length in head_lengths:
                 name = text[start : start + length]  # shorter at the text's end
                 found = codes.get(name)
                 if found is not None:
