@@ -40,6 +40,24 @@ def test_repair_hint_finds_what_the_lookahead_form_finds(text: str) -> None:
     assert (normalize._REPAIR_HINT.search(text) is None) == (_PLAIN_REPAIR_HINT.search(text) is None)
 
 
+# The repairs as first written (a lookbehind or a branch first).
+_PLAIN_REPAIRS = (
+    (
+        normalize._INJECTED_PINYIN,
+        re.compile(rf"(?<=[\u4e00-\u9fff])[(（]\s*[{normalize._PINYIN_LETTERS}]{{1,7}}\s*[)）]"),
+    ),
+    (normalize._MOJIBAKE_QUOTE, re.compile(r"[?？]{2,}[!！;；?？]*|[!！;；][?？]{2,}[!！;；?？]*")),
+    (normalize._DOUBLED_COMMA, re.compile(r"[,，]+(?=[,，。、；])|(?<=[，,])[,，]+")),
+)
+
+
+@SETTINGS
+@given(_texts("(（)）善 kuǎn?？!！;；,，。、a"))
+def test_repairs_match_what_the_plain_patterns_match(text: str) -> None:
+    for fast, plain in _PLAIN_REPAIRS:
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
 _DIGITS_AND_COMMAS = "05０９，,。 元"
 
 

@@ -24,7 +24,10 @@ ScriptVariant = Literal["simplified", "traditional", "mixed", "none"]
 _PINYIN_LETTERS = "a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 # A parenthesised pinyin syllable (with tone marks) injected after a Han character by some
 # mirror sites: 善款(kuǎn), 超過(guò), 25萬(wàn)元.  Removed before anything else.
-_INJECTED_PINYIN = re.compile(rf"(?<=[\u4e00-\u9fff])[(（]\s*[{_PINYIN_LETTERS}]{{1,7}}\s*[)）]")
+# (This pattern and the last two begin with a plain character set, the character before or the
+# first one read again by a lookbehind: the engine then skips text in C rather than trying every
+# position; same matches as written the plain way, see tests/test_fast_paths.py.)
+_INJECTED_PINYIN = re.compile(rf"[(（](?<=[\u4e00-\u9fff][(（])\s*[{_PINYIN_LETTERS}]{{1,7}}\s*[)）]")
 # Variant characters that OpenCC leaves alone but that make a name differ: 褔 for 福.
 _VARIANTS = re.compile("[褔衞峯羣眞]")
 _VARIANT_TEXT = {"褔": "福", "衞": "卫", "峯": "峰", "羣": "群", "眞": "真"}
@@ -35,9 +38,11 @@ _ENTITY_TEXT = {"&rdquo;": "”", "&ldquo;": "“", "&nbsp;": " ", "&amp;": "&",
 _LEFTOVER_MARKUP = re.compile(r"\]\]>|<!\[CDATA\[|</?(?:p|br|span|div|strong|b|font)\s*/?>", re.I)
 # Mojibake where a quotation mark stood: a run of ?, ! or ; (a broken multi-byte quote).  It is
 # read as one neutral quote so it neither ends a sentence nor glues to a number.
-_MOJIBAKE_QUOTE = re.compile(r"[?？]{2,}[!！;；?？]*|[!！;；][?？]{2,}[!！;；?？]*")
+_MOJIBAKE_QUOTE = re.compile(
+    r"[?？!！;；](?:(?<=[?？])[?？]+[!！;；?？]*|(?<=[!！;；])[?？]{2,}[!！;；?？]*)"
+)
 # Doubled or clashing punctuation from careless editing: ,, ,。 ,、
-_DOUBLED_COMMA = re.compile(r"[,，]+(?=[,，。、；])|(?<=[，,])[,，]+")
+_DOUBLED_COMMA = re.compile(r"[,，](?:[,，]*(?=[,，。、；])|(?<=[，,][,，])[,，]*)")
 
 
 # What any of the repairs above needs in the text (each alternative is necessary for one of
