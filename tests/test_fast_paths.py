@@ -111,8 +111,17 @@ def test_name_scanner_is_leftmost_longest(text: str) -> None:
 _COPYRIGHT_ALTERNATIVE = (
     r".*(?:ICP备|ICP證|ICP证|公网安备|公網安備|版权所有|版權所有|Copyright|©|\(c\)\s?\d{4}).*"
 )
+# The furniture pattern as first written: one alternation of every kind of line, the copyright
+# line and the loose ones among them.
 _PLAIN_FURNITURE_LINE = re.compile(
-    furniture._FURNITURE_LINE.pattern.replace("^(?:", f"^(?:{_COPYRIGHT_ALTERNATIVE}\n|", 1), re.I | re.X
+    furniture._FURNITURE_LINE.pattern.replace(
+        "^(?:",
+        f"^(?:{_COPYRIGHT_ALTERNATIVE}\n|"
+        + furniture._LOOSE_FURNITURE_LINE.pattern.removeprefix("^(?:").removesuffix(")$")
+        + "\n|",
+        1,
+    ),
+    re.I | re.X,
 )
 
 
@@ -132,6 +141,30 @@ def _plain_is_furniture_line(line: str) -> bool:
     )
 )
 def test_copyright_lines_are_furniture_as_before(line: str) -> None:
+    assert furniture.is_furniture_line(line) == _plain_is_furniture_line(line)
+
+
+# Pieces of image names, hit counters, trackbacks, source lines and mastheads, with the
+# characters that IGNORECASE folds onto Latin letters (the Kelvin sign, the long s).
+_LOOSE_PIECES = ["a.JPG", "3.png", "x_FORORDER_1", "已被阅读", "被點擊", "12", "次", "TrackBack"]
+_LOOSE_PIECES += [
+    "引用通告",
+    " ",
+    "来源",
+    "：",
+    "某某网",
+    "2024年5月1日",
+    "星期三",
+    "。",
+    "\u212a",
+    "ſ",
+    "文",
+]
+
+
+@SETTINGS
+@given(_pieces(_LOOSE_PIECES))
+def test_loose_lines_are_furniture_as_before(line: str) -> None:
     assert furniture.is_furniture_line(line) == _plain_is_furniture_line(line)
 
 
