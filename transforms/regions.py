@@ -125,6 +125,11 @@ def _resolve(
     enough for a county whose own city the article names.
     """
     ancestors = gazetteer.ancestors
+    regions = gazetteer.regions
+    if len(codes) == 1:
+        only = regions[codes[0]]
+        if surface == only.name and (only.level != "county" or len(surface) > 2):
+            return codes[0]  # a place written in full, with no rival: no rule below drops it
     if previous is not None:
         inside = [c for c in codes if previous in ancestors(c)]
         if len(inside) == 1:
@@ -140,7 +145,6 @@ def _resolve(
     def parent_named(region: Region) -> bool:
         return bool(region.parent) and named(region.parent or "")
 
-    regions = gazetteer.regions
     ordinary = _ordinary_words()
     candidates = []
     for code in codes:
