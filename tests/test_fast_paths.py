@@ -198,3 +198,15 @@ def test_only_county_short_forms_ask_whether_a_surface_stands_apart() -> None:
                 for h in (True, False)
             }
             assert len(answers) == 1, surface
+
+
+@SETTINGS
+@given(
+    _pieces(["援建", "受灾", "遭遇", "困难", "实施", "援", "受", "县", "，", "了", "灾区"]),
+    st.integers(0, 30),
+)
+def test_beneficiary_words_after_a_place_need_one_of_their_first_characters(text: str, end: int) -> None:
+    from transforms.regions import _BENEFICIARY_AFTER, _BENEFICIARY_AFTER_START
+
+    if _BENEFICIARY_AFTER.match(text, 0, end):
+        assert _BENEFICIARY_AFTER_START.search(text, 0, end)

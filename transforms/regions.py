@@ -61,6 +61,8 @@ _BENEFICIARY_CUE = re.compile(
 _BENEFICIARY_AFTER = re.compile(
     r"[^，,。；;：:]{0,12}?(?:援建|受灾|遭遇|困难|贫困|脱贫|留守|灾区|受助|受益|实施)"
 )
+# The first characters of those words: a window holding none of them is not read further.
+_BENEFICIARY_AFTER_START = re.compile("[援受遭困贫脱留灾实]")
 _CUE_BEFORE = 40
 _CUE_AFTER = 16
 
@@ -216,7 +218,10 @@ def _role(
     # lookaround, so the bounds read exactly what the slices held.
     if _BENEFICIARY_CUE.search(text, max(sentence_start, start - _CUE_BEFORE), start):
         return "beneficiary"
-    if _BENEFICIARY_AFTER.match(text, end, min(sentence_end, end + _CUE_AFTER)):
+    window_end = min(sentence_end, end + _CUE_AFTER)
+    if _BENEFICIARY_AFTER_START.search(text, end, window_end) and _BENEFICIARY_AFTER.match(
+        text, end, window_end
+    ):
         return "beneficiary"
     return "mention"
 
