@@ -210,3 +210,17 @@ def test_beneficiary_words_after_a_place_need_one_of_their_first_characters(text
 
     if _BENEFICIARY_AFTER.match(text, 0, end):
         assert _BENEFICIARY_AFTER_START.search(text, 0, end)
+
+
+@SETTINGS
+@given(
+    st.text(alphabet="0123456789", min_size=1, max_size=22), st.sampled_from(["", "万", "亿", "千万", "百万"])
+)
+def test_whole_digit_amounts_parse_as_decimal_arithmetic_gives(digits: str, unit: str) -> None:
+    from transforms import amounts
+
+    match = amounts.AMOUNT_PATTERN.search(f"{digits}{unit}元")
+    assert match is not None and match.group("num") == digits
+    value = amounts.parse_amount(match)[0]
+    expected = amounts._plain(amounts._scaled(digits, unit or None))
+    assert (value, str(value)) == (expected, str(expected))

@@ -333,6 +333,10 @@ def parse_amount(
         value = Decimal(_UNIT_VALUES[num])
     elif unit is None and num[-1] in "万亿" and len(num) > 1 and not num[0].isdigit():
         value = parse_number(num)
+    elif num.isascii() and num.isdigit() and len(num) <= 18:
+        # Whole Arabic digits (the usual 50万元): the value Decimal arithmetic gives, computed in
+        # integers (a product under 10**26 is exact within Decimal's 28 digits as well).
+        value = Decimal(int(num) * _UNIT_VALUES[unit] if unit else int(num))
     else:
         value = _scaled(num, unit)
     if wan:
