@@ -181,10 +181,6 @@ class _Span:
     match: re.Match[str]
 
 
-def _has_money_marker(m: re.Match[str]) -> bool:
-    return bool(m.group("pre") or m.group("suf"))
-
-
 def find_amount_spans(text: str) -> list[_Span]:
     """Spans that are money: a currency marker, or a 万/亿 number right after a donation verb."""
     spans: list[_Span] = []
@@ -199,16 +195,17 @@ def find_amount_spans(text: str) -> list[_Span]:
         m = AMOUNT_PATTERN.search(text, pos)
         if m is None:
             break
-        if m.group("num") is None or m.end() == m.start():
-            pos = m.start() + 1
+        start, end = m.span()
+        if m.group("num") is None or end == start:
+            pos = start + 1
             continue
         if not _is_plausible(text, m):
             # Skip the whole implausible run (a year, a count, a long numeral string): starting
             # again one character later would re-read the run at every position.
-            pos = m.end() if m.group("num") and m.start("num") == m.start() else m.start() + 1
+            pos = end if m.start("num") == start else start + 1
             continue
-        spans.append(_Span(m.start(), m.end(), m))
-        pos = m.end()
+        spans.append(_Span(start, end, m))
+        pos = end
     return spans
 
 
@@ -238,25 +235,25 @@ def _run_start(text: str, anchor: int, floor: int) -> int:
 
 
 def _is_plausible(text: str, m: re.Match[str]) -> bool:
-    num = m.group("num")
+    # The groups in one call: each m.group call costs about as much as fetching all four.
+    num, unit, pre, suf = m.group("num", "unit", "pre", "suf")
     # Most candidates are bare numbers (years, counts): no currency, no unit, no 万 or 亿.
     # 千/百 as a unit (5千) make money only with a currency marker, as bare digits do.
-    big_unit = m.group("unit") not in (None, "千", "百")
-    if not (m.group("pre") or m.group("suf") or big_unit) and _WAN_YI.isdisjoint(num):
+    big_unit = unit not in (None, "千", "百")
+    if not (pre or suf or big_unit) and _WAN_YI.isdisjoint(num):
         return False
-    if not any(ch.isdigit() or ch in NUMERAL_CHARS for ch in num):
-        return False
+    # (``num`` holds a digit or a numeral character: AMOUNT_PATTERN matches nothing else.)
     # A numeral made only of unit characters (万, 亿) is a word, not a number.
-    if all(ch in "万亿" for ch in num):
+    if not num.strip("万亿"):
         return False
     before = text[max(0, m.start() - 6) : m.start()]
-    only_units = all(ch in "万亿千百十" for ch in num)
+    only_units = not num.strip("万亿千百十")
     # 千万元 is money, 筹到十万 too; 百万行 (a charity walk) and 千万家庭 are not.
-    if only_units and not m.group("unit") and not m.group("suf") and not _DONATION_CONTEXT.search(before):
+    if only_units and not unit and not suf and not _DONATION_CONTEXT.search(before):
         return False
-    if _has_money_marker(m):
+    if pre or suf:
         return True
-    if not big_unit and not any(ch in "万亿萬億" for ch in num):
+    if not big_unit and _WAN_YI.isdisjoint(num):
         return False
     after = text[m.end() : m.end() + 3]
     if _COUNT_AFTER.match(after):
@@ -282,50 +279,98 @@ def _scaled(number: str, unit: str | None) -> Decimal:
     return value
 
 
+# The groups parse_amount reads, fetched in one call (one m.group call per group costs more).
+_PARSED_GROUPS = (
+    "num",
+    "unit",
+    "wan",
+    "tail",
+    "ctail",
+    "tail_unit",
+    "ctail_unit",
+    "jiao",
+    "fen",
+    "low",
+    "low_unit",
+    "low_yuan",
+    "pre",
+    "suf",
+    "more",
+    "more2",
+    "after",
+    "qual",
+    "qual2",
+)
+
+
 def parse_amount(
     m: re.Match[str], default_currency: str = "CNY"
 ) -> tuple[Decimal, Decimal | None, str, Qualifier]:
     """Value, range high, ISO currency and qualifier of one matched span."""
-    num, unit = m.group("num"), m.group("unit")
+    (
+        num,
+        unit,
+        wan,
+        tail,
+        ctail,
+        tail_unit,
+        ctail_unit,
+        jiao,
+        fen,
+        low,
+        low_unit,
+        low_yuan,
+        pre,
+        suf,
+        more,
+        more2,
+        after,
+        qual,
+        qual2,
+    ) = m.group(*_PARSED_GROUPS)
     # 千万元 / 百万元 written as a bare unit: the "number" is the unit itself.
     if num in ("千万", "百万") and not unit:
         value = Decimal(_UNIT_VALUES[num])
     elif unit is None and num[-1] in "万亿" and len(num) > 1 and not num[0].isdigit():
         value = parse_number(num)
+    elif num.isascii() and num.isdigit() and len(num) <= 18:
+        # Whole Arabic digits (the usual 50万元): the value Decimal arithmetic gives, computed in
+        # integers (a product under 10**26 is exact within Decimal's 28 digits as well).
+        value = Decimal(int(num) * _UNIT_VALUES[unit] if unit else int(num))
     else:
         value = _scaled(num, unit)
-    if m.group("wan"):
-        value += parse_number(m.group("wan").replace(",", "")) * 10_000
-    tail = m.group("tail") or m.group("ctail")
-    if tail in ("千", "百") and not m.group("unit") and not m.group("ctail_unit") and num.isdigit():
+    if wan:
+        value += parse_number(wan.replace(",", "")) * 10_000
+    tail = tail or ctail
+    if tail in ("千", "百") and not unit and not ctail_unit and num.isdigit():
         value *= 1000 if tail == "千" else 100  # 5千元 is 5,000, not 5 and a thousand
         tail = None
     if tail:
         tail_value = parse_number(tail.replace(",", ""))
-        tail_unit = m.group("tail_unit") or m.group("ctail_unit")
+        tail_unit = tail_unit or ctail_unit
         if tail_unit:
             tail_value *= 1000 if tail_unit == "千" else 100
         value += tail_value
-    if m.group("jiao"):
-        value += parse_number(m.group("jiao")) / 10
-    if m.group("fen"):
-        value += parse_number(m.group("fen")) / 100
+    if jiao:
+        value += parse_number(jiao) / 10
+    if fen:
+        value += parse_number(fen) / 100
     high: Decimal | None = None
-    if m.group("low"):
-        low_unit = m.group("low_unit") or (None if m.group("low_yuan") else unit)
+    if low:
+        low_unit = low_unit or (None if low_yuan else unit)
         high = value
-        value = _scaled(m.group("low"), low_unit)
-    marker = m.group("pre") or m.group("suf") or ""
+        value = _scaled(low, low_unit)
+    marker = pre or suf or ""
     currency = _CURRENCY_CODES.get(marker, default_currency)
-    if m.group("suf") in _CURRENCY_CODES and m.group("pre") not in _CURRENCY_CODES:
-        currency = _CURRENCY_CODES[m.group("suf")]
+    if suf in _CURRENCY_CODES and pre not in _CURRENCY_CODES:
+        currency = _CURRENCY_CODES[suf]
     qualifier: Qualifier = "exact"
-    if m.group("more") or m.group("more2") or m.group("after") in ("以上", "有余"):
+    if more or more2 or after in ("以上", "有余"):
         qualifier = "lower_bound"
-    qual = m.group("qual") or m.group("qual2")
+    qual = qual or qual2
     if qual in ("超过", "超", "逾", "多达"):
         qualifier = "lower_bound"
-    elif qual in ("约", "大约", "近", "将近", "约合", "折合") or m.group("after") == "左右":
+    elif qual in ("约", "大约", "近", "将近", "约合", "折合") or after == "左右":
         qualifier = "approximate"
     if high is not None and qualifier == "exact":
         qualifier = "approximate"  # a range (1000元至3000元不等) gives no single sum

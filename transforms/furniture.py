@@ -8,27 +8,22 @@ from __future__ import annotations
 
 import re
 
+from transforms.prefilter import prefiltered
+
 # One line that is furniture wherever it stands.
 _FURNITURE_LINE = re.compile(
     r"""^(?:
-      \S+\.(?:jpe?g|png|gif|bmp|webp)                       # image file names: 3.jpg, IMG_2041.JPG
-    | \S*_fororder_\S*                                       # xxx_fororder_图片1
-    | [【\[]?(?:字体|字體|字号|字號|打印|列印|关闭|關閉|纠错|糾錯|分享到|收藏|返回顶部|返回頂部)
+      [【\[]?(?:字体|字體|字号|字號|打印|列印|关闭|關閉|纠错|糾錯|分享到|收藏|返回顶部|返回頂部)
       [^】\]]{0,16}[】\]]?.{0,24}                           # 【字体大小:大 中 小】【打印】【关闭】
     | (?:浏览|瀏覽|阅读|閱讀|点击|點擊|访问量|訪問量)(?:量|次数|次數)?[:：]?\s*\d+\s*次?
-    | .{0,40}(?:已被|被)(?:阅读|閱讀|浏览|瀏覽|点击|點擊)\s*\d+\s*次.{0,20}  # (本文发表于…, 已被阅读178次)
-    | .{0,40}(?:trackback|引用通告).{0,80}                 # blog trackback links
     | (?:当前位置|當前位置|您的位置|您现在的位置|您現在的位置|所在位置)[:：].*
     | 首页\s*[>＞›»].*|首頁\s*[>＞›»].*                    # breadcrumbs without a label
     | (?:下转|下轉|上接|接上)[A-Z]?\d{1,3}版?               # print jump markers
     | 第\s?[A-Z]?\d{1,3}\s?版\s*[:：]?\s*\S{0,12}            # e-paper page menus: 第05版:新闻
     | [A-Z]?\d{1,3}版[:：]\S{0,12}
-    | .*(?:ICP备|ICP證|ICP证|公网安备|公網安備|版权所有|版權所有|Copyright|©|\(c\)\s?\d{4}).*
     | (?:联系电话|聯繫電話|聯絡電話|电话|電話|传真|傳真|举报电话|舉報電話|地址|郵箱|邮箱|E-?mail)[:：].{0,80}
     | [（(]?(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對)[:：]\s?\S{1,16}?[）)]?
     | [（(]?(?:来源|來源|稿源|出处|出處|供稿)[:：]\s?\S{1,30}(?:\s+\S{1,30})*[）)]?
-    | [^。！？!?]{0,40}?\s(?:来源|來源|稿源)[:：][^。！？!?]{1,80}  # 2024-05-21 08:30 来源:某某网 作者:…
-    | \S{2,16}\s+\d{4}年\d{1,2}月\d{1,2}日\s+星期[一二三四五六日天]  # e-paper masthead
     | (?:分享|分享到|转发|轉發)[:：]?(?:\s*(?:微信|微博|QQ|QQ空间|朋友圈|Facebook
       |WhatsApp|Line|複製連結|复制链接))+
     | [A-Za-z0-9_\-]{24,}                                    # tracking strings
@@ -37,6 +32,28 @@ _FURNITURE_LINE = re.compile(
       [】\]]?\s*[>»∨]?                                     # the fold of a folded article
     )$""",
     re.I | re.X,
+)
+# Furniture lines whose pattern begins with a run of any characters: each is tried at every
+# position of a line, so they are tried only on lines holding a character each of them needs
+# (_LOOSE_HINT: ., _, 被, b of trackback, 引 of 引用通告, 源 of 来源, 星 of 星期).
+_LOOSE_FURNITURE_LINE = re.compile(
+    r"""^(?:
+      \S+\.(?:jpe?g|png|gif|bmp|webp)                       # image file names: 3.jpg, IMG_2041.JPG
+    | \S*_fororder_\S*                                       # xxx_fororder_图片1
+    | .{0,40}(?:已被|被)(?:阅读|閱讀|浏览|瀏覽|点击|點擊)\s*\d+\s*次.{0,20}  # (本文发表于…, 已被阅读178次)
+    | .{0,40}(?:trackback|引用通告).{0,80}                 # blog trackback links
+    | [^。！？!?]{0,40}?\s(?:来源|來源|稿源)[:：][^。！？!?]{1,80}  # 2024-05-21 08:30 来源:某某网 作者:…
+    | \S{2,16}\s+\d{4}年\d{1,2}月\d{1,2}日\s+星期[一二三四五六日天]  # e-paper masthead
+    )$""",
+    re.I | re.X,
+)
+# Under re.I only B folds to b (no other character does), so b and B stand for trackback.
+_LOOSE_HINT = re.compile("[._被bB引源星]")
+# A copyright or licence line (ICP备…, 版权所有, ©) is furniture too: any line holding one of
+# these.  Searched on its own, behind a first-character check, rather than as ``.*(?:…).*``
+# inside _FURNITURE_LINE, which tries every alternative at every position of every line.
+_COPYRIGHT = prefiltered(
+    re.compile(r"ICP备|ICP證|ICP证|公网安备|公網安備|版权所有|版權所有|Copyright|©|\(c\)\s?\d{4}", re.I)
 )
 # A heading that opens a list of other stories: every short line after it is furniture.
 _RELATED_HEADING = re.compile(
@@ -58,6 +75,11 @@ def is_furniture_line(line: str) -> bool:
     if not line:
         return False
     if _FURNITURE_LINE.match(line):
+        return True
+    if _LOOSE_HINT.search(line) and _LOOSE_FURNITURE_LINE.match(line):
+        return True
+    # ``.`` stops at a line break: the pattern held a copyright word only on a line without one.
+    if "\n" not in line and _COPYRIGHT.search(line):
         return True
     return bool(_MENU_SEPARATORS.match(line)) and not _SENTENCE_END.search(line)
 
@@ -102,7 +124,14 @@ def furniture_spans(text: str) -> list[tuple[int, int]]:
 
 def blank_furniture(text: str) -> str:
     """``text`` with furniture lines replaced by spaces: same length, so offsets still hold."""
-    chars = list(text)
+    # Joined from slices rather than from a list of every character; a text without furniture
+    # is returned as it is.
+    pieces = []
+    last = 0
     for start, end in furniture_spans(text):
-        chars[start:end] = " " * (end - start)
-    return "".join(chars)
+        pieces += (text[last:start], " " * (end - start))
+        last = end
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)

@@ -148,11 +148,15 @@ class NameScanner:
         position = 0  # where the next hit may start: after the last one
         # The candidate pattern matches one character, so finditer yields every candidate
         # position (cheaper than a search call per position); those inside a hit are skipped.
-        for candidate in self.candidates.finditer(text):
-            start = candidate.start()
+        # Most candidates begin no name: their positions are listed first (a comprehension
+        # runs faster than this loop), and an unknown head ends the look at once.
+        for start in [candidate.start() for candidate in self.candidates.finditer(text)]:
             if start < position:
                 continue
-            for length in lengths.get(text[start : start + 2], ()):
+            head_lengths = lengths.get(text[start : start + 2])
+            if head_lengths is None:
+                continue
+            for length in head_lengths:
                 name = text[start : start + length]  # shorter at the text's end
                 found = codes.get(name)
                 if found is not None:
@@ -191,6 +195,32 @@ class Gazetteer:
         return chains
 
     @cached_property
+    def short_form_places(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """For each code, the places a mention of it names for short forms (省民政厅, 市慈善总会),
+        with the character such a form begins with: the place itself, and its province (a
+        province is named through its cities as well; a city not through its counties)."""
+        places = {}
+        for code in self.regions:
+            named = []
+            for place in (code, *self.ancestors(code)):
+                region = self.regions[place]
+                marker = short_form_marker(region)
+                if marker and (place == code or region.level == "province"):
+                    named.append((place, marker))
+            places[code] = tuple(named)
+        return places
+
+    @cached_property
+    def county_short_names(self) -> frozenset[str]:
+        """Surfaces that are some county's short form (长沙 for 长沙县): the only readings for
+        which regions asks whether a surface stands apart from the words around it."""
+        return frozenset(
+            surface
+            for surface, codes in self.by_surface.items()
+            if any(self.regions[c].level == "county" and self.regions[c].name != surface for c in codes)
+        )
+
+    @cached_property
     def _name_set(self) -> frozenset[str]:
         return frozenset(self.by_surface) | PLACES_OUTSIDE_GAZETTEER
 
@@ -198,6 +228,18 @@ class Gazetteer:
         """Every place name, those outside the gazetteer included: one set per gazetteer, whose
         hash is computed once."""
         return self._name_set
+
+
+def short_form_marker(region: Region) -> str | None:
+    """The character a short form for this kind of place begins with: 市 for 杭州市 and for a
+    county-level 义乌市, 州 for a prefecture named …州, 省 for a province."""
+    if region.level == "province":
+        # 北京市, 上海市: a municipality is the 市 of 市慈善基金会 too.
+        return {"省": "省", "市": "市"}.get(region.name[-1])
+    last = region.name[-1]
+    if last == "州" and region.level == "city":
+        return "州"
+    return last if last in "市县区" else None
 
 
 def _read_rows() -> list[Region]:

@@ -13,6 +13,7 @@ from functools import cache
 
 import opencc
 
+from transforms.gazetteer import NameScanner
 from transforms.normalize import ScriptVariant
 from transforms.org_lexicon import load_lexicon
 
@@ -44,38 +45,53 @@ _PATTERNS = {
     locale: tuple((re.compile(words), weight) for words, weight in signals)
     for locale, signals in _SIGNALS.items()
 }
-# The province pattern tries every Han character as a start: a text without the words it ends
-# with (most Hong Kong and Taiwan text) is not scanned with it.
+# The province pattern tries every Han character as a start: it is searched for only near the
+# words it ends with (see _provinces).
 _PROVINCE_PATTERN = _PATTERNS["mainland"][1][0]
 _PROVINCE_WORDS = re.compile(r"省|自治区|自治區")
 
 
 @cache
-def _local_bodies() -> tuple[re.Pattern[str], dict[str, str]]:
-    """The lexicon's Hong Kong, Macau and Taiwan bodies (东华三院), in both scripts: a page that
-    names one is, like one that writes 本港, most likely that place's own."""
+def _local_bodies() -> NameScanner:
+    """The lexicon's Hong Kong, Macau and Taiwan bodies (东华三院), in both scripts, each with its
+    place: a page that names one is, like one that writes 本港, most likely that place's own.
+    Found leftmost-longest, as an alternation of the forms longest first would find them (the
+    scanner looks a position up by its first two characters instead of trying every form)."""
     bodies = load_lexicon().local_bodies
     forms = sorted(bodies, key=len, reverse=True)
     # One conversion of all forms, a line each, so no phrase rule joins two of them.
     traditional = opencc.OpenCC("s2t").convert("\n".join(forms)).split("\n")
     by_form = {**dict(zip(traditional, (bodies[f] for f in forms), strict=True)), **bodies}
-    pattern = re.compile("|".join(re.escape(f) for f in sorted(by_form, key=len, reverse=True)))
-    return pattern, by_form
+    return NameScanner.of({form: (place,) for form, place in by_form.items()})
+
+
+def _provinces(text: str) -> int:
+    """How many times the mainland province pattern matches ``text`` (as ``findall`` counts).
+    A match ends with a province word two to four characters after its start, so the search
+    starts only four characters before the next such word: no match can start earlier."""
+    count = 0
+    position = 0
+    while True:
+        word = _PROVINCE_WORDS.search(text, position + 2)
+        if word is None:
+            return count
+        match = _PROVINCE_PATTERN.search(text, max(position, word.start() - 4))
+        if match is None:
+            return count
+        count += 1
+        position = match.end()
 
 
 def locale_scores(text: str) -> dict[str, int]:
-    provinces_possible = _PROVINCE_WORDS.search(text) is not None
     scores = {
         locale: sum(
-            weight * len(pattern.findall(text))
+            weight * (_provinces(text) if pattern is _PROVINCE_PATTERN else len(pattern.findall(text)))
             for pattern, weight in patterns
-            if provinces_possible or pattern is not _PROVINCE_PATTERN
         )
         for locale, patterns in _PATTERNS.items()
     }
-    pattern, by_form = _local_bodies()
-    for form in pattern.findall(text):
-        scores[by_form[form]] += 3
+    for _, _, _, (place,) in _local_bodies().scan(text):
+        scores[place] += 3
     return scores
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -48,11 +48,6 @@ _BAY_AFTER = re.compile(r"湾(?!仔)")
 _OWN = "own:"
 
 
-def _glued_before(text: str, start: int, surface: str) -> bool:
-    glue = _GLUED_BEFORE.get(surface[0])
-    return glue is not None and start > 0 and text[start - 1] in glue
-
-
 def _is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
@@ -64,8 +59,10 @@ _BENEFICIARY_CUE = re.compile(
 )
 # Right after the place, within its clause: what happens there (东乡县援建, 达州市遭遇暴雨).
 _BENEFICIARY_AFTER = re.compile(
-    r"^[^，,。；;：:]{0,12}?(?:援建|受灾|遭遇|困难|贫困|脱贫|留守|灾区|受助|受益|实施)"
+    r"[^，,。；;：:]{0,12}?(?:援建|受灾|遭遇|困难|贫困|脱贫|留守|灾区|受助|受益|实施)"
 )
+# The first characters of those words: a window holding none of them is not read further.
+_BENEFICIARY_AFTER_START = re.compile("[援受遭困贫脱留灾实]")
 _CUE_BEFORE = 40
 _CUE_AFTER = 16
 
@@ -116,7 +113,7 @@ def _is_ordinary(tag: str, frequency: int) -> bool:
 def _resolve(
     codes: tuple[str, ...],
     surface: str,
-    context: Counter[str],
+    context: Mapping[str, int],
     gazetteer: Gazetteer,
     previous: str | None,
     standalone: bool = True,
@@ -129,62 +126,72 @@ def _resolve(
     from the words around it; ``half_standalone``: on one side (带动威宁、赫章), which is
     enough for a county whose own city the article names.
     """
+    ancestors = gazetteer.ancestors
+    regions = gazetteer.regions
+    if len(codes) == 1:
+        only = regions[codes[0]]
+        if surface == only.name and (only.level != "county" or len(surface) > 2):
+            return codes[0]  # a place written in full, with no rival: no rule below drops it
     if previous is not None:
-        inside = [c for c in codes if previous in gazetteer.ancestors(c)]
+        inside = [c for c in codes if previous in ancestors(c)]
         if len(inside) == 1:
             return inside[0]
     # Support comes from the article's other places: not from this surface's own occurrences
     # (an unambiguous 东区 counted its city in), nor from the other readings of the same
     # surface (吉林: the province does not make 吉林市 likelier).
-    own = context[_OWN + surface] if len(codes) == 1 else 0
+    own = context.get(_OWN + surface, 0) if len(codes) == 1 else 0
 
     def named(code: str) -> bool:
-        return code not in codes and context[code] > own
+        return code not in codes and context.get(code, 0) > own
 
+    def parent_named(region: Region) -> bool:
+        return bool(region.parent) and named(region.parent or "")
+
+    ordinary = _ordinary_words()
     candidates = []
     for code in codes:
-        region = gazetteer.regions[code]
-        supported = any(named(a) for a in gazetteer.ancestors(code))
-        parent_named = bool(region.parent) and named(region.parent or "")
-        is_short = surface != region.name
-        # 合作, 会同, 振兴: a county's short name is an ordinary word far more often than a place;
-        # it counts right after its parent, or standing alone when jieba does not know the word.
-        if (
-            is_short
-            and region.level == "county"
-            and (
-                surface in _ordinary_words()
-                or not supported
-                or not (standalone or (half_standalone and parent_named))
-            )
-        ):
-            continue
-        if is_short and region.level == "city" and surface in _ordinary_words() and not supported:
-            continue  # 保定 (v), 大同 (d) as words
-        if not is_short and region.level == "county" and len(region.name) <= 2 and not parent_named:
+        region = regions[code]
+        level = region.level
+        # Support and the parent are read only by the rules that need them (most hits are a
+        # province or city written in full, which no rule below drops).
+        if surface != region.name:  # a short form
+            # 合作, 会同, 振兴: a county's short name is an ordinary word far more often than a
+            # place; it counts right after its parent, or standing alone when jieba does not
+            # know the word.
+            if level == "county" and (
+                surface in ordinary
+                or not any(named(a) for a in ancestors(code))
+                or not (standalone or (half_standalone and parent_named(region)))
+            ):
+                continue
+            if level == "city" and surface in ordinary and not any(named(a) for a in ancestors(code)):
+                continue  # 保定 (v), 大同 (d) as words
+        elif level == "county" and len(region.name) <= 2 and not parent_named(region):
             continue  # 东区, 城区: names too plain to stand alone without their city
         candidates.append(code)
     if not candidates:
         return None
     if len(candidates) == 1:
         return candidates[0]
-    provinces = [c for c in candidates if gazetteer.regions[c].level == "province"]
-    if provinces and surface in gazetteer.regions[provinces[0]].short_names:
+    provinces = [c for c in candidates if regions[c].level == "province"]
+    if provinces and surface in regions[provinces[0]].short_names:
         return provinces[0]  # 河北, 吉林 alone are the provinces; 河北区, 吉林市 are written so
     scored = []
     for code in candidates:
-        ancestors = gazetteer.ancestors(code)
-        support = sum(context[a] - own for a in ancestors if named(a))
-        level_rank = {"province": 0, "city": 1, "county": 2}[gazetteer.regions[code].level]
-        full = gazetteer.regions[code].name == surface
+        support = sum(context.get(a, 0) - own for a in ancestors(code) if named(a))
+        level_rank = _LEVEL_RANK[regions[code].level]
+        full = regions[code].name == surface
         scored.append((support, full, -level_rank, code))
     scored.sort(reverse=True)
     best, runner_up = scored[0], scored[1]
     if best[:3] == runner_up[:3]:
         return None  # same district name in two cities and nothing to tell them apart
-    if best[0] == 0 and gazetteer.regions[best[3]].level == "county":
+    if best[0] == 0 and regions[best[3]].level == "county":
         return None
     return best[3]
+
+
+_LEVEL_RANK = {"province": 0, "city": 1, "county": 2}
 
 
 def _inside_span(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
@@ -193,18 +200,35 @@ def _inside_span(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool
     return index >= 0 and spans[index][0] <= start and end <= spans[index][1]
 
 
-def _role(text: str, start: int, end: int, org_spans: Sequence[tuple[int, int]]) -> RegionRole:
-    """``org_spans`` sorted by start and not overlapping (as organizations are found)."""
-    if _inside_span(org_spans, start, end):
+def _role(
+    text: str,
+    start: int,
+    end: int,
+    org_spans: Sequence[tuple[int, int]],
+    sentence: tuple[int, int] | None = None,
+) -> RegionRole:
+    """``org_spans`` sorted by start and not overlapping (as organizations are found);
+    ``sentence``: the bounds of the sentence holding ``start``, when the caller has them."""
+    if org_spans and _inside_span(org_spans, start, end):
         return "seat"
     # Read back to the sentence's start (a list of places after 资助 shares its cue: 资助景宁、
     # 庆元两县) but not far, and forward a few characters (在东乡县援建, 达州市遭遇暴雨).
-    sentence_start, sentence_end = sentence_bounds(text, start)
-    if _BENEFICIARY_CUE.search(text[max(sentence_start, start - _CUE_BEFORE) : start]):
+    sentence_start, sentence_end = sentence or sentence_bounds(text, start)
+    # Searched in place (pos, endpos) rather than on slices: neither pattern has an anchor or a
+    # lookaround, so the bounds read exactly what the slices held.
+    if _BENEFICIARY_CUE.search(text, max(sentence_start, start - _CUE_BEFORE), start):
         return "beneficiary"
-    if _BENEFICIARY_AFTER.match(text[end : min(sentence_end, end + _CUE_AFTER)]):
+    window_end = min(sentence_end, end + _CUE_AFTER)
+    if _BENEFICIARY_AFTER_START.search(text, end, window_end) and _BENEFICIARY_AFTER.match(
+        text, end, window_end
+    ):
         return "beneficiary"
     return "mention"
+
+
+# The first characters of _ROAD_AFTER and _BAY_AFTER: a place followed by none of them is
+# neither a street nor a bay, and neither pattern is tried.
+_ROAD_OR_BAY_START = frozenset("东西南北中路道街大巷里弄湾")
 
 
 def extract_regions(
@@ -215,44 +239,62 @@ def extract_regions(
     """Region mentions in text order; ``org_spans`` mark organization names (seat regions)."""
     gaz = gazetteer or load_gazetteer()
     hits = _candidates(text, gaz)
-    # Context: every unambiguous hit, and the ancestors it implies.
-    context: Counter[str] = Counter()
+    regions, ancestors = gaz.regions, gaz.ancestors
+    county_short_names = gaz.county_short_names
+    # Context: every unambiguous hit, and the ancestors it implies (a plain dict: a Counter
+    # makes a Python-level call for every new key).
+    context: dict[str, int] = {}
     for _, _, surface, codes in hits:
         if len(codes) == 1:
-            context[codes[0]] += 1
-            context[_OWN + surface] += 1
-            for ancestor in gaz.ancestors(codes[0]):
-                context[ancestor] += 1
+            for key in (codes[0], _OWN + surface, *ancestors(codes[0])):
+                context[key] = context.get(key, 0) + 1
+    # _resolve depends on its arguments and this article's context only: a surface written
+    # again the same way is resolved once (a dict for this call, dropped with it).
+    resolved: dict[tuple[tuple[str, ...], str, str | None, bool, bool], str | None] = {}
     mentions = []
     previous: tuple[int, str] | None = None  # (end, code) of the last place found
+    length = len(text)
     for start, end, surface, codes in hits:
-        if _ROAD_AFTER.match(text, end) or _BAY_AFTER.match(text, end) or _glued_before(text, start, surface):
-            continue  # 北京路, 杭州湾, 局长沙马: a street, a bay, or part of another word
+        after = text[end : end + 1]
+        if after in _ROAD_OR_BAY_START and (_ROAD_AFTER.match(text, end) or _BAY_AFTER.match(text, end)):
+            continue  # 北京路, 杭州湾: a street or a bay
+        before = text[start - 1] if start > 0 else ""
+        glue = _GLUED_BEFORE.get(surface[0])
+        if glue is not None and before and before in glue:
+            continue  # 局长沙马: part of another word
         adjacent = previous[1] if previous is not None and previous[0] == start else None
-        if text[end : end + 1] == "州":
+        if after == "州":
             prefectures = tuple(
-                c for c in codes if gaz.regions[c].level == "city" and gaz.regions[c].name.endswith("州")
+                c for c in codes if regions[c].level == "city" and regions[c].name.endswith("州")
             )
             codes = prefectures or codes
-        before_ok = start == 0 or text[start - 1] in _BEFORE_PLACE or not _is_han(text[start - 1])
-        # A place right before an organization's suffix is its seat: 石狮同乡会, 中山同乡会.
-        after_ok = (
-            end == len(text)
-            or text[end] in _AFTER_PLACE
-            or not _is_han(text[end])
-            or _SEAT_SUFFIX.match(text, end) is not None
-        )
-        # Set off on one side only by an explicit marker: 在西昌签署, 带动威宁、赫章.
-        half = (start > 0 and text[start - 1] in _BEFORE_PLACE) or text[end : end + 1] in ("、", "等")
-        code = _resolve(codes, surface, context, gaz, adjacent, before_ok and after_ok, half)
+        if surface in county_short_names:
+            before_ok = not before or before in _BEFORE_PLACE or not _is_han(before)
+            # A place right before an organization's suffix is its seat: 石狮同乡会, 中山同乡会.
+            after_ok = (
+                end == length
+                or after in _AFTER_PLACE
+                or not _is_han(after)
+                or _SEAT_SUFFIX.match(text, end) is not None
+            )
+            standalone = before_ok and after_ok
+            # Set off on one side only by an explicit marker: 在西昌签署, 带动威宁、赫章.
+            half = (bool(before) and before in _BEFORE_PLACE) or after in ("、", "等")
+        else:
+            standalone = half = True  # _resolve reads them for a county's short form only
+        key = (codes, surface, adjacent, standalone, half)
+        if key in resolved:
+            code = resolved[key]
+        else:
+            code = resolved[key] = _resolve(codes, surface, context, gaz, adjacent, standalone, half)
         if code is None:
             continue
-        region = gaz.regions[code]
-        if surface != region.name and region.name.endswith("州") and text[end : end + 1] == "州":
+        region = regions[code]
+        if after == "州" and surface != region.name and region.name.endswith("州"):
             end += 1  # 阿坝州: the short name with 州 is the autonomous prefecture
             surface = text[start:end]
         previous = (end, code)
-        s_start, s_end = sentence_bounds(text, start)
+        sentence = sentence_bounds(text, start)
         mentions.append(
             RegionMention(
                 start,
@@ -261,9 +303,9 @@ def extract_regions(
                 code,
                 region.name,
                 region.level,
-                _role(text, start, end, org_spans),
-                s_start,
-                s_end,
+                _role(text, start, end, org_spans, sentence),
+                sentence[0],
+                sentence[1],
             )
         )
     return mentions
@@ -291,18 +333,19 @@ def region_context(mentions: Sequence[RegionMention], gazetteer: Gazetteer | Non
     place of that kind it names most, a beneficiary counting half (aid goes to other places;
     市慈善总会 is the home city's), the earliest first on a tie.  A 区 comes with its city."""
     gaz = gazetteer or load_gazetteer()
-    scores: dict[str, Counter[str]] = {marker: Counter() for marker in SHORT_FORM_MARKERS}
+    # Plain dicts rather than Counters: a Counter costs a Python-level call to make and to
+    # count a new key; the counts and their order are the same.
+    scores: dict[str, dict[str, int]] = {marker: {} for marker in SHORT_FORM_MARKERS}
     first_seen: dict[str, int] = {}
+    named_places = gaz.short_form_places
     for mention in mentions:
         weight = 1 if mention.role == "beneficiary" else 2
         first_seen.setdefault(mention.code, mention.start)
-        for code in (mention.code, *gaz.ancestors(mention.code)):
-            region = gaz.regions[code]
-            marker = _short_form_marker(region)
-            # A province is named through its cities as well; others only by themselves.
-            if marker and (code == mention.code or region.level == "province"):
-                scores[marker][code] += weight
-                first_seen.setdefault(code, mention.start)
+        # A province is named through its cities as well; others only by themselves.
+        for code, marker in named_places[mention.code]:
+            counter = scores[marker]
+            counter[code] = counter.get(code, 0) + weight
+            first_seen.setdefault(code, mention.start)
     context = {}
     for marker, counter in scores.items():
         if counter:
@@ -312,23 +355,11 @@ def region_context(mentions: Sequence[RegionMention], gazetteer: Gazetteer | Non
             # District names repeat across cities: 区民政局 is written out with its city.
             context[marker] = parent.name + region.name if marker == "区" and parent else region.name
     # The autonomous region of 自治区党委, 区党委 (written without its name in its own press).
-    autonomous = Counter(m.code[:2] for m in mentions if m.code[:2] in _AUTONOMOUS_REGIONS)
+    autonomous = [m.code[:2] for m in mentions if m.code[:2] in _AUTONOMOUS_REGIONS]
     if autonomous:
-        context["自治区"] = gaz.regions[autonomous.most_common(1)[0][0] + "0000"].name
+        context["自治区"] = gaz.regions[Counter(autonomous).most_common(1)[0][0] + "0000"].name
     return context
 
 
 # Inner Mongolia, Guangxi, Tibet, Ningxia, Xinjiang: the first two digits of their codes.
 _AUTONOMOUS_REGIONS = frozenset({"15", "45", "54", "64", "65"})
-
-
-def _short_form_marker(region: Region) -> str | None:
-    """The character a short form for this kind of place begins with: 市 for 杭州市 and for a
-    county-level 义乌市, 州 for a prefecture named …州, 省 for a province."""
-    if region.level == "province":
-        # 北京市, 上海市: a municipality is the 市 of 市慈善基金会 too.
-        return {"省": "省", "市": "市"}.get(region.name[-1])
-    last = region.name[-1]
-    if last == "州" and region.level == "city":
-        return "州"
-    return last if last in "市县区" else None
