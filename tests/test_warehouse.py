@@ -148,6 +148,44 @@ def test_a_bad_article_is_rejected_and_the_others_load(db_url: str) -> None:
     engine.dispose()
 
 
+def test_the_loader_refuses_a_region_code_the_region_table_lacks(db_url: str) -> None:
+    """No foreign key checks mention region codes (migration 0009): the loader does, and says so."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    bad = _row("http://demo.example/c")
+    bad["regions"][0]["code"] = "999999"
+    report = load_extracted(engine, [SITE], [_row("http://demo.example/b"), bad])
+    assert [r.url for r in report.rejected] == ["http://demo.example/c"]
+    assert "regions[0] code '999999' is not in the GB/T 2260 table" in report.rejected[0].reason
+    # A giver or recipient whose code is unknown keeps its name and kind but gets no code.
+    odd = _row("http://demo.example/d")
+    odd["amounts"][0] |= {"gift": True, "restates": None, "giver": None}
+    odd["amounts"][0]["recipient"] = {"kind": "region", "name": "某县", "code": "999999"}
+    assert not load_extracted(engine, [SITE], [odd]).rejected
+    with Session(engine) as session:
+        assert set(session.scalars(select(m.Article.url))) == {
+            "http://demo.example/b",
+            "http://demo.example/d",
+        }
+        codes = session.execute(
+            select(
+                m.AmountMention.recipient_name,
+                m.AmountMention.recipient_region_code,
+                m.AmountMention.region_code,
+                m.AmountMention.province_code,
+            )
+            .join(m.Article, m.Article.id == m.AmountMention.article_id)
+            .where(m.Article.url == "http://demo.example/d")
+        ).one()
+        assert tuple(codes) == ("某县", None, "433100", "430000")
+        region_codes = set(session.scalars(select(m.Region.code)))
+        written = set(session.scalars(select(m.RegionMention.region_code)))
+        for column in ("region_code", "province_code", "recipient_province_code", "giver_region_code"):
+            written |= set(session.scalars(select(getattr(m.AmountMention, column))))
+    assert written - {None} <= region_codes
+    engine.dispose()
+
+
 def test_the_database_refuses_what_validation_would_catch(db_url: str) -> None:
     """The check constraints hold even for writes that bypass the loader."""
     upgrade(db_url)

@@ -115,11 +115,15 @@ def plan_clusters(session: Session, incoming: Sequence[Incoming]) -> ClusterPlan
     for n, article in enumerate(searching):
         mates: set[int] = set()
         for band, key in enumerate(keys[n]):
-            bucket = stored[key]
-            mates.update(bucket)
-            if len(bucket) < BUCKET_CAP:  # a full bucket takes no more members
+            bucket = stored.get(key)
+            if bucket is None:  # most keys are new: no empty list to merge
+                stored[key] = [article.article_id]
+            else:
+                mates.update(bucket)
+                if len(bucket) >= BUCKET_CAP:  # a full bucket takes no more members
+                    continue
                 bucket.append(article.article_id)
-                plan.bands.append({"article_id": article.article_id, "band": band, "key": key})
+            plan.bands.append({"article_id": article.article_id, "band": band, "key": key})
         candidates[article.article_id] = mates
 
     # Clusters whose member changed signature or date: re-examined from all their members.

@@ -216,7 +216,8 @@ def _amount_links(
     provinces: Counter[str] = Counter()
     for r in row["regions"]:
         provinces[province_of[r["code"]]] += 2 if r["role"] == "beneficiary" else 1
-    article_province = provinces.most_common(1)[0][0] if provinces else None
+    # max keeps the first of equal counts, as most_common does, without its heap.
+    article_province = max(provinces.items(), key=itemgetter(1))[0] if provinces else None
     # The mentions grouped by sentence once (not scanned again for each amount).
     orgs_in: dict[tuple[int, int], list[tuple[int, Any]]] = {}
     for o, org_id in zip(row["organizations"], org_ids, strict=True):
@@ -254,6 +255,8 @@ def _headline_restatements(row: dict[str, Any]) -> list[int | None]:
         return bool(title) and not text[:start].strip() and text[start:end].strip() == title
 
     headline = [in_headline(a) for a in row["amounts"]]
+    if not any(headline):  # most articles: no headline amount, nothing to look up
+        return [None] * len(headline)
     body = {}
     for position, amount in enumerate(row["amounts"]):
         if not headline[position]:
@@ -330,6 +333,7 @@ class AmountContext:
     # The article's canonical organization names, each standing for its own id until the batch's
     # names are resolved (ORGANIZATION_COLUMNS): a giver or recipient outside them gets no id.
     organization_names: dict[str, str]
+    published_month: str | None = None  # published as YYYY-MM, formatted once per article
 
 
 def _provenance(text: str, mention: dict[str, Any], version: str) -> dict[str, Any]:
@@ -378,7 +382,7 @@ def amount_row(
         "region_basis": basis,
         "province_code": context.province_of[region] if region else None,
         "published_at": context.published,
-        "published_month": context.published.strftime("%Y-%m") if context.published else None,
+        "published_month": context.published_month,
     }
 
 
@@ -457,7 +461,14 @@ def complete(prepared: _Prepared, context: _LoadContext, signature: bytes | None
         # one counted, and its giver is the one the headline names when its own sentence names none.
         if body is not None and links[body][0] is None and links[position][0] is not None:
             links[body] = (links[position][0], *links[body][1:])
-    amount_context = AmountContext(text, version, published, context.province_of, {n: n for n in names})
+    amount_context = AmountContext(
+        text,
+        version,
+        published,
+        context.province_of,
+        {n: n for n in names},
+        published.strftime("%Y-%m") if published else None,
+    )
     digest = prepared.digest
     prepared.complete(
         signature=signature,

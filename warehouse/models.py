@@ -289,7 +289,7 @@ class AmountMention(_Provenance, Base):
         ForeignKey("organization.id"), doc="organization.id when giver_kind is organization."
     )
     giver_region_code: Mapped[str | None] = mapped_column(
-        ForeignKey("region.code"), doc="GB/T 2260 code when giver_kind is region."
+        String(6), doc="GB/T 2260 code when giver_kind is region (checked by the loader, no FK)."
     )
     recipient_kind: Mapped[str | None] = mapped_column(
         String(16),
@@ -303,13 +303,13 @@ class AmountMention(_Provenance, Base):
         ForeignKey("organization.id"), doc="organization.id when recipient_kind is organization."
     )
     recipient_region_code: Mapped[str | None] = mapped_column(
-        ForeignKey("region.code"), doc="GB/T 2260 code when recipient_kind is region."
+        String(6), doc="GB/T 2260 code when recipient_kind is region (checked by the loader, no FK)."
     )
     recipient_province_code: Mapped[str | None] = mapped_column(
-        ForeignKey("region.code"),
+        String(6),
         doc="Province the money goes to: the recipient region's province when the recipient is a "
         "place in China, null when it is a country abroad, else province_code.  The province "
-        "totals and the digest's filter use it.",
+        "totals and the digest's filter use it (checked by the loader, no FK).",
     )
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organization.id"),
@@ -317,16 +317,16 @@ class AmountMention(_Provenance, Base):
         "the same sentence; null if none.",
     )
     region_code: Mapped[str | None] = mapped_column(
-        ForeignKey("region.code"),
+        String(6),
         doc="The region the amount serves: a beneficiary region in its sentence, else a region "
         "mentioned there, else the article's main province, beneficiaries counting twice (see "
-        "region_basis).",
+        "region_basis; checked by the loader, no FK).",
     )
     region_basis: Mapped[str | None] = mapped_column(
         String(16), doc="sentence or article: where region_code was read; null when no region."
     )
     province_code: Mapped[str | None] = mapped_column(
-        ForeignKey("region.code"), doc="Province-level division of region_code."
+        String(6), doc="Province-level division of region_code (checked by the loader, no FK)."
     )
     published_at: Mapped[datetime | None] = mapped_column(
         DateTime, doc="Copy of article.published_at, so the views read one table."
@@ -383,7 +383,9 @@ class RegionMention(_Provenance, Base):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("article.id", ondelete="CASCADE"), index=True, doc="The article."
     )
-    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True, doc="The region.")
+    region_code: Mapped[str] = mapped_column(
+        String(6), index=True, doc="The region (a region.code, checked by the loader, no FK)."
+    )
     role: Mapped[str] = mapped_column(
         String(16),
         doc="seat (inside an organization's name), beneficiary (served by the aid) or mention.",
