@@ -255,13 +255,39 @@ _BLANK_OR_STOP = "。！？!?；;\n \t\r\u3000"
 _WINDOW = 120  # characters read before an amount for its parties and cues
 
 
-@dataclass(frozen=True, slots=True)
 class _Candidate:
-    start: int
-    end: int
-    party: Party
-    org_type: str | None = None
-    beneficiary: bool = False  # a place the sentence says is served
+    """A party named at [start, end) of the text.  A plain slots class, not a frozen dataclass:
+    an article builds dozens, and a frozen dataclass costs several times more to build.  The
+    cues around it are the same for every amount that asks, so each is read once (None: not
+    yet read)."""
+
+    __slots__ = (
+        "beneficiary",
+        "channel_cue",
+        "end",
+        "org_type",
+        "party",
+        "recipient_cue",
+        "speaker",
+        "start",
+    )
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        party: Party,
+        org_type: str | None = None,
+        beneficiary: bool = False,  # a place the sentence says is served
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.party = party
+        self.org_type = org_type
+        self.beneficiary = beneficiary
+        self.recipient_cue: bool | None = None  # RECIPIENT_CUE right before it
+        self.channel_cue: bool | None = None  # CHANNEL_CUE right before it
+        self.speaker: bool | None = None  # SPEAKER_AFTER right after it (…表示)
 
 
 # Each amount asks for the same bounds several times; the text's hash is cached by Python and
@@ -734,22 +760,31 @@ def _is_source(text: str, c: _Candidate, sources: list[tuple[int, int]]) -> bool
     # Most sentences have no source span: no generator to make then.
     if sources and any(s <= c.start < e for s, e in sources):
         return True
-    return _speaker_at(text, c.end)
-
-
-@lru_cache(maxsize=4096)
-def _speaker_at(text: str, end: int) -> bool:
-    return bool(SPEAKER_AFTER.match(text, end))
+    speaker = c.speaker
+    if speaker is None:
+        speaker = c.speaker = SPEAKER_AFTER.match(text, c.end) is not None
+    return speaker
 
 
 def _cue_before(text: str, c: _Candidate, pattern: re.Pattern[str]) -> bool:
-    return _cue_at(text, c.start, pattern)
+    start = c.start
+    return pattern.search(text, start - 4 if start > 4 else 0, start) is not None
 
 
-@lru_cache(maxsize=8192)
-def _cue_at(text: str, start: int, pattern: re.Pattern[str]) -> bool:
-    # Several amounts of a sentence ask about the same parties.
-    return bool(pattern.search(text, max(0, start - 4), start))
+# Several amounts of a sentence ask about the same parties: the two cues asked most are kept
+# on the candidate.
+def _recipient_cue(text: str, c: _Candidate) -> bool:
+    cue = c.recipient_cue
+    if cue is None:
+        cue = c.recipient_cue = _cue_before(text, c, RECIPIENT_CUE)
+    return cue
+
+
+def _channel_cue(text: str, c: _Candidate) -> bool:
+    cue = c.channel_cue
+    if cue is None:
+        cue = c.channel_cue = _cue_before(text, c, CHANNEL_CUE)
+    return cue
 
 
 @dataclass(frozen=True, slots=True)
@@ -824,21 +859,21 @@ def _parties(
             previous = (c, previous[1])
             continue
         if c.party.kind == "region" and (
-            (not REGION_ACTS.match(text, c.end) and not _cue_before(text, c, RECIPIENT_CUE))
+            (not REGION_ACTS.match(text, c.end) and not _recipient_cue(text, c))
             or LOCATIVE.search(text, max(0, c.start - 12), c.start)
         ):
             continue  # a place that begins a name, or the setting (在某地，…), does not give
         if (
             c.party.kind == "group"
             and not GIVER_GROUPS.fullmatch(c.party.name)
-            and not _cue_before(text, c, RECIPIENT_CUE)
+            and not _recipient_cue(text, c)
         ):
             continue  # 灾民, 困难家庭 receive
         side = (
             receivers
-            if _cue_before(text, c, RECIPIENT_CUE) or _in_recipient_phrase(text, c.start, c_start)
+            if _recipient_cue(text, c) or _in_recipient_phrase(text, c.start, c_start)
             else channels
-            if _cue_before(text, c, CHANNEL_CUE)
+            if _channel_cue(text, c)
             else actors
         )
         side.append(c)
@@ -849,7 +884,7 @@ def _parties(
     named = [c for c in giver_pool if c.party.kind != "group"]
     pool = named or giver_pool
     giver = pool[-1].party if pool else None
-    after_receivers = [c for c in after if c.start < c_end + 20 and _cue_before(text, c, RECIPIENT_CUE)]
+    after_receivers = [c for c in after if c.start < c_end + 20 and _recipient_cue(text, c)]
     pointed = receivers[-1:] or [_narrowed(text, c, after) for c in after_receivers[:1]] or channels[-1:]
     recipient_candidate: _Candidate | None = pointed[0] if pointed else None
     if recipient_candidate is not None and receivers and recipient_candidate is receivers[-1]:
@@ -974,7 +1009,7 @@ def _earlier_actor(text: str, s_start: int, article: _Article) -> Party | None:
     for c in reversed(article.within(p_start, s_start)):
         if c.party.kind != "organization" or _is_source(text, c, sources):
             continue
-        if _cue_before(text, c, RECIPIENT_CUE) or _cue_before(text, c, CHANNEL_CUE):
+        if _recipient_cue(text, c) or _channel_cue(text, c):
             continue
         return c.party
     return None
