@@ -290,13 +290,6 @@ class _Candidate:
         self.speaker: bool | None = None  # SPEAKER_AFTER right after it (…表示)
 
 
-# Each amount asks for the same bounds several times; the text's hash is cached by Python and
-# equality is first an identity check, so these caches cost little.
-@lru_cache(maxsize=4096)
-def _clause_start(text: str, pos: int, floor: int) -> int:
-    return max(floor, clause_bounds(text, pos)[0])
-
-
 def _clause_end(text: str, pos: int, ceiling: int) -> int:
     match = _CLAUSE_STOP.search(text, pos, ceiling)
     return match.start() if match else ceiling
@@ -360,15 +353,21 @@ def _rare_after(after: str) -> bool:
 
 
 def _role(
-    text: str, amount: AmountMention, s_start: int, named: Sequence[tuple[int, int]] = ()
+    text: str,
+    amount: AmountMention,
+    s_start: int,
+    named: Sequence[tuple[int, int]],
+    clause: int,
+    c_end: int,
+    s_end: int,
 ) -> str | None:
     """The role its words give the amount; None when no word says (``named``: the spans of
-    organizations and people, who make a donation of what would read as collected)."""
-    c_start = _clause_start(text, amount.start, max(s_start, amount.start - _WINDOW))
+    organizations and people, who make a donation of what would read as collected; ``clause``
+    where the amount's clause starts, ``c_end`` where it ends, ``s_end`` where the sentence
+    around the amount's end ends)."""
+    c_start = max(s_start, amount.start - _WINDOW, clause)
     before = text[c_start : amount.start]
-    c_end = _clause_end(text, amount.end, min(len(text), amount.end + _WINDOW))
     after = text[amount.end : c_end]
-    s_end = _sentence_span(text, amount.end)[1]
     # Most amounts carry none of the rarer words: one search of each side rules them all out.
     if _RARE_BEFORE_SCAN.search(before) or _rare_after(after):
         if TARGET_BEFORE.search(before) or TARGET_AFTER.search(after):
@@ -449,11 +448,11 @@ def _role(
 
 
 def _cumulative(
-    text: str, amounts: Sequence[AmountMention], index: int, s_start: int, role: str = ""
+    text: str, amounts: Sequence[AmountMention], index: int, s_start: int, role: str, clause: int
 ) -> bool:
     amount = amounts[index]
     before = text[max(s_start, amount.start - _WINDOW) : amount.start]
-    c_start = _clause_start(text, amount.start, s_start)
+    c_start = max(s_start, clause)
     period = MULTI_PERIOD_TOTAL.search(before)
     if period is not None and amount.start - len(before) + period.end() >= c_start:
         # The total word is in the amount's own clause; a fund's own total since it was set up
@@ -837,13 +836,15 @@ def _parties(
     s_start: int,
     s_end: int,
     article: _Article,
+    clause: int,
+    c_end: int,
 ) -> tuple[Party | None, Party | None, bool]:
-    """(giver, recipient, whether the sentence itself points at the recipient)."""
+    """(giver, recipient, whether the sentence itself points at the recipient); ``clause`` and
+    ``c_end``: where the amount's clause starts and ends."""
     floor = max(s_start, amount.start - _WINDOW)
     # Only the sentence's parties are read (and the article's, through the fallbacks).
     candidates = article.within(s_start, s_end)
-    c_start = _clause_start(text, amount.start, floor)
-    c_end = _clause_end(text, amount.end, min(s_end, amount.end + _WINDOW))
+    c_start = max(floor, clause)
     sources = _sources(text, floor, amount.start)
     before = [c for c in candidates if floor <= c.start and c.end <= amount.start]
     after = [c for c in candidates if amount.end <= c.start < min(s_end, amount.end + 40)]
@@ -1087,6 +1088,15 @@ def amount_meanings(
     if not amounts:
         return ()
     sentences = [_sentence_span(text, a.start) for a in amounts]
+    # Each amount's clause bounds, found once: role, cumulative and parties all read them.
+    clauses = [clause_bounds(text, a.start)[0] for a in amounts]
+    length = len(text)
+    clause_ends = [_clause_end(text, a.end, min(length, a.end + _WINDOW)) for a in amounts]
+    # The sentence around an amount's end is its start's unless a stop lies inside the amount.
+    end_sentences = [
+        s_end if s_end > a.end else _sentence_span(text, a.end)[1]
+        for a, (_, s_end) in zip(amounts, sentences, strict=True)
+    ]
     windows: list[tuple[int, int]] = []
     for s_start, s_end in sentences:
         low = _previous_sentence_start(text, s_start)
@@ -1096,7 +1106,10 @@ def amount_meanings(
             windows.append((low, s_end))
     candidates, public = _candidates(text, organizations, regions, windows)
     named = [(c.start, c.end) for c in candidates if c.party.kind in ("organization", "person")]
-    cues = [_role(text, a, s, named) for a, (s, _) in zip(amounts, sentences, strict=True)]
+    cues = [
+        _role(text, a, sentences[i][0], named, clauses[i], clause_ends[i], end_sentences[i])
+        for i, a in enumerate(amounts)
+    ]
     roles = [cue or "other" for cue in cues]
     for i, a in enumerate(amounts):
         if a.conversion_of is not None:
@@ -1108,10 +1121,14 @@ def amount_meanings(
             total = _part_of(text, amounts, i, sentences, roles)
             if total is not None and roles[total] in GIVING_ROLES:
                 roles[i] = "donated" if roles[total] == "raised" else roles[total]
-    cumulative = [_cumulative(text, amounts, i, s, roles[i]) for i, (s, _) in enumerate(sentences)]
+    cumulative = [_cumulative(text, amounts, i, s, roles[i], clauses[i]) for i, (s, _) in enumerate(sentences)]
     article = _Article(candidates, _served_region(regions), public, [c.start for c in candidates], text)
     found_parties = [
-        _parties(text, a, roles[i], s, e, article) if roles[i] in GIVING_ROLES else (None, None, False)
+        # The clause's end within the sentence: the first stop after the amount found for its
+        # role, else the nearer bound (no stop before the role's bound is none before this one).
+        _parties(text, a, roles[i], s, e, article, clauses[i], min(clause_ends[i], e, a.end + _WINDOW))
+        if roles[i] in GIVING_ROLES
+        else (None, None, False)
         for i, (a, (s, e)) in enumerate(zip(amounts, sentences, strict=True))
     ]
     parties = [(giver, recipient) for giver, recipient, _ in found_parties]
@@ -1125,7 +1142,7 @@ def amount_meanings(
         # A channel's or a period's share of money raised is raised too (其中网络捐款…);
         # a named donor's share stays donated.
         if total is not None and roles[total] == "raised" and roles[i] == "donated":
-            c_start = _clause_start(text, amounts[i].start, sentences[i][0])
+            c_start = max(sentences[i][0], clauses[i])
             if not any(c_start <= s < amounts[i].start for s, _ in named):
                 roles[i] = "raised"
     explicit = [found[2] for found in found_parties]
