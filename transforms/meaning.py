@@ -48,7 +48,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -265,9 +265,12 @@ class _Candidate:
         "beneficiary",
         "channel_cue",
         "end",
+        "giver_group",
+        "kind",
         "org_type",
         "party",
         "recipient_cue",
+        "recipient_group",
         "speaker",
         "start",
     )
@@ -283,8 +286,13 @@ class _Candidate:
         self.start = start
         self.end = end
         self.party = party
+        self.kind = party.kind
         self.org_type = org_type
         self.beneficiary = beneficiary
+        # A group word the public gives as (市民) or one that receives (困难群众): set for the
+        # group words by _candidates, read for every amount.
+        self.giver_group = False
+        self.recipient_group = False
         self.recipient_cue: bool | None = None  # RECIPIENT_CUE right before it
         self.channel_cue: bool | None = None  # CHANNEL_CUE right before it
         self.speaker: bool | None = None  # SPEAKER_AFTER right after it (…表示)
@@ -447,13 +455,18 @@ def _role(
     return cue
 
 
+# Its first alternative opens with a lookbehind, so the engine tries it at every position;
+# the first-character check lets the search skip most of them (same matches).
+_MULTI_PERIOD_TOTAL_SCAN = prefiltered(MULTI_PERIOD_TOTAL)
+
+
 def _cumulative(
     text: str, amounts: Sequence[AmountMention], index: int, s_start: int, role: str, clause: int
 ) -> bool:
     amount = amounts[index]
     before = text[max(s_start, amount.start - _WINDOW) : amount.start]
     c_start = max(s_start, clause)
-    period = MULTI_PERIOD_TOTAL.search(before)
+    period = _MULTI_PERIOD_TOTAL_SCAN.search(before)
     if period is not None and amount.start - len(before) + period.end() >= c_start:
         # The total word is in the amount's own clause; a fund's own total since it was set up
         # (自设立某基金以来…累计接收) is its as-of total.
@@ -713,7 +726,11 @@ def _candidates(
     for pattern in (GIVER_GROUPS, RECIPIENT_GROUPS):
         for match in (m for lo, hi in spans for m in pattern.finditer(text, lo, hi)):
             if not occupied[match.start()]:
-                found.append(_Candidate(match.start(), match.end(), Party("group", match.group())))
+                word = match.group()
+                group = _Candidate(match.start(), match.end(), Party("group", word))
+                group.giver_group = GIVER_GROUPS.fullmatch(word) is not None
+                group.recipient_group = RECIPIENT_GROUPS.fullmatch(word) is not None
+                found.append(group)
                 occupied[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
     return sorted(found, key=lambda c: c.start), public
 
@@ -786,22 +803,43 @@ def _channel_cue(text: str, c: _Candidate) -> bool:
     return cue
 
 
-@dataclass(frozen=True, slots=True)
 class _Article:
     """What the whole article says about its parties, for amounts whose sentence is silent."""
 
-    candidates: list[_Candidate]  # sorted by start
-    served: Party | None  # the place the article's aid goes to
-    public: Party | None  # the public the article says gave (社会各界, 市民…)
-    starts: list[int] = field(default_factory=list)
-    text: str = ""
-    _abroad: list[Party | None] = field(default_factory=list)  # computed once, when first asked
+    __slots__ = ("_abroad", "_charities", "candidates", "public", "served", "starts", "text")
+
+    def __init__(
+        self,
+        candidates: list[_Candidate],  # sorted by start
+        served: Party | None,  # the place the article's aid goes to
+        public: Party | None,  # the public the article says gave (社会各界, 市民…)
+        starts: list[int],  # each candidate's start
+        text: str,
+    ) -> None:
+        self.candidates = candidates
+        self.served = served
+        self.public = public
+        self.starts = starts
+        self.text = text
+        self._abroad: list[Party | None] = []  # computed once, when first asked
+        self._charities: list[_Candidate] | None = None  # computed once, when first asked
 
     def served_abroad(self) -> Party | None:
         """The country abroad the article serves (read only for an amount that needs it)."""
         if not self._abroad:
             self._abroad.append(_served_country(self.text))
         return self._abroad[0]
+
+    def charities(self) -> list[_Candidate]:
+        """The charities it names (else its bodies other than media and companies), in order."""
+        if self._charities is None:
+            candidates = self.candidates
+            self._charities = [c for c in candidates if c.org_type in CHARITY_TYPES] or [
+                c
+                for c in candidates
+                if c.kind == "organization" and c.org_type not in ("media", "company", "bank")
+            ]
+        return self._charities
 
     def within(self, low: int, high: int) -> list[_Candidate]:
         """The candidates starting in [low, high)."""
@@ -846,8 +884,13 @@ def _parties(
     candidates = article.within(s_start, s_end)
     c_start = max(floor, clause)
     sources = _sources(text, floor, amount.start)
-    before = [c for c in candidates if floor <= c.start and c.end <= amount.start]
-    after = [c for c in candidates if amount.end <= c.start < min(s_end, amount.end + 40)]
+    # The candidates are sorted by start: the ones before and after the amount are two slices
+    # of them (both inside the sentence, since floor >= s_start and amount.end > s_start).
+    starts, everyone = article.starts, article.candidates
+    at_amount = bisect_left(starts, amount.start)
+    before = [c for c in everyone[bisect_left(starts, floor) : at_amount] if c.end <= amount.start]
+    after_start = bisect_left(starts, amount.end, at_amount)
+    after = everyone[after_start : bisect_left(starts, min(s_end, amount.end + 40), after_start)]
     actors: list[_Candidate] = []
     receivers: list[_Candidate] = []
     channels: list[_Candidate] = []
@@ -859,16 +902,13 @@ def _parties(
             previous[1].append(c)  # 向甲县和乙市: 乙市 receives too
             previous = (c, previous[1])
             continue
-        if c.party.kind == "region" and (
+        kind = c.kind
+        if kind == "region" and (
             (not REGION_ACTS.match(text, c.end) and not _recipient_cue(text, c))
             or LOCATIVE.search(text, max(0, c.start - 12), c.start)
         ):
             continue  # a place that begins a name, or the setting (在某地，…), does not give
-        if (
-            c.party.kind == "group"
-            and not GIVER_GROUPS.fullmatch(c.party.name)
-            and not _recipient_cue(text, c)
-        ):
+        if kind == "group" and not c.giver_group and not _recipient_cue(text, c):
             continue  # 灾民, 困难家庭 receive
         side = (
             receivers
@@ -882,7 +922,7 @@ def _parties(
     in_clause = [c for c in actors if c.start >= c_start]
     giver_pool = in_clause or actors
     # Groups are givers only when nothing more specific is named.
-    named = [c for c in giver_pool if c.party.kind != "group"]
+    named = [c for c in giver_pool if c.kind != "group"]
     pool = named or giver_pool
     giver = pool[-1].party if pool else None
     after_receivers = [c for c in after if c.start < c_end + 20 and _recipient_cue(text, c)]
@@ -896,13 +936,7 @@ def _parties(
                 break
             receivers.pop()
             recipient_candidate = receivers[-1]
-    own_clause = [
-        c
-        for c in candidates
-        if c_start <= c.start < amount.start
-        and c.party.kind == "group"
-        and RECIPIENT_GROUPS.fullmatch(c.party.name)
-    ]
+    own_clause = [c for c in everyone[bisect_left(starts, c_start) : at_amount] if c.recipient_group]
     if own_clause and role in ("disbursed", "donated", "in_kind"):
         recipient_candidate = own_clause[-1]  # 每户困难群众发放…: the group this clause serves
     recipient = recipient_candidate.party if recipient_candidate else None
@@ -910,55 +944,47 @@ def _parties(
         # 某州还收到了某会捐赠的…: whoever stands before the collecting verb receives.
         collected = COLLECTED_VERB.search(text, floor, amount.start)
         if collected is not None:
-            holders = [c for c in actors if c.end <= collected.start() and c.party != giver]
+            holders = [
+                c for c in actors if c.end <= collected.start() and (giver is None or c.party != giver)
+            ]
             recipient = holders[-1].party if holders else None
     # Whether a word of the sentence points at the recipient (向…, 通过…, 灾区), or it is only
     # the article's served place or group, guessed.
     explicit = recipient is not None or _to_disaster_area(text, s_start, s_end)
     if giver is None and role == "disbursed":
-        charity = _earlier_charity(amount.start, article.candidates)
+        charity = _earlier_charity(amount.start, article)
         giver = charity.party if charity else None
     if giver is None and role != "raised":
         giver = _earlier_actor(text, s_start, article)
     if role == "raised":
         # The fundraiser collects; the public it names gives.
         # A charity among them collects; a school or partner beside it only takes part.
-        organizations = [c for c in reversed(named) if c.party.kind == "organization"]
+        organizations = [c for c in reversed(named) if c.kind == "organization"]
         collector = next((c for c in organizations if c.org_type in CHARITY_TYPES), None)
         collector = collector or next(iter(organizations), None)
         if collector is None:
-            collector = _earlier_charity(amount.start, article.candidates)
-        groups = [
-            c
-            for c in candidates
-            if s_start <= c.start < s_end and c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)
-        ]
+            collector = _earlier_charity(amount.start, article)
+        groups = [c for c in candidates if c.giver_group]
         recipient = collector.party if collector else recipient
         # Money raised to be handed on (…筹得16万元，将支持某会…): the body it goes to receives.
         passed_to = next(
-            (c for c in after if c.party.kind == "organization" and _cue_before(text, c, PASS_ON)), None
+            (c for c in after if c.kind == "organization" and _cue_before(text, c, PASS_ON)), None
         )
         if passed_to is not None:
             recipient = passed_to.party
         giver = groups[0].party if groups else article.public
     if recipient is None and role != "raised":
         # Who is served, named without a cue: 每户灾民发放…, …用于困难学生.
-        served_groups = [
-            c
-            for c in candidates
-            if s_start <= c.start < s_end
-            and c.party.kind == "group"
-            and RECIPIENT_GROUPS.fullmatch(c.party.name)
-        ]
+        served_groups = [c for c in candidates if c.recipient_group]
         if served_groups:
             recipient = served_groups[0].party
         elif role == "disbursed":
-            places = [c for c in after if c.party.kind == "region"]
+            places = [c for c in after if c.kind == "region"]
             recipient = _narrowed(text, places[0], after).party if places else None
     if recipient is None and role in ("donated", "in_kind", "pledged", "disbursed", "fund_size"):
-        served = [c for c in candidates if s_start <= c.start < s_end and c.beneficiary and c.party != giver]
+        served = [c for c in candidates if c.beneficiary and (giver is None or c.party != giver)]
         recipient = served[0].party if served else article.served or article.served_abroad()
-    if giver == recipient:
+    if giver is not None and giver == recipient:
         giver = None
     return giver, recipient, explicit or role == "raised"
 
@@ -1016,13 +1042,9 @@ def _earlier_actor(text: str, s_start: int, article: _Article) -> Party | None:
     return None
 
 
-def _earlier_charity(position: int, candidates: list[_Candidate]) -> _Candidate | None:
+def _earlier_charity(position: int, article: _Article) -> _Candidate | None:
     """The charity named last before ``position``, else the one the article names most."""
-    charities = [c for c in candidates if c.org_type in CHARITY_TYPES] or [
-        c
-        for c in candidates
-        if c.party.kind == "organization" and c.org_type not in ("media", "company", "bank")
-    ]
+    charities = article.charities()
     before = [c for c in charities if c.end <= position]
     if before:
         return before[-1]
@@ -1121,7 +1143,9 @@ def amount_meanings(
             total = _part_of(text, amounts, i, sentences, roles)
             if total is not None and roles[total] in GIVING_ROLES:
                 roles[i] = "donated" if roles[total] == "raised" else roles[total]
-    cumulative = [_cumulative(text, amounts, i, s, roles[i], clauses[i]) for i, (s, _) in enumerate(sentences)]
+    cumulative = [
+        _cumulative(text, amounts, i, s, roles[i], clauses[i]) for i, (s, _) in enumerate(sentences)
+    ]
     article = _Article(candidates, _served_region(regions), public, [c.start for c in candidates], text)
     found_parties = [
         # The clause's end within the sentence: the first stop after the amount found for its
