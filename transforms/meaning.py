@@ -309,6 +309,7 @@ def _sentence_span(text: str, pos: int) -> tuple[int, int]:
     return sentence_bounds(text, pos)
 
 
+@lru_cache(maxsize=1024)  # asked for every amount and again for its breakdowns
 def _previous_sentence_start(text: str, s_start: int) -> int:
     """Where the sentence before the one starting at ``s_start`` starts (blank lines skipped)."""
     floor = max(0, s_start - 400)
@@ -507,27 +508,31 @@ def _cumulative(
 
 
 # --- Restatements ---------------------------------------------------------------------------
-def _key(amount: AmountMention) -> tuple[Decimal, str]:
-    return amount.value, amount.currency
-
-
 def _restatements(
     text: str,
     amounts: Sequence[AmountMention],
     roles: list[str],
     givers: list[Party | None],
     sentences: list[tuple[int, int]],
+    keys: list[tuple[Decimal, str]],
 ) -> list[int | None]:
+    """What each amount restates (``keys``: each amount's sum and currency)."""
     restates: list[int | None] = [None] * len(amounts)
-    headline = [_in_headline(text, a.start) for a in amounts]
+    # A sentence lies on one line (a line break ends it): its amounts share their line's kind.
+    by_sentence: dict[int, bool] = {}
+    headline = []
+    for a, (s_start, _) in zip(amounts, sentences, strict=True):
+        if s_start not in by_sentence:
+            by_sentence[s_start] = _in_headline(text, a.start)
+        headline.append(by_sentence[s_start])
     first_body: dict[tuple[Decimal, str], int] = {}
     first_any: dict[tuple[Decimal, str], int] = {}
-    for i, a in enumerate(amounts):
+    for i, key in enumerate(keys):
         if roles[i] in ("other", "threshold"):
             continue
         if not headline[i]:
-            first_body.setdefault(_key(a), i)
-        first_any.setdefault(_key(a), i)
+            first_body.setdefault(key, i)
+        first_any.setdefault(key, i)
     for i, a in enumerate(amounts):
         s_start, _ = sentences[i]
         before = text[max(s_start, a.start - _WINDOW) : a.start]
@@ -536,7 +541,7 @@ def _restatements(
             continue
         if roles[i] in ("other", "threshold"):
             continue
-        key = _key(a)
+        key = keys[i]
         # A headline, sub-heading or caption copy of a body amount (or of an earlier copy).
         original = first_body.get(key) if headline[i] else None
         if original is None and headline[i]:
@@ -1161,7 +1166,8 @@ def amount_meanings(
         # Money a company pays out is its donation, not a charity's disbursement.
         if roles[i] == "disbursed" and giver is not None and org_types.get(giver.name) in COMPANIES:
             roles[i] = "donated"
-    restates = _restatements(text, amounts, roles, [p[0] for p in parties], sentences)
+    keys = [(a.value, a.currency) for a in amounts]
+    restates = _restatements(text, amounts, roles, [p[0] for p in parties], sentences, keys)
     for i, total in enumerate(restates):
         # A channel's or a period's share of money raised is raised too (其中网络捐款…);
         # a named donor's share stays donated.
@@ -1188,7 +1194,7 @@ def amount_meanings(
     # total's.
     result = list(meanings)
     for i, m in enumerate(meanings):
-        if m.restates is None or _key(amounts[i]) != _key(amounts[m.restates]):
+        if m.restates is None or keys[i] != keys[m.restates]:
             continue
         o = result[m.restates]
         giver = o.giver or parties[i][0]
