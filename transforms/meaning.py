@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Literal
 
 from transforms.amounts import keyword_role
 from transforms.prefilter import anchored_at_start, prefiltered
-from transforms.sentences import clause_bounds, sentence_bounds
+from transforms.sentences import sentence_bounds
 
 if TYPE_CHECKING:
     from transforms.amounts import AmountMention
@@ -250,6 +250,7 @@ JOINED = re.compile(r"^\s*(?:和|与|及|以及|、)?\s*$")
 CHARITY_TYPES = frozenset({"foundation", "charity_federation", "red_cross"})
 TO_DISASTER_AREA = re.compile(r"(?:向|为|给|支援|驰援|援助|捐给)[^，,。；;]{0,8}?灾区")
 _CLAUSE_STOP = re.compile(r"[，,、：:；;。！？!?\n]")
+_COMMA_LIKE = "，,、：:"  # the stops of a clause that do not end its sentence
 _SENTENCE_STOP = re.compile(r"[。！？!?；;\n]")
 _BLANK_OR_STOP = "。！？!?；;\n \t\r\u3000"
 _WINDOW = 120  # characters read before an amount for its parties and cues
@@ -366,12 +367,14 @@ def _role(
     amount: AmountMention,
     s_start: int,
     named: Sequence[tuple[int, int]],
+    named_ends: set[int],
     clause: int,
     c_end: int,
     s_end: int,
 ) -> str | None:
     """The role its words give the amount; None when no word says (``named``: the spans of
-    organizations and people, who make a donation of what would read as collected; ``clause``
+    organizations and people, who make a donation of what would read as collected, and
+    ``named_ends`` where they end; ``clause``
     where the amount's clause starts, ``c_end`` where it ends, ``s_end`` where the sentence
     around the amount's end ends)."""
     c_start = max(s_start, amount.start - _WINDOW, clause)
@@ -440,7 +443,7 @@ def _role(
         return "disbursed"  # 其中300万元将资助…, …用于…: money paid out of a total
     if PER_HEAD.search(before[-8:]):
         return "disbursed"  # a per-household or per-person standard
-    if any(0 <= amount.start - e <= 1 for _, e in named):
+    if amount.start in named_ends or amount.start - 1 in named_ends:
         return "donated"  # 其中，某集团30万元: a donor's name, then its sum
     # The keyword cue of transforms.amounts, read only now that no rule above decided.
     cue = amount.role if amount.role is not None else keyword_role(text, amount.start, amount.end)
@@ -687,12 +690,21 @@ def _candidates(
     (the sentences around amounts, and the one before each), the whole text when None.  Also
     the first public group word of the whole text."""
     spans = windows if windows is not None else [(0, len(text))]
-    found = [_Candidate(o.start, o.end, Party("organization", o.name), o.type) for o in organizations]
-    found += [
-        _Candidate(r.start, r.end, Party("region", r.name, r.code), beneficiary=r.role == "beneficiary")
-        for r in regions
-        if r.role != "seat"
-    ]
+    # One Party per name: an article names the same bodies and places again and again.
+    bodies: dict[str, Party] = {}
+    places: dict[tuple[str, str], Party] = {}
+    found = []
+    for o in organizations:
+        body = bodies.get(o.name)
+        if body is None:
+            body = bodies[o.name] = Party("organization", o.name)
+        found.append(_Candidate(o.start, o.end, body, o.type))
+    for r in regions:
+        if r.role != "seat":
+            place = places.get((r.name, r.code))
+            if place is None:
+                place = places[r.name, r.code] = Party("region", r.name, r.code)
+            found.append(_Candidate(r.start, r.end, place, beneficiary=r.role == "beneficiary"))
     occupied = bytearray(len(text) + 1)  # 1 where a party is already named
     for c in found:
         occupied[c.start : c.end] = b"\x01" * (c.end - c.start)
@@ -701,7 +713,7 @@ def _candidates(
         (Party("group", m.group()) for m in GIVER_GROUPS.finditer(text) if not occupied[m.start()]), None
     )
     # 该会, 该基金会: the organization named last before it.
-    named_orgs = sorted((c for c in found if c.party.kind == "organization"), key=lambda c: c.start)
+    named_orgs = sorted((c for c in found if c.kind == "organization"), key=lambda c: c.start)
     for match in (m for lo, hi in spans for m in THIS_BODY.finditer(text, lo, hi)):
         kind_word = match.group()[1:]
         earlier = [c for c in named_orgs if c.end <= match.start() and c.party.name.endswith(kind_word)]
@@ -1114,9 +1126,19 @@ def amount_meanings(
     """One meaning per amount, in order.  All offsets are into ``text`` (the simplified text)."""
     if not amounts:
         return ()
-    sentences = [_sentence_span(text, a.start) for a in amounts]
-    # Each amount's clause bounds, found once: role, cumulative and parties all read them.
-    clauses = [clause_bounds(text, a.start)[0] for a in amounts]
+    # Each amount's sentence and clause, found once: role, cumulative and parties all read them.
+    # An amount inside the span found for the one before shares it (no stop lies between).
+    sentences: list[tuple[int, int]] = []
+    clauses: list[int] = []
+    sentence = (0, -1)
+    for a in amounts:
+        if not sentence[0] <= a.start < sentence[1]:
+            sentence = sentence_bounds(text, a.start)
+        sentences.append(sentence)
+        # The clause opens after the last comma-like stop in the sentence before the amount
+        # (the stronger stops all end sentences): as clause_bounds has it, without its lookup.
+        start = sentence[0]
+        clauses.append(max(start, *(text.rfind(stop, start, a.start) + 1 for stop in _COMMA_LIKE)))
     length = len(text)
     clause_ends = [_clause_end(text, a.end, min(length, a.end + _WINDOW)) for a in amounts]
     # The sentence around an amount's end is its start's unless a stop lies inside the amount.
@@ -1132,9 +1154,10 @@ def amount_meanings(
         else:
             windows.append((low, s_end))
     candidates, public = _candidates(text, organizations, regions, windows)
-    named = [(c.start, c.end) for c in candidates if c.party.kind in ("organization", "person")]
+    named = [(c.start, c.end) for c in candidates if c.kind in ("organization", "person")]
+    named_ends = {end for _, end in named}
     cues = [
-        _role(text, a, sentences[i][0], named, clauses[i], clause_ends[i], end_sentences[i])
+        _role(text, a, sentences[i][0], named, named_ends, clauses[i], clause_ends[i], end_sentences[i])
         for i, a in enumerate(amounts)
     ]
     roles = [cue or "other" for cue in cues]
@@ -1177,7 +1200,8 @@ def amount_meanings(
                 roles[i] = "raised"
     explicit = [found[2] for found in found_parties]
     _parts_of_drives(amounts, roles, cumulative, restates, parties, explicit)
-    meanings = []
+    givers: list[Party | None] = []
+    recipients: list[Party | None] = []
     for i in range(len(amounts)):
         giver, recipient = parties[i]
         original = restates[i]
@@ -1185,21 +1209,29 @@ def amount_meanings(
             # A copy says no less than its original: take the parties the original lacks.
             o_giver, o_recipient = parties[original]
             giver, recipient = giver or o_giver, recipient or o_recipient
-            if giver == recipient:
+            if giver is not None and giver == recipient:
                 giver = None
-        gift = roles[i] in GIVING_ROLES and not cumulative[i] and restates[i] is None
-        meanings.append(AmountMeaning(roles[i], cumulative[i], restates[i], gift, giver, recipient))
+        givers.append(giver)
+        recipients.append(recipient)
     # The original takes the parties a copy of the same sum names when its own sentence names
     # none (a headline names the giver, the body only says 该企业); a part's donor is not the
-    # total's.
-    result = list(meanings)
-    for i, m in enumerate(meanings):
-        if m.restates is None or keys[i] != keys[m.restates]:
+    # total's.  (The meanings are built once, after: a frozen dataclass costs to rebuild.)
+    for i, original in enumerate(restates):
+        if original is None or keys[i] != keys[original]:
             continue
-        o = result[m.restates]
-        giver = o.giver or parties[i][0]
-        recipient = o.recipient or parties[i][1]
-        if giver == recipient:
-            giver = o.giver
-        result[m.restates] = AmountMeaning(o.role, o.cumulative, o.restates, o.gift, giver, recipient)
-    return tuple(result)
+        giver = givers[original] or parties[i][0]
+        recipient = recipients[original] or parties[i][1]
+        if giver is not None and giver == recipient:
+            giver = givers[original]
+        givers[original], recipients[original] = giver, recipient
+    return tuple(
+        AmountMeaning(
+            roles[i],
+            cumulative[i],
+            restates[i],
+            roles[i] in GIVING_ROLES and not cumulative[i] and restates[i] is None,
+            givers[i],
+            recipients[i],
+        )
+        for i in range(len(amounts))
+    )
