@@ -121,13 +121,22 @@ IN_KIND_AFTER = re.compile(
     r"^(?:的)?[^，,。；;\d]{0,10}?(?:物资|矿泉水|衣物|衣被|食品|药品|器材|设备|羽绒服|口罩|爱心卡|购物卡|礼券|消费券)"
 )
 # Verbs before the amount, by what they make of it; the one nearest the amount governs.
-VERBS = re.compile(
-    r"(?P<disbursed>拨付|拨款|拨出|批出|支出|发放|发给|发送|下发|赠给|分予|赈助|资助|投入|提供|拨)|"
-    r"(?P<pledged>(?<!含)认捐|承诺|意向捐|拟捐|将捐|宣布提供|拟提供|将提供)|"
-    r"(?P<raised>收到|接收|接受|代收|募集|筹集|筹得|募得|筹到|募到|已筹|共筹|共募|募款|筹款|捐赠收入|捐款收入|"
-    r"善款总额|捐款总额|总金额|累计金额|捐款金额)|"
-    r"(?P<donated>捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐)"
-)
+_VERB_GROUPS = {
+    "disbursed": "拨付|拨款|拨出|批出|支出|发放|发给|发送|下发|赠给|分予|赈助|资助|投入|提供|拨",
+    "pledged": "(?<!含)认捐|承诺|意向捐|拟捐|将捐|宣布提供|拟提供|将提供",
+    "raised": "收到|接收|接受|代收|募集|筹集|筹得|募得|筹到|募到|已筹|共筹|共募|募款|筹款|捐赠收入|捐款收入|"
+    "善款总额|捐款总额|总金额|累计金额|捐款金额",
+    "donated": "捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐",
+}
+VERBS = re.compile("|".join(f"(?P<{kind}>{words})" for kind, words in _VERB_GROUPS.items()))
+# The same verbs as one list of words, in the same order, and each word's kind: named groups
+# keep the engine from skipping ahead to the words' first characters, a list of words does not
+# (认捐 not after 含 is written with the lookbehind after it).  Same matches as VERBS.
+_VERB_WORDS = re.compile("|".join(_VERB_GROUPS.values()).replace("(?<!含)认捐", "认捐(?<!含认捐)"))
+_VERB_KIND: dict[str, str] = {}
+for _kind, _words in _VERB_GROUPS.items():
+    for _word in _words.replace("(?<!含)", "").split("|"):
+        _VERB_KIND.setdefault(_word, _kind)  # a word of two lists is the first one's, as in VERBS
 # English sentences of bilingual pages ($1,000 was raised; donated HK$5,000 to …).
 _ENGLISH_VERB = r"(?P<raised>raised|collected)|(?P<donated>donated|contributed|given)|(?P<pledged>pledged)"
 ENGLISH_AFTER = re.compile(
@@ -160,15 +169,17 @@ COMPANIES = frozenset({"company", "bank"})
 
 # --- Patterns: cumulative -------------------------------------------------------------------
 # A period of many years or events, then a total word after it: 十年来累计, 自举办至今已筹得.
+# 至今 not after 截 is written 至今(?<!截至今): when every alternative begins with a character,
+# the engine skips ahead to those characters instead of trying each position (same matches).
 MULTI_PERIOD_TOTAL = re.compile(
-    r"(?:(?<!截)至今|以来|年来|历年|多年|历届|历来)[^。；;]{0,60}?(?:累计|累积|共计|总计|合计|合共|总额|总数|共|已)"
+    r"(?:至今(?<!截至今)|以来|年来|历年|多年|历届|历来)[^。；;]{0,60}?(?:累计|累积|共计|总计|合计|合共|总额|总数|共|已)"
 )
 # Totals over many donors, goods and money together, or many activities.
 ROLL_UP = re.compile(
     r"捐款捐物|捐款、捐物|款物总额|物资和捐款|捐款和物资|不完全统计|众多企业|"
     r"等(?:单位|企业|机构|爱心企业|社会组织|活动|项目|渠道)[^。；;]{0,20}$"
 )
-PERIOD = re.compile(r"(?<!截)至今|以来|年来|历年|多年|历届|历来")
+PERIOD = re.compile(r"至今(?<!截至今)|以来|年来|历年|多年|历届|历来")  # as MULTI_PERIOD_TOTAL
 TOTAL_WORD = re.compile(r"累计|累积|共计|总计|合计|合共")
 # Since a fund was set up (自设立某基金以来): what it took in is its own as-of total; a drive
 # "开展以来" sums many events and stays cumulative.
@@ -178,8 +189,9 @@ SUM_BEFORE = re.compile(r"(?:共计|总计|合计|合共|共)[^，,。；;\d]{0,
 EACH_BEFORE = re.compile(r"各|分别|每家")
 
 # --- Patterns: restatement ------------------------------------------------------------------
-# 在单位捐款中，…: a clause ending in 中 opens a breakdown like 其中.
-BREAKDOWN = re.compile(r"其中|包括|包含|含|中有|当中|(?<=[款金物资])中[，,]")
+# 在单位捐款中，…: a clause ending in 中 opens a breakdown like 其中 (中 after 款/金/物/资,
+# the lookbehind after 中 so that every alternative begins with a character: see PERIOD).
+BREAKDOWN = re.compile(r"其中|包括|包含|含|中有|当中|中(?<=[款金物资]中)[，,]")
 ALREADY_PAID = re.compile(r"已[^，,。；;]{0,10}(?:拨付|拨款|下发|发放|支出|撥)")
 LARGEST_GIFT = re.compile(r"单笔最高|最大笔|最大一笔")
 NEW_LEVEL = re.compile(r"(?:提高|增加|调整|上调|下调|增至|提升)[为到至]?$")
@@ -299,6 +311,13 @@ class _Candidate:
         self.speaker: bool | None = None  # SPEAKER_AFTER right after it (…表示)
 
 
+def _clause_start(text: str, s_start: int, pos: int) -> int:
+    """Where the clause of ``pos`` (in the sentence starting at ``s_start``) starts: after the
+    last comma-like stop before it, the stronger stops all ending sentences.  The same as
+    ``clause_bounds(text, pos)[0]``, without its lookup."""
+    return max(s_start, *(text.rfind(stop, s_start, pos) + 1 for stop in _COMMA_LIKE))
+
+
 def _clause_end(text: str, pos: int, ceiling: int) -> int:
     match = _CLAUSE_STOP.search(text, pos, ceiling)
     return match.start() if match else ceiling
@@ -347,6 +366,7 @@ def _headline_line(text: str, start: int) -> bool:
 # Searched in every amount's context; their alternatives begin with groups, so a first-character
 # check makes the searches several times faster (same matches).
 _RARE_BEFORE_SCAN = prefiltered(_RARE_BEFORE)
+# VERBS with the check (tests/test_prefilter.py checks it); _role reads _VERB_WORDS, faster.
 _VERBS_SCAN = prefiltered(VERBS)
 
 
@@ -399,9 +419,9 @@ def _role(
     if english is not None:
         return english.lastgroup
     verb = None
-    for verb in _VERBS_SCAN.finditer(before):  # noqa: B007 - the nearest one governs
+    for verb in _VERB_WORDS.finditer(before):  # noqa: B007 - the nearest one governs
         pass
-    kind = verb.lastgroup if verb is not None else None
+    kind = _VERB_KIND[verb.group()] if verb is not None else None
     goods = IN_KIND_BEFORE.search(before[-10:]) or IN_KIND_AFTER.search(after)
     if goods and kind == "raised" and MONEY_AND_GOODS.search(before):
         return "raised"  # 募集资金物资价值…: a drive's total of money and goods together
@@ -459,18 +479,13 @@ def _role(
     return cue
 
 
-# Its first alternative opens with a lookbehind, so the engine tries it at every position;
-# the first-character check lets the search skip most of them (same matches).
-_MULTI_PERIOD_TOTAL_SCAN = prefiltered(MULTI_PERIOD_TOTAL)
-
-
 def _cumulative(
     text: str, amounts: Sequence[AmountMention], index: int, s_start: int, role: str, clause: int
 ) -> bool:
     amount = amounts[index]
     before = text[max(s_start, amount.start - _WINDOW) : amount.start]
     c_start = max(s_start, clause)
-    period = _MULTI_PERIOD_TOTAL_SCAN.search(before)
+    period = MULTI_PERIOD_TOTAL.search(before)
     if period is not None and amount.start - len(before) + period.end() >= c_start:
         # The total word is in the amount's own clause; a fund's own total since it was set up
         # (自设立某基金以来…累计接收) is its as-of total.
@@ -1135,10 +1150,7 @@ def amount_meanings(
         if not sentence[0] <= a.start < sentence[1]:
             sentence = sentence_bounds(text, a.start)
         sentences.append(sentence)
-        # The clause opens after the last comma-like stop in the sentence before the amount
-        # (the stronger stops all end sentences): as clause_bounds has it, without its lookup.
-        start = sentence[0]
-        clauses.append(max(start, *(text.rfind(stop, start, a.start) + 1 for stop in _COMMA_LIKE)))
+        clauses.append(_clause_start(text, sentence[0], a.start))
     length = len(text)
     clause_ends = [_clause_end(text, a.end, min(length, a.end + _WINDOW)) for a in amounts]
     # The sentence around an amount's end is its start's unless a stop lies inside the amount.
