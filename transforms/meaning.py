@@ -394,9 +394,8 @@ def _role(
 ) -> str | None:
     """The role its words give the amount; None when no word says (``named``: the spans of
     organizations and people, who make a donation of what would read as collected, and
-    ``named_ends`` where they end; ``clause``
-    where the amount's clause starts, ``c_end`` where it ends, ``s_end`` where the sentence
-    around the amount's end ends)."""
+    ``named_ends`` where they end; ``clause`` where the amount's clause starts, ``c_end``
+    where it ends, ``s_end`` where the sentence around the amount's end ends)."""
     c_start = max(s_start, amount.start - _WINDOW, clause)
     before = text[c_start : amount.start]
     after = text[amount.end : c_end]
