@@ -48,7 +48,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Literal
 
 from transforms.amounts import keyword_role
 from transforms.prefilter import anchored_at_start, prefiltered
-from transforms.sentences import clause_bounds, sentence_bounds
+from transforms.sentences import sentence_bounds
 
 if TYPE_CHECKING:
     from transforms.amounts import AmountMention
@@ -121,13 +121,22 @@ IN_KIND_AFTER = re.compile(
     r"^(?:的)?[^，,。；;\d]{0,10}?(?:物资|矿泉水|衣物|衣被|食品|药品|器材|设备|羽绒服|口罩|爱心卡|购物卡|礼券|消费券)"
 )
 # Verbs before the amount, by what they make of it; the one nearest the amount governs.
-VERBS = re.compile(
-    r"(?P<disbursed>拨付|拨款|拨出|批出|支出|发放|发给|发送|下发|赠给|分予|赈助|资助|投入|提供|拨)|"
-    r"(?P<pledged>(?<!含)认捐|承诺|意向捐|拟捐|将捐|宣布提供|拟提供|将提供)|"
-    r"(?P<raised>收到|接收|接受|代收|募集|筹集|筹得|募得|筹到|募到|已筹|共筹|共募|募款|筹款|捐赠收入|捐款收入|"
-    r"善款总额|捐款总额|总金额|累计金额|捐款金额)|"
-    r"(?P<donated>捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐)"
-)
+_VERB_GROUPS = {
+    "disbursed": "拨付|拨款|拨出|批出|支出|发放|发给|发送|下发|赠给|分予|赈助|资助|投入|提供|拨",
+    "pledged": "(?<!含)认捐|承诺|意向捐|拟捐|将捐|宣布提供|拟提供|将提供",
+    "raised": "收到|接收|接受|代收|募集|筹集|筹得|募得|筹到|募到|已筹|共筹|共募|募款|筹款|捐赠收入|捐款收入|"
+    "善款总额|捐款总额|总金额|累计金额|捐款金额",
+    "donated": "捐赠|捐款|捐出|捐助|捐资|捐献|捐来|捐了|转赠|捐给|捐",
+}
+VERBS = re.compile("|".join(f"(?P<{kind}>{words})" for kind, words in _VERB_GROUPS.items()))
+# The same verbs as one list of words, in the same order, and each word's kind: named groups
+# keep the engine from skipping ahead to the words' first characters, a list of words does not
+# (认捐 not after 含 is written with the lookbehind after it).  Same matches as VERBS.
+_VERB_WORDS = re.compile("|".join(_VERB_GROUPS.values()).replace("(?<!含)认捐", "认捐(?<!含认捐)"))
+_VERB_KIND: dict[str, str] = {}
+for _kind, _words in _VERB_GROUPS.items():
+    for _word in _words.replace("(?<!含)", "").split("|"):
+        _VERB_KIND.setdefault(_word, _kind)  # a word of two lists is the first one's, as in VERBS
 # English sentences of bilingual pages ($1,000 was raised; donated HK$5,000 to …).
 _ENGLISH_VERB = r"(?P<raised>raised|collected)|(?P<donated>donated|contributed|given)|(?P<pledged>pledged)"
 ENGLISH_AFTER = re.compile(
@@ -160,15 +169,17 @@ COMPANIES = frozenset({"company", "bank"})
 
 # --- Patterns: cumulative -------------------------------------------------------------------
 # A period of many years or events, then a total word after it: 十年来累计, 自举办至今已筹得.
+# 至今 not after 截 is written 至今(?<!截至今): when every alternative begins with a character,
+# the engine skips ahead to those characters instead of trying each position (same matches).
 MULTI_PERIOD_TOTAL = re.compile(
-    r"(?:(?<!截)至今|以来|年来|历年|多年|历届|历来)[^。；;]{0,60}?(?:累计|累积|共计|总计|合计|合共|总额|总数|共|已)"
+    r"(?:至今(?<!截至今)|以来|年来|历年|多年|历届|历来)[^。；;]{0,60}?(?:累计|累积|共计|总计|合计|合共|总额|总数|共|已)"
 )
 # Totals over many donors, goods and money together, or many activities.
 ROLL_UP = re.compile(
     r"捐款捐物|捐款、捐物|款物总额|物资和捐款|捐款和物资|不完全统计|众多企业|"
     r"等(?:单位|企业|机构|爱心企业|社会组织|活动|项目|渠道)[^。；;]{0,20}$"
 )
-PERIOD = re.compile(r"(?<!截)至今|以来|年来|历年|多年|历届|历来")
+PERIOD = re.compile(r"至今(?<!截至今)|以来|年来|历年|多年|历届|历来")  # as MULTI_PERIOD_TOTAL
 TOTAL_WORD = re.compile(r"累计|累积|共计|总计|合计|合共")
 # Since a fund was set up (自设立某基金以来): what it took in is its own as-of total; a drive
 # "开展以来" sums many events and stays cumulative.
@@ -178,8 +189,9 @@ SUM_BEFORE = re.compile(r"(?:共计|总计|合计|合共|共)[^，,。；;\d]{0,
 EACH_BEFORE = re.compile(r"各|分别|每家")
 
 # --- Patterns: restatement ------------------------------------------------------------------
-# 在单位捐款中，…: a clause ending in 中 opens a breakdown like 其中.
-BREAKDOWN = re.compile(r"其中|包括|包含|含|中有|当中|(?<=[款金物资])中[，,]")
+# 在单位捐款中，…: a clause ending in 中 opens a breakdown like 其中 (中 after 款/金/物/资,
+# the lookbehind after 中 so that every alternative begins with a character: see PERIOD).
+BREAKDOWN = re.compile(r"其中|包括|包含|含|中有|当中|中(?<=[款金物资]中)[，,]")
 ALREADY_PAID = re.compile(r"已[^，,。；;]{0,10}(?:拨付|拨款|下发|发放|支出|撥)")
 LARGEST_GIFT = re.compile(r"单笔最高|最大笔|最大一笔")
 NEW_LEVEL = re.compile(r"(?:提高|增加|调整|上调|下调|增至|提升)[为到至]?$")
@@ -255,20 +267,62 @@ _BLANK_OR_STOP = "。！？!?；;\n \t\r\u3000"
 _WINDOW = 120  # characters read before an amount for its parties and cues
 
 
-@dataclass(frozen=True, slots=True)
 class _Candidate:
-    start: int
-    end: int
-    party: Party
-    org_type: str | None = None
-    beneficiary: bool = False  # a place the sentence says is served
+    """A party named at [start, end) of the text.  A plain slots class, not a frozen dataclass:
+    an article builds dozens, and a frozen dataclass costs several times more to build.  The
+    cues around it are the same for every amount that asks, so each is read once (None: not
+    yet read)."""
+
+    __slots__ = (
+        "beneficiary",
+        "channel_cue",
+        "end",
+        "giver_group",
+        "kind",
+        "org_type",
+        "party",
+        "recipient_cue",
+        "recipient_group",
+        "speaker",
+        "start",
+    )
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        party: Party,
+        org_type: str | None = None,
+        beneficiary: bool = False,  # a place the sentence says is served
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.party = party
+        self.kind = party.kind
+        self.org_type = org_type
+        self.beneficiary = beneficiary
+        # A group word the public gives as (市民) or one that receives (困难群众): set for the
+        # group words by _candidates, read for every amount.
+        self.giver_group = False
+        self.recipient_group = False
+        self.recipient_cue: bool | None = None  # RECIPIENT_CUE right before it
+        self.channel_cue: bool | None = None  # CHANNEL_CUE right before it
+        self.speaker: bool | None = None  # SPEAKER_AFTER right after it (…表示)
 
 
-# Each amount asks for the same bounds several times; the text's hash is cached by Python and
-# equality is first an identity check, so these caches cost little.
-@lru_cache(maxsize=4096)
-def _clause_start(text: str, pos: int, floor: int) -> int:
-    return max(floor, clause_bounds(text, pos)[0])
+def _clause_start(text: str, s_start: int, pos: int) -> int:
+    """Where the clause of ``pos`` (in the sentence starting at ``s_start``) starts: after the
+    last comma-like stop before it, the stronger stops all ending sentences.  The same as
+    ``clause_bounds(text, pos)[0]``, without its lookup."""
+    last = text.rfind  # one call per stop, written out: a generator costs more than the calls
+    return 1 + max(
+        s_start - 1,
+        last("，", s_start, pos),
+        last(",", s_start, pos),
+        last("、", s_start, pos),
+        last("：", s_start, pos),
+        last(":", s_start, pos),
+    )
 
 
 def _clause_end(text: str, pos: int, ceiling: int) -> int:
@@ -282,6 +336,7 @@ def _sentence_span(text: str, pos: int) -> tuple[int, int]:
     return sentence_bounds(text, pos)
 
 
+@lru_cache(maxsize=1024)  # asked for every amount and again for its breakdowns
 def _previous_sentence_start(text: str, s_start: int) -> int:
     """Where the sentence before the one starting at ``s_start`` starts (blank lines skipped)."""
     floor = max(0, s_start - 400)
@@ -318,6 +373,7 @@ def _headline_line(text: str, start: int) -> bool:
 # Searched in every amount's context; their alternatives begin with groups, so a first-character
 # check makes the searches several times faster (same matches).
 _RARE_BEFORE_SCAN = prefiltered(_RARE_BEFORE)
+# VERBS with the check (tests/test_prefilter.py checks it); _role reads _VERB_WORDS, faster.
 _VERBS_SCAN = prefiltered(VERBS)
 
 
@@ -334,15 +390,22 @@ def _rare_after(after: str) -> bool:
 
 
 def _role(
-    text: str, amount: AmountMention, s_start: int, named: Sequence[tuple[int, int]] = ()
+    text: str,
+    amount: AmountMention,
+    s_start: int,
+    named: Sequence[tuple[int, int]],
+    named_ends: set[int],
+    clause: int,
+    c_end: int,
+    s_end: int,
 ) -> str | None:
     """The role its words give the amount; None when no word says (``named``: the spans of
-    organizations and people, who make a donation of what would read as collected)."""
-    c_start = _clause_start(text, amount.start, max(s_start, amount.start - _WINDOW))
+    organizations and people, who make a donation of what would read as collected, and
+    ``named_ends`` where they end; ``clause`` where the amount's clause starts, ``c_end``
+    where it ends, ``s_end`` where the sentence around the amount's end ends)."""
+    c_start = max(s_start, amount.start - _WINDOW, clause)
     before = text[c_start : amount.start]
-    c_end = _clause_end(text, amount.end, min(len(text), amount.end + _WINDOW))
     after = text[amount.end : c_end]
-    s_end = _sentence_span(text, amount.end)[1]
     # Most amounts carry none of the rarer words: one search of each side rules them all out.
     if _RARE_BEFORE_SCAN.search(before) or _rare_after(after):
         if TARGET_BEFORE.search(before) or TARGET_AFTER.search(after):
@@ -362,9 +425,9 @@ def _role(
     if english is not None:
         return english.lastgroup
     verb = None
-    for verb in _VERBS_SCAN.finditer(before):  # noqa: B007 - the nearest one governs
+    for verb in _VERB_WORDS.finditer(before):  # noqa: B007 - the nearest one governs
         pass
-    kind = verb.lastgroup if verb is not None else None
+    kind = _VERB_KIND[verb.group()] if verb is not None else None
     goods = IN_KIND_BEFORE.search(before[-10:]) or IN_KIND_AFTER.search(after)
     if goods and kind == "raised" and MONEY_AND_GOODS.search(before):
         return "raised"  # 募集资金物资价值…: a drive's total of money and goods together
@@ -406,7 +469,7 @@ def _role(
         return "disbursed"  # 其中300万元将资助…, …用于…: money paid out of a total
     if PER_HEAD.search(before[-8:]):
         return "disbursed"  # a per-household or per-person standard
-    if any(0 <= amount.start - e <= 1 for _, e in named):
+    if amount.start in named_ends or amount.start - 1 in named_ends:
         return "donated"  # 其中，某集团30万元: a donor's name, then its sum
     # The keyword cue of transforms.amounts, read only now that no rule above decided.
     cue = amount.role if amount.role is not None else keyword_role(text, amount.start, amount.end)
@@ -423,11 +486,11 @@ def _role(
 
 
 def _cumulative(
-    text: str, amounts: Sequence[AmountMention], index: int, s_start: int, role: str = ""
+    text: str, amounts: Sequence[AmountMention], index: int, s_start: int, role: str, clause: int
 ) -> bool:
     amount = amounts[index]
     before = text[max(s_start, amount.start - _WINDOW) : amount.start]
-    c_start = _clause_start(text, amount.start, s_start)
+    c_start = max(s_start, clause)
     period = MULTI_PERIOD_TOTAL.search(before)
     if period is not None and amount.start - len(before) + period.end() >= c_start:
         # The total word is in the amount's own clause; a fund's own total since it was set up
@@ -469,27 +532,31 @@ def _cumulative(
 
 
 # --- Restatements ---------------------------------------------------------------------------
-def _key(amount: AmountMention) -> tuple[Decimal, str]:
-    return amount.value, amount.currency
-
-
 def _restatements(
     text: str,
     amounts: Sequence[AmountMention],
     roles: list[str],
     givers: list[Party | None],
     sentences: list[tuple[int, int]],
+    keys: list[tuple[Decimal, str]],
 ) -> list[int | None]:
+    """What each amount restates (``keys``: each amount's sum and currency)."""
     restates: list[int | None] = [None] * len(amounts)
-    headline = [_in_headline(text, a.start) for a in amounts]
+    # A sentence lies on one line (a line break ends it): its amounts share their line's kind.
+    by_sentence: dict[int, bool] = {}
+    headline = []
+    for a, (s_start, _) in zip(amounts, sentences, strict=True):
+        if s_start not in by_sentence:
+            by_sentence[s_start] = _in_headline(text, a.start)
+        headline.append(by_sentence[s_start])
     first_body: dict[tuple[Decimal, str], int] = {}
     first_any: dict[tuple[Decimal, str], int] = {}
-    for i, a in enumerate(amounts):
+    for i, key in enumerate(keys):
         if roles[i] in ("other", "threshold"):
             continue
         if not headline[i]:
-            first_body.setdefault(_key(a), i)
-        first_any.setdefault(_key(a), i)
+            first_body.setdefault(key, i)
+        first_any.setdefault(key, i)
     for i, a in enumerate(amounts):
         s_start, _ = sentences[i]
         before = text[max(s_start, a.start - _WINDOW) : a.start]
@@ -498,7 +565,7 @@ def _restatements(
             continue
         if roles[i] in ("other", "threshold"):
             continue
-        key = _key(a)
+        key = keys[i]
         # A headline, sub-heading or caption copy of a body amount (or of an earlier copy).
         original = first_body.get(key) if headline[i] else None
         if original is None and headline[i]:
@@ -644,12 +711,21 @@ def _candidates(
     (the sentences around amounts, and the one before each), the whole text when None.  Also
     the first public group word of the whole text."""
     spans = windows if windows is not None else [(0, len(text))]
-    found = [_Candidate(o.start, o.end, Party("organization", o.name), o.type) for o in organizations]
-    found += [
-        _Candidate(r.start, r.end, Party("region", r.name, r.code), beneficiary=r.role == "beneficiary")
-        for r in regions
-        if r.role != "seat"
-    ]
+    # One Party per name: an article names the same bodies and places again and again.
+    bodies: dict[str, Party] = {}
+    places: dict[tuple[str, str], Party] = {}
+    found = []
+    for o in organizations:
+        body = bodies.get(o.name)
+        if body is None:
+            body = bodies[o.name] = Party("organization", o.name)
+        found.append(_Candidate(o.start, o.end, body, o.type))
+    for r in regions:
+        if r.role != "seat":
+            place = places.get((r.name, r.code))
+            if place is None:
+                place = places[r.name, r.code] = Party("region", r.name, r.code)
+            found.append(_Candidate(r.start, r.end, place, beneficiary=r.role == "beneficiary"))
     occupied = bytearray(len(text) + 1)  # 1 where a party is already named
     for c in found:
         occupied[c.start : c.end] = b"\x01" * (c.end - c.start)
@@ -658,7 +734,7 @@ def _candidates(
         (Party("group", m.group()) for m in GIVER_GROUPS.finditer(text) if not occupied[m.start()]), None
     )
     # 该会, 该基金会: the organization named last before it.
-    named_orgs = sorted((c for c in found if c.party.kind == "organization"), key=lambda c: c.start)
+    named_orgs = sorted((c for c in found if c.kind == "organization"), key=lambda c: c.start)
     for match in (m for lo, hi in spans for m in THIS_BODY.finditer(text, lo, hi)):
         kind_word = match.group()[1:]
         earlier = [c for c in named_orgs if c.end <= match.start() and c.party.name.endswith(kind_word)]
@@ -688,7 +764,11 @@ def _candidates(
     for pattern in (GIVER_GROUPS, RECIPIENT_GROUPS):
         for match in (m for lo, hi in spans for m in pattern.finditer(text, lo, hi)):
             if not occupied[match.start()]:
-                found.append(_Candidate(match.start(), match.end(), Party("group", match.group())))
+                word = match.group()
+                group = _Candidate(match.start(), match.end(), Party("group", word))
+                group.giver_group = GIVER_GROUPS.fullmatch(word) is not None
+                group.recipient_group = RECIPIENT_GROUPS.fullmatch(word) is not None
+                found.append(group)
                 occupied[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
     return sorted(found, key=lambda c: c.start), public
 
@@ -734,40 +814,70 @@ def _is_source(text: str, c: _Candidate, sources: list[tuple[int, int]]) -> bool
     # Most sentences have no source span: no generator to make then.
     if sources and any(s <= c.start < e for s, e in sources):
         return True
-    return _speaker_at(text, c.end)
-
-
-@lru_cache(maxsize=4096)
-def _speaker_at(text: str, end: int) -> bool:
-    return bool(SPEAKER_AFTER.match(text, end))
+    speaker = c.speaker
+    if speaker is None:
+        speaker = c.speaker = SPEAKER_AFTER.match(text, c.end) is not None
+    return speaker
 
 
 def _cue_before(text: str, c: _Candidate, pattern: re.Pattern[str]) -> bool:
-    return _cue_at(text, c.start, pattern)
+    start = c.start
+    return pattern.search(text, start - 4 if start > 4 else 0, start) is not None
 
 
-@lru_cache(maxsize=8192)
-def _cue_at(text: str, start: int, pattern: re.Pattern[str]) -> bool:
-    # Several amounts of a sentence ask about the same parties.
-    return bool(pattern.search(text, max(0, start - 4), start))
+# Several amounts of a sentence ask about the same parties: the two cues asked most are kept
+# on the candidate.
+def _recipient_cue(text: str, c: _Candidate) -> bool:
+    cue = c.recipient_cue
+    if cue is None:
+        cue = c.recipient_cue = _cue_before(text, c, RECIPIENT_CUE)
+    return cue
 
 
-@dataclass(frozen=True, slots=True)
+def _channel_cue(text: str, c: _Candidate) -> bool:
+    cue = c.channel_cue
+    if cue is None:
+        cue = c.channel_cue = _cue_before(text, c, CHANNEL_CUE)
+    return cue
+
+
 class _Article:
     """What the whole article says about its parties, for amounts whose sentence is silent."""
 
-    candidates: list[_Candidate]  # sorted by start
-    served: Party | None  # the place the article's aid goes to
-    public: Party | None  # the public the article says gave (社会各界, 市民…)
-    starts: list[int] = field(default_factory=list)
-    text: str = ""
-    _abroad: list[Party | None] = field(default_factory=list)  # computed once, when first asked
+    __slots__ = ("_abroad", "_charities", "candidates", "public", "served", "starts", "text")
+
+    def __init__(
+        self,
+        candidates: list[_Candidate],  # sorted by start
+        served: Party | None,  # the place the article's aid goes to
+        public: Party | None,  # the public the article says gave (社会各界, 市民…)
+        starts: list[int],  # each candidate's start
+        text: str,
+    ) -> None:
+        self.candidates = candidates
+        self.served = served
+        self.public = public
+        self.starts = starts
+        self.text = text
+        self._abroad: list[Party | None] = []  # computed once, when first asked
+        self._charities: list[_Candidate] | None = None  # computed once, when first asked
 
     def served_abroad(self) -> Party | None:
         """The country abroad the article serves (read only for an amount that needs it)."""
         if not self._abroad:
             self._abroad.append(_served_country(self.text))
         return self._abroad[0]
+
+    def charities(self) -> list[_Candidate]:
+        """The charities it names (else its bodies other than media and companies), in order."""
+        if self._charities is None:
+            candidates = self.candidates
+            self._charities = [c for c in candidates if c.org_type in CHARITY_TYPES] or [
+                c
+                for c in candidates
+                if c.kind == "organization" and c.org_type not in ("media", "company", "bank")
+            ]
+        return self._charities
 
     def within(self, low: int, high: int) -> list[_Candidate]:
         """The candidates starting in [low, high)."""
@@ -802,16 +912,23 @@ def _parties(
     s_start: int,
     s_end: int,
     article: _Article,
+    clause: int,
+    c_end: int,
 ) -> tuple[Party | None, Party | None, bool]:
-    """(giver, recipient, whether the sentence itself points at the recipient)."""
+    """(giver, recipient, whether the sentence itself points at the recipient); ``clause`` and
+    ``c_end``: where the amount's clause starts and ends."""
     floor = max(s_start, amount.start - _WINDOW)
     # Only the sentence's parties are read (and the article's, through the fallbacks).
     candidates = article.within(s_start, s_end)
-    c_start = _clause_start(text, amount.start, floor)
-    c_end = _clause_end(text, amount.end, min(s_end, amount.end + _WINDOW))
+    c_start = max(floor, clause)
     sources = _sources(text, floor, amount.start)
-    before = [c for c in candidates if floor <= c.start and c.end <= amount.start]
-    after = [c for c in candidates if amount.end <= c.start < min(s_end, amount.end + 40)]
+    # The candidates are sorted by start: the ones before and after the amount are two slices
+    # of them (both inside the sentence, since floor >= s_start and amount.end > s_start).
+    starts, everyone = article.starts, article.candidates
+    at_amount = bisect_left(starts, amount.start)
+    before = [c for c in everyone[bisect_left(starts, floor) : at_amount] if c.end <= amount.start]
+    after_start = bisect_left(starts, amount.end, at_amount)
+    after = everyone[after_start : bisect_left(starts, min(s_end, amount.end + 40), after_start)]
     actors: list[_Candidate] = []
     receivers: list[_Candidate] = []
     channels: list[_Candidate] = []
@@ -823,22 +940,19 @@ def _parties(
             previous[1].append(c)  # 向甲县和乙市: 乙市 receives too
             previous = (c, previous[1])
             continue
-        if c.party.kind == "region" and (
-            (not REGION_ACTS.match(text, c.end) and not _cue_before(text, c, RECIPIENT_CUE))
+        kind = c.kind
+        if kind == "region" and (
+            (not REGION_ACTS.match(text, c.end) and not _recipient_cue(text, c))
             or LOCATIVE.search(text, max(0, c.start - 12), c.start)
         ):
             continue  # a place that begins a name, or the setting (在某地，…), does not give
-        if (
-            c.party.kind == "group"
-            and not GIVER_GROUPS.fullmatch(c.party.name)
-            and not _cue_before(text, c, RECIPIENT_CUE)
-        ):
+        if kind == "group" and not c.giver_group and not _recipient_cue(text, c):
             continue  # 灾民, 困难家庭 receive
         side = (
             receivers
-            if _cue_before(text, c, RECIPIENT_CUE) or _in_recipient_phrase(text, c.start, c_start)
+            if _recipient_cue(text, c) or _in_recipient_phrase(text, c.start, c_start)
             else channels
-            if _cue_before(text, c, CHANNEL_CUE)
+            if _channel_cue(text, c)
             else actors
         )
         side.append(c)
@@ -846,10 +960,10 @@ def _parties(
     in_clause = [c for c in actors if c.start >= c_start]
     giver_pool = in_clause or actors
     # Groups are givers only when nothing more specific is named.
-    named = [c for c in giver_pool if c.party.kind != "group"]
+    named = [c for c in giver_pool if c.kind != "group"]
     pool = named or giver_pool
     giver = pool[-1].party if pool else None
-    after_receivers = [c for c in after if c.start < c_end + 20 and _cue_before(text, c, RECIPIENT_CUE)]
+    after_receivers = [c for c in after if c.start < c_end + 20 and _recipient_cue(text, c)]
     pointed = receivers[-1:] or [_narrowed(text, c, after) for c in after_receivers[:1]] or channels[-1:]
     recipient_candidate: _Candidate | None = pointed[0] if pointed else None
     if recipient_candidate is not None and receivers and recipient_candidate is receivers[-1]:
@@ -860,13 +974,7 @@ def _parties(
                 break
             receivers.pop()
             recipient_candidate = receivers[-1]
-    own_clause = [
-        c
-        for c in candidates
-        if c_start <= c.start < amount.start
-        and c.party.kind == "group"
-        and RECIPIENT_GROUPS.fullmatch(c.party.name)
-    ]
+    own_clause = [c for c in everyone[bisect_left(starts, c_start) : at_amount] if c.recipient_group]
     if own_clause and role in ("disbursed", "donated", "in_kind"):
         recipient_candidate = own_clause[-1]  # 每户困难群众发放…: the group this clause serves
     recipient = recipient_candidate.party if recipient_candidate else None
@@ -874,55 +982,47 @@ def _parties(
         # 某州还收到了某会捐赠的…: whoever stands before the collecting verb receives.
         collected = COLLECTED_VERB.search(text, floor, amount.start)
         if collected is not None:
-            holders = [c for c in actors if c.end <= collected.start() and c.party != giver]
+            holders = [
+                c for c in actors if c.end <= collected.start() and (giver is None or c.party != giver)
+            ]
             recipient = holders[-1].party if holders else None
     # Whether a word of the sentence points at the recipient (向…, 通过…, 灾区), or it is only
     # the article's served place or group, guessed.
     explicit = recipient is not None or _to_disaster_area(text, s_start, s_end)
     if giver is None and role == "disbursed":
-        charity = _earlier_charity(amount.start, article.candidates)
+        charity = _earlier_charity(amount.start, article)
         giver = charity.party if charity else None
     if giver is None and role != "raised":
         giver = _earlier_actor(text, s_start, article)
     if role == "raised":
         # The fundraiser collects; the public it names gives.
         # A charity among them collects; a school or partner beside it only takes part.
-        organizations = [c for c in reversed(named) if c.party.kind == "organization"]
+        organizations = [c for c in reversed(named) if c.kind == "organization"]
         collector = next((c for c in organizations if c.org_type in CHARITY_TYPES), None)
         collector = collector or next(iter(organizations), None)
         if collector is None:
-            collector = _earlier_charity(amount.start, article.candidates)
-        groups = [
-            c
-            for c in candidates
-            if s_start <= c.start < s_end and c.party.kind == "group" and GIVER_GROUPS.fullmatch(c.party.name)
-        ]
+            collector = _earlier_charity(amount.start, article)
+        groups = [c for c in candidates if c.giver_group]
         recipient = collector.party if collector else recipient
         # Money raised to be handed on (…筹得16万元，将支持某会…): the body it goes to receives.
         passed_to = next(
-            (c for c in after if c.party.kind == "organization" and _cue_before(text, c, PASS_ON)), None
+            (c for c in after if c.kind == "organization" and _cue_before(text, c, PASS_ON)), None
         )
         if passed_to is not None:
             recipient = passed_to.party
         giver = groups[0].party if groups else article.public
     if recipient is None and role != "raised":
         # Who is served, named without a cue: 每户灾民发放…, …用于困难学生.
-        served_groups = [
-            c
-            for c in candidates
-            if s_start <= c.start < s_end
-            and c.party.kind == "group"
-            and RECIPIENT_GROUPS.fullmatch(c.party.name)
-        ]
+        served_groups = [c for c in candidates if c.recipient_group]
         if served_groups:
             recipient = served_groups[0].party
         elif role == "disbursed":
-            places = [c for c in after if c.party.kind == "region"]
+            places = [c for c in after if c.kind == "region"]
             recipient = _narrowed(text, places[0], after).party if places else None
     if recipient is None and role in ("donated", "in_kind", "pledged", "disbursed", "fund_size"):
-        served = [c for c in candidates if s_start <= c.start < s_end and c.beneficiary and c.party != giver]
+        served = [c for c in candidates if c.beneficiary and (giver is None or c.party != giver)]
         recipient = served[0].party if served else article.served or article.served_abroad()
-    if giver == recipient:
+    if giver is not None and giver == recipient:
         giver = None
     return giver, recipient, explicit or role == "raised"
 
@@ -974,19 +1074,15 @@ def _earlier_actor(text: str, s_start: int, article: _Article) -> Party | None:
     for c in reversed(article.within(p_start, s_start)):
         if c.party.kind != "organization" or _is_source(text, c, sources):
             continue
-        if _cue_before(text, c, RECIPIENT_CUE) or _cue_before(text, c, CHANNEL_CUE):
+        if _recipient_cue(text, c) or _channel_cue(text, c):
             continue
         return c.party
     return None
 
 
-def _earlier_charity(position: int, candidates: list[_Candidate]) -> _Candidate | None:
+def _earlier_charity(position: int, article: _Article) -> _Candidate | None:
     """The charity named last before ``position``, else the one the article names most."""
-    charities = [c for c in candidates if c.org_type in CHARITY_TYPES] or [
-        c
-        for c in candidates
-        if c.party.kind == "organization" and c.org_type not in ("media", "company", "bank")
-    ]
+    charities = article.charities()
     before = [c for c in charities if c.end <= position]
     if before:
         return before[-1]
@@ -1051,7 +1147,23 @@ def amount_meanings(
     """One meaning per amount, in order.  All offsets are into ``text`` (the simplified text)."""
     if not amounts:
         return ()
-    sentences = [_sentence_span(text, a.start) for a in amounts]
+    # Each amount's sentence and clause, found once: role, cumulative and parties all read them.
+    # An amount inside the span found for the one before shares it (no stop lies between).
+    sentences: list[tuple[int, int]] = []
+    clauses: list[int] = []
+    sentence = (0, -1)
+    for a in amounts:
+        if not sentence[0] <= a.start < sentence[1]:
+            sentence = sentence_bounds(text, a.start)
+        sentences.append(sentence)
+        clauses.append(_clause_start(text, sentence[0], a.start))
+    length = len(text)
+    clause_ends = [_clause_end(text, a.end, min(length, a.end + _WINDOW)) for a in amounts]
+    # The sentence around an amount's end is its start's unless a stop lies inside the amount.
+    end_sentences = [
+        s_end if s_end > a.end else _sentence_span(text, a.end)[1]
+        for a, (_, s_end) in zip(amounts, sentences, strict=True)
+    ]
     windows: list[tuple[int, int]] = []
     for s_start, s_end in sentences:
         low = _previous_sentence_start(text, s_start)
@@ -1060,8 +1172,12 @@ def amount_meanings(
         else:
             windows.append((low, s_end))
     candidates, public = _candidates(text, organizations, regions, windows)
-    named = [(c.start, c.end) for c in candidates if c.party.kind in ("organization", "person")]
-    cues = [_role(text, a, s, named) for a, (s, _) in zip(amounts, sentences, strict=True)]
+    named = [(c.start, c.end) for c in candidates if c.kind in ("organization", "person")]
+    named_ends = {end for _, end in named}
+    cues = [
+        _role(text, a, sentences[i][0], named, named_ends, clauses[i], clause_ends[i], end_sentences[i])
+        for i, a in enumerate(amounts)
+    ]
     roles = [cue or "other" for cue in cues]
     for i, a in enumerate(amounts):
         if a.conversion_of is not None:
@@ -1073,10 +1189,16 @@ def amount_meanings(
             total = _part_of(text, amounts, i, sentences, roles)
             if total is not None and roles[total] in GIVING_ROLES:
                 roles[i] = "donated" if roles[total] == "raised" else roles[total]
-    cumulative = [_cumulative(text, amounts, i, s, roles[i]) for i, (s, _) in enumerate(sentences)]
+    cumulative = [
+        _cumulative(text, amounts, i, s, roles[i], clauses[i]) for i, (s, _) in enumerate(sentences)
+    ]
     article = _Article(candidates, _served_region(regions), public, [c.start for c in candidates], text)
     found_parties = [
-        _parties(text, a, roles[i], s, e, article) if roles[i] in GIVING_ROLES else (None, None, False)
+        # The clause's end within the sentence: the first stop after the amount found for its
+        # role, else the nearer bound (no stop before the role's bound is none before this one).
+        _parties(text, a, roles[i], s, e, article, clauses[i], min(clause_ends[i], e, a.end + _WINDOW))
+        if roles[i] in GIVING_ROLES
+        else (None, None, False)
         for i, (a, (s, e)) in enumerate(zip(amounts, sentences, strict=True))
     ]
     parties = [(giver, recipient) for giver, recipient, _ in found_parties]
@@ -1085,17 +1207,19 @@ def amount_meanings(
         # Money a company pays out is its donation, not a charity's disbursement.
         if roles[i] == "disbursed" and giver is not None and org_types.get(giver.name) in COMPANIES:
             roles[i] = "donated"
-    restates = _restatements(text, amounts, roles, [p[0] for p in parties], sentences)
+    keys = [(a.value, a.currency) for a in amounts]
+    restates = _restatements(text, amounts, roles, [p[0] for p in parties], sentences, keys)
     for i, total in enumerate(restates):
         # A channel's or a period's share of money raised is raised too (其中网络捐款…);
         # a named donor's share stays donated.
         if total is not None and roles[total] == "raised" and roles[i] == "donated":
-            c_start = _clause_start(text, amounts[i].start, sentences[i][0])
+            c_start = max(sentences[i][0], clauses[i])
             if not any(c_start <= s < amounts[i].start for s, _ in named):
                 roles[i] = "raised"
     explicit = [found[2] for found in found_parties]
     _parts_of_drives(amounts, roles, cumulative, restates, parties, explicit)
-    meanings = []
+    givers: list[Party | None] = []
+    recipients: list[Party | None] = []
     for i in range(len(amounts)):
         giver, recipient = parties[i]
         original = restates[i]
@@ -1103,21 +1227,29 @@ def amount_meanings(
             # A copy says no less than its original: take the parties the original lacks.
             o_giver, o_recipient = parties[original]
             giver, recipient = giver or o_giver, recipient or o_recipient
-            if giver == recipient:
+            if giver is not None and giver == recipient:
                 giver = None
-        gift = roles[i] in GIVING_ROLES and not cumulative[i] and restates[i] is None
-        meanings.append(AmountMeaning(roles[i], cumulative[i], restates[i], gift, giver, recipient))
+        givers.append(giver)
+        recipients.append(recipient)
     # The original takes the parties a copy of the same sum names when its own sentence names
     # none (a headline names the giver, the body only says 该企业); a part's donor is not the
-    # total's.
-    result = list(meanings)
-    for i, m in enumerate(meanings):
-        if m.restates is None or _key(amounts[i]) != _key(amounts[m.restates]):
+    # total's.  (The meanings are built once, after: a frozen dataclass costs to rebuild.)
+    for i, original in enumerate(restates):
+        if original is None or keys[i] != keys[original]:
             continue
-        o = result[m.restates]
-        giver = o.giver or parties[i][0]
-        recipient = o.recipient or parties[i][1]
-        if giver == recipient:
-            giver = o.giver
-        result[m.restates] = AmountMeaning(o.role, o.cumulative, o.restates, o.gift, giver, recipient)
-    return tuple(result)
+        giver = givers[original] or parties[i][0]
+        recipient = recipients[original] or parties[i][1]
+        if giver is not None and giver == recipient:
+            giver = givers[original]
+        givers[original], recipients[original] = giver, recipient
+    return tuple(
+        AmountMeaning(
+            roles[i],
+            cumulative[i],
+            restates[i],
+            roles[i] in GIVING_ROLES and not cumulative[i] and restates[i] is None,
+            givers[i],
+            recipients[i],
+        )
+        for i in range(len(amounts))
+    )
