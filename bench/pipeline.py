@@ -188,8 +188,8 @@ def _work_alone(arguments: tuple[str, str, int]) -> WorkAlone:
         started, cpu_started = time.perf_counter(), time.process_time()
         try:
             article = parse_article(record.url, body, record.content_type, site.selectors)
-            normalize(article.text, site.locale)
-            result = extract_article(article.text, site.locale, hint)
+            normalized = normalize(article.text, site.locale)
+            result = extract_article(article.text, site.locale, hint, normalized=normalized)
             simhash(result.simplified), content_hash(result.simplified)
             articles += 1
         except PageError:

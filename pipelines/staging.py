@@ -21,14 +21,14 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from itertools import chain, pairwise
 from pathlib import Path
 from typing import Any
 
-from spiders.raw_store import FetchRecord, RawStore, Span
+from spiders.raw_store import FetchRecord, LogEntry, RawStore, Span
 from spiders.registry import Site
 from transforms.article import PageError, parse_article
 from transforms.extract import EXTRACTOR_VERSION, extract_article
@@ -193,14 +193,17 @@ def plan_batch(store: RawStore, data_dir: Path, site: str, *, everything: bool =
     return Batch(site, spans, ProcessingState(EXTRACTOR_VERSION, after), full)
 
 
-def pending_reason(store: RawStore, data_dir: Path, site: str) -> str | None:
-    """Why the site partition needs a processing run, or None when it is up to date."""
+def pending_reason(
+    store: RawStore, data_dir: Path, site: str, index: Mapping[str, LogEntry] | None = None
+) -> str | None:
+    """Why the site partition needs a processing run, or None when it is up to date (``index``:
+    the store's ``log_index()`` when the caller has it, as for many sites in a row)."""
     state = load_state(data_dir, site)
     if state is None:
         return "never processed"
     if not state.current:
         return f"processed with extractor {state.extractor_version}, now {EXTRACTOR_VERSION}"
-    if (pending := store.pending_bytes(site, state.read)) > 0:
+    if (pending := store.pending_bytes(site, state.read, index)) > 0:
         return f"{pending:,} new bytes of fetch logs"
     return None
 

@@ -222,9 +222,11 @@ class RawStore:
             return {name: index[name].size if name <= through else read.get(name, 0) for name in logs}
         return {name: read.get(name, 0) for name in logs}
 
-    def pending_bytes(self, site: str, read: Watermark) -> int:
-        """Bytes of the site's fetch logs that lie past ``read`` (0: nothing new for the site)."""
-        index = self.log_index()
+    def pending_bytes(self, site: str, read: Watermark, index: Mapping[str, LogEntry] | None = None) -> int:
+        """Bytes of the site's fetch logs that lie past ``read`` (0: nothing new for the site).
+
+        ``index``: a ``log_index()`` the caller read already (one per pass over many sites)."""
+        index = self.log_index() if index is None else index
         return sum(
             max(index[name].size - start, 0) for name, start in self._starts(index, site, read).items()
         )
