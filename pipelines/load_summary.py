@@ -42,14 +42,14 @@ class LoadSummary:
     top_gifts: list[CountedGift]
 
 
-def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+def chunks(values: list[Any]) -> Iterator[list[Any]]:
     for start in range(0, len(values), CHUNK):
         yield values[start : start + CHUNK]
 
 
 def article_ids(session: Session, urls: list[str]) -> list[int]:
     ids: list[int] = []
-    for chunk in _chunks(urls):
+    for chunk in chunks(urls):
         ids += session.scalars(select(m.Article.id).where(m.Article.url.in_(chunk)))
     return ids
 
@@ -58,7 +58,7 @@ def load_summary(session: Session, ids: list[int], limit: int = 10) -> LoadSumma
     """Counted gifts, their total, the raw mention total and the largest gifts of these articles."""
     gifts, gift_total, amount_total = 0, Decimal(0), Decimal(0)
     top: list[tuple[Decimal, int, CountedGift]] = []
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         count, total = session.execute(
             select(func.count(), func.coalesce(func.sum(_GIFT.c.value_cny), 0)).where(
                 _GIFT.c.article_id.in_(chunk)
