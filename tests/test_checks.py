@@ -228,3 +228,24 @@ def test_orphan_mentions_are_an_error(tmp_path: Path) -> None:
     result = _run_check(checks.no_orphan_mentions, warehouse=warehouse)
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
     assert result.metadata["orphan_mentions"].value >= 3  # at least an amount, an org and a region
+
+
+def test_a_warehouse_migrated_once_is_not_migrated_again_while_at_that_revision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines import resources
+
+    db_url = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    upgrades: list[str] = []
+    real_upgrade = resources.upgrade
+    monkeypatch.setattr(resources, "upgrade", lambda url: (upgrades.append(url), real_upgrade(url)))
+    warehouse = WarehouseResource(db_url=db_url)
+    warehouse.migrated_engine().dispose()
+    warehouse.migrated_engine().dispose()
+    assert upgrades == [db_url]
+    (tmp_path / "warehouse.sqlite").unlink()  # a new database at the same URL is migrated
+    engine = warehouse.migrated_engine()
+    assert upgrades == [db_url, db_url]
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM article")).scalar() == 0
+    engine.dispose()
