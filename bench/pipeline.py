@@ -17,10 +17,11 @@ fingerprints (``work_seconds`` in their metadata), in the same run, so a busy ma
 both sides alike.  The ratio shows what the pipeline adds: reading the raw store, staging
 files, the load (also shown apart: the time inside the loader) and Dagster.  ``--alone-pass``
 also times the same calls in a separate pass without the pipeline around them.  Steps of the three
-partitions run one after another (``--jobs`` runs that many partitions side by side, as a
-backfill on several workers would).  Steps run in the bench's own process, as the in-process
-executor runs them (each step's peak RSS is measured by resetting the kernel's high-water mark
-before it); ``--fresh-process`` starts a process per step.
+partitions run one after another (``--jobs`` runs that many partitions side by side on as many
+worker processes, started for each pass, as ``charitynews process --jobs`` and a backfill on
+several workers do).  Steps run in the bench's process or its workers, as the in-process executor
+runs them (each step's peak RSS is measured by resetting the kernel's high-water mark before
+it); ``--fresh-process`` starts a process per step.
 
 The machine running it should be quiet: times are wall-clock (CPU seconds are printed beside).
 """
@@ -37,7 +38,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -188,8 +189,8 @@ def _work_alone(arguments: tuple[str, str, int]) -> WorkAlone:
         started, cpu_started = time.perf_counter(), time.process_time()
         try:
             article = parse_article(record.url, body, record.content_type, site.selectors)
-            normalize(article.text, site.locale)
-            result = extract_article(article.text, site.locale, hint)
+            normalized = normalize(article.text, site.locale)
+            result = extract_article(article.text, site.locale, hint, normalized=normalized)
             simhash(result.simplified), content_hash(result.simplified)
             articles += 1
         except PageError:
@@ -215,32 +216,46 @@ def work_alone(data_dir: Path, jobs: int, every: int = 1) -> tuple[int, float, f
 
     ``every`` > 1 times every ``every``-th page only and scales to all pages (generated pages
     cost alike, and a 100k archive's work alone would double the bench's time)."""
-    from concurrent.futures import ProcessPoolExecutor
-
     with ProcessPoolExecutor(max_workers=max(jobs, 1)) as pool:
         done = list(pool.map(_work_alone, [(str(data_dir), site, every) for site in SITES]))
     wall = _lanes([w.seconds for w in done], jobs)
     return sum(w.articles for w in done), wall, sum(w.cpu_seconds for w in done)
 
 
+def _partition_steps(site: str, data_dir: Path, db_url: str, fresh: bool) -> list[StepResult]:
+    """The three steps of one site partition, one after another (in this process unless
+    ``fresh``), each printed as it ends: a long run shows what it has done so far."""
+    steps = []
+    for stage in STAGES:
+        steps.append(run_step(stage, site, data_dir, db_url, fresh))
+        step = steps[-1]
+        print(
+            f"    {stage}[{site}]: {step.articles:,} articles, {step.seconds:.1f} s, "
+            f"{step.cpu_seconds:.1f} CPU s, peak {step.peak_rss_mib:.0f} MiB",
+            flush=True,
+        )
+    return steps
+
+
+def _partition_star(arguments: tuple[str, Path, str, bool]) -> list[StepResult]:
+    return _partition_steps(*arguments)
+
+
 def process_all(data_dir: Path, db_url: str, jobs: int, fresh: bool) -> list[StepResult]:
-    """Every stage of every site partition, partitions side by side (each step in its own
-    process) when ``jobs`` > 1."""
-
-    def partition(site: str) -> list[StepResult]:
-        steps = []
-        for stage in STAGES:
-            steps.append(run_step(stage, site, data_dir, db_url, fresh or jobs > 1))
-            step = steps[-1]  # as it ends: a long run shows what it has done so far
-            print(
-                f"    {stage}[{site}]: {step.articles:,} articles, {step.seconds:.1f} s, "
-                f"{step.cpu_seconds:.1f} CPU s, peak {step.peak_rss_mib:.0f} MiB",
-                flush=True,
-            )
-        return steps
-
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return [step for steps in pool.map(partition, SITES) for step in steps]
+    """Every stage of every site partition.  ``jobs`` > 1: partitions side by side on that many
+    worker processes, each running whole partitions in process, as ``charitynews process --jobs``
+    does (pipelines/processing.py: a pool of ``jobs`` processes, the run's steps inside) and as
+    long-lived backfill workers do; ``fresh``: a new process for every step instead."""
+    work = [(site, data_dir, db_url, fresh) for site in SITES]
+    if jobs <= 1:
+        return [step for item in work for step in _partition_star(item)]
+    if fresh:
+        with ThreadPoolExecutor(max_workers=jobs) as threads:
+            return [step for steps in threads.map(_partition_star, work) for step in steps]
+    # A pool per pass: its processes' start (imports included) counts in the pass, and they are
+    # reaped at its end, so their CPU time is in the pass's children's times.
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [step for steps in pool.map(_partition_star, work) for step in steps]
 
 
 def _pg_admin(url: str) -> tuple[str, str]:

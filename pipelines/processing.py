@@ -26,7 +26,8 @@ REPROCESS_TAG = "charitynews/reprocess"  # `all`: redo the site's whole archive
 def pending_sites(storage: StorageResource, site_names: Iterable[str]) -> list[tuple[str, str]]:
     """(site, why) for each site partition with raw pages not processed by the current extractor."""
     store = storage.raw_store()
-    pending = ((name, pending_reason(store, storage.root, name)) for name in site_names)
+    index = store.log_index()  # read once for all the sites, not once per site
+    pending = ((name, pending_reason(store, storage.root, name, index)) for name in site_names)
     return [(name, reason) for name, reason in pending if reason is not None]
 
 

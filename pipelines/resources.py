@@ -6,7 +6,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from pipelines.settings import SAMPLES
 from spiders.raw_store import RawStore
@@ -88,9 +89,33 @@ class WarehouseResource(dg.ConfigurableResource):
     db_url: str
 
     def migrated_engine(self) -> Engine:
-        """An engine on the warehouse at the latest schema (steps side by side migrate in turn)."""
+        """An engine on the warehouse at the latest schema (steps side by side migrate in turn).
+
+        A database this process already brought to the latest schema, and still at that
+        revision, is not migrated again: the check is one query, where an upgrade loads every
+        migration script (a fixed cost in each step of a small daily run)."""
         from pipelines.migration_lock import one_migration_at_a_time
 
+        engine = make_engine(self.db_url)
+        known = _MIGRATED.get(self.db_url)
+        if known is not None and _revisions(engine) == known:
+            return engine
         with one_migration_at_a_time(self.db_url):
             upgrade(self.db_url)
-        return make_engine(self.db_url)
+        if (revisions := _revisions(engine)) is not None:
+            _MIGRATED[self.db_url] = revisions
+        return engine
+
+
+# Database URL → the revisions (alembic_version) this process last migrated it to.
+_MIGRATED: dict[str, tuple[str, ...]] = {}
+
+
+def _revisions(engine: Engine) -> tuple[str, ...] | None:
+    """The database's alembic_version rows; None when it has none yet (a new database)."""
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+            return tuple(sorted(rows))
+    except SQLAlchemyError:
+        return None

@@ -21,18 +21,19 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import Any
 
-from spiders.raw_store import FetchRecord, RawStore, Span
+from spiders.raw_store import FetchRecord, LogEntry, RawStore, Span
 from spiders.registry import Site
 from transforms.article import PageError, parse_article
 from transforms.extract import EXTRACTOR_VERSION, extract_article
 from transforms.fingerprint import content_hash, simhash
-from transforms.normalize import normalize
+from transforms.normalize import MappedText, NormalizedText, normalize
 
 log = logging.getLogger(__name__)
 
@@ -192,19 +193,55 @@ def plan_batch(store: RawStore, data_dir: Path, site: str, *, everything: bool =
     return Batch(site, spans, ProcessingState(EXTRACTOR_VERSION, after), full)
 
 
-def pending_reason(store: RawStore, data_dir: Path, site: str) -> str | None:
-    """Why the site partition needs a processing run, or None when it is up to date."""
+def pending_reason(
+    store: RawStore, data_dir: Path, site: str, index: Mapping[str, LogEntry] | None = None
+) -> str | None:
+    """Why the site partition needs a processing run, or None when it is up to date (``index``:
+    the store's ``log_index()`` when the caller has it, as for many sites in a row)."""
     state = load_state(data_dir, site)
     if state is None:
         return "never processed"
     if not state.current:
         return f"processed with extractor {state.extractor_version}, now {EXTRACTOR_VERSION}"
-    if (pending := store.pending_bytes(site, state.read)) > 0:
+    if (pending := store.pending_bytes(site, state.read, index)) > 0:
         return f"{pending:,} new bytes of fetch logs"
     return None
 
 
 # -- the steps ---------------------------------------------------------------------------------
+
+# The articles staging file carries the parse step's normalization to the extraction step, so
+# the text is not normalized twice: the simplified text and its map back to the original, as
+# runs [position in the simplified text, original offset] where the map stops counting up by
+# one (a few runs for a converted page; None, the usual case, for the identity map).
+ORIGIN_RUNS = "simplified_origin_runs"
+
+
+def origin_runs(normalized: NormalizedText) -> list[list[int]] | None:
+    origin = normalized.mapped.origin
+    if len(origin) == len(normalized.original) and origin == tuple(range(len(origin))):
+        return None
+    runs = [[0, origin[0]]] if origin else []
+    runs += [[i, o] for i, (before, o) in enumerate(pairwise(origin), 1) if o != before + 1]
+    return runs
+
+
+def restored_normalization(article: dict[str, Any]) -> NormalizedText | None:
+    """The parse step's ``normalize(text, locale)`` of a staged article (None when it has none)."""
+    if ORIGIN_RUNS not in article or article["locale"] is None:
+        return None  # without a locale, extraction guesses one and normalizes with that
+    text, simplified, runs = article["text"], article["simplified"], article[ORIGIN_RUNS]
+    if simplified == text:
+        simplified = text  # the same object, as normalize returns an unedited text
+    if runs is None:
+        origin: tuple[int, ...] = tuple(range(len(simplified)))
+    else:
+        ends = [start for start, _ in runs[1:]] + [len(simplified)]
+        origin = tuple(
+            chain.from_iterable(range(o, o + end - start) for (start, o), end in zip(runs, ends, strict=True))
+        )
+    mapped = MappedText(simplified, origin, len(text))
+    return NormalizedText(original=text, simplified=simplified, variant=article["variant"], mapped=mapped)
 
 
 def parse_pages(
@@ -239,6 +276,7 @@ def parse_pages(
             "text": article.text,
             "simplified": normalized.simplified,
             "variant": normalized.variant,
+            ORIGIN_RUNS: origin_runs(normalized),
         }
 
 
@@ -247,8 +285,9 @@ def extracted_articles(articles: Iterable[dict[str, Any]], failures: Failures) -
     for article in articles:
         started = time.perf_counter()
         try:
+            normalized = restored_normalization(article)
             hint = {"province": article["region"]} if article.get("region") else None
-            result = extract_article(article["text"], article["locale"], hint)
+            result = extract_article(article["text"], article["locale"], hint, normalized=normalized)
             fingerprint, digest = simhash(result.simplified), content_hash(result.simplified)
         except Exception as exc:  # one bad article must not stop the run; it is reported
             failures.work_seconds += time.perf_counter() - started
@@ -256,7 +295,7 @@ def extracted_articles(articles: Iterable[dict[str, Any]], failures: Failures) -
             failures.add(PageFailure(article["url"], article["site"], f"{type(exc).__name__}: {exc}"))
             continue
         failures.work_seconds += time.perf_counter() - started
-        yield {
+        row = {
             **article,
             "extractor_version": result.extractor_version,
             "fingerprint": fingerprint,
@@ -265,6 +304,8 @@ def extracted_articles(articles: Iterable[dict[str, Any]], failures: Failures) -
             "organizations": [plain(o) for o in result.organizations],
             "regions": [plain(r) for r in result.regions],
         }
+        row.pop(ORIGIN_RUNS, None)  # the mentions file is what it was without it
+        yield row
 
 
 def parse_raw_pages(store: RawStore, sites: list[Site]) -> tuple[list[dict[str, Any]], list[PageFailure]]:

@@ -4,6 +4,8 @@ Layout under ``<data dir>/raw``:
 - ``bodies/ab/abcdef…``: response bodies, named by their SHA-256 (identical bodies stored once);
 - ``fetches/<started>-<crawl id>.jsonl``: one line per fetch (URL, site, status, headers, fetch
   time, body hash), one file per crawl, never rewritten;
+- ``index/crawl-memory/<site>.json``: what the site's crawls learnt (settled article URLs, list
+  pages' validators) and how far its logs were read for it, brought up to date by each crawl;
 - ``index/fetch-logs.jsonl``: what each fetch log holds (its size when read, and per site the
   responses and stored articles in it, and the crawl id), so a reader finds a site's logs and
   its latest crawl without opening every log of the archive's history.  The index is built by
@@ -222,9 +224,11 @@ class RawStore:
             return {name: index[name].size if name <= through else read.get(name, 0) for name in logs}
         return {name: read.get(name, 0) for name in logs}
 
-    def pending_bytes(self, site: str, read: Watermark) -> int:
-        """Bytes of the site's fetch logs that lie past ``read`` (0: nothing new for the site)."""
-        index = self.log_index()
+    def pending_bytes(self, site: str, read: Watermark, index: Mapping[str, LogEntry] | None = None) -> int:
+        """Bytes of the site's fetch logs that lie past ``read`` (0: nothing new for the site).
+
+        ``index``: a ``log_index()`` the caller read already (one per pass over many sites)."""
+        index = self.log_index() if index is None else index
         return sum(
             max(index[name].size - start, 0) for name, start in self._starts(index, site, read).items()
         )
@@ -280,31 +284,98 @@ class RawStore:
     def crawl_memory(self, site_names: set[str] | None = None) -> CrawlMemory:
         """What earlier crawls learnt: article URLs settled, and list pages' validators.
 
-        Only the fetch logs the index lists for ``site_names`` are read (a crawl of a few sites
-        does not open the logs of every other site's crawls)."""
+        Per site, kept under ``index/crawl-memory/<site>.json`` with how far each of the site's
+        fetch logs was read: a crawl reads only what its sites' logs gained since the last crawl
+        (not their whole history), and only the logs the index lists for ``site_names``."""
+        index = self.log_index()
+        names = sorted({site for entry in index.values() for site in entry.sites})
         memory = CrawlMemory()
-        logs = [
-            name
-            for name, entry in self.log_index().items()
-            if site_names is None or not site_names.isdisjoint(entry.sites)
-        ]
-        for record in self.records_of_logs(logs):
-            if site_names is not None and record.site not in site_names:
-                continue
-            if record.kind == "article":
-                # Stored, gone for good, or not a web page: none is fetched again unless asked.
-                if record.status in SETTLED_STATUSES:
-                    memory.settled_articles.add(record.url)
-                    if record.requested_url:
-                        memory.settled_articles.add(record.requested_url)
-            elif record.status == 200 and record.body_sha256:
-                memory.listings[record.requested_url or record.url] = ListingValidators(
-                    etag=record.headers.get("etag"),
-                    last_modified=record.headers.get("last-modified"),
-                    body_sha256=record.body_sha256,
-                    content_type=record.content_type,
-                )
+        for site in names if site_names is None else sorted(site_names):
+            settled, listings = self._site_memory(index, site)
+            memory.settled_articles |= settled
+            memory.listings.update(listings)
         return memory
+
+    def _memory_path(self, site: str) -> Path:
+        return self.index_path.parent / "crawl-memory" / f"{site}.json"
+
+    def _site_memory(
+        self, index: Mapping[str, LogEntry], site: str
+    ) -> tuple[set[str], dict[str, ListingValidators]]:
+        logs = [name for name, entry in index.items() if site in entry.sites]
+        saved = self._load_memory(site)
+        settled: set[str] = set()
+        listings: dict[str, ListingValidators] = {}
+        spans: list[Span] = [(name, 0, index[name].size) for name in logs]
+        if saved is not None:
+            read, settled, listings = saved
+            # Usable when the logs it read are, in order, the first of the site's logs now, each
+            # as it was but the last, which may have grown: then what follows it comes after
+            # everything it holds, and reading on gives what reading everything would.
+            names = [name for name, _ in read]
+            if (
+                names == logs[: len(names)]
+                and all(index[name].size == size for name, size in read[:-1])
+                and (not read or index[read[-1][0]].size >= read[-1][1])
+            ):
+                tail = [(read[-1][0], read[-1][1], index[read[-1][0]].size)] if read else []
+                spans = tail + [(name, 0, index[name].size) for name in logs[len(names) :]]
+            else:
+                settled, listings = set(), {}
+        spans = [span for span in spans if span[2] > span[1]]
+        for name, start, end in spans:
+            for record, _ in self.read_log(name, start, end):
+                if record.site != site:
+                    continue
+                if record.kind == "article":
+                    # Stored, gone for good, or not a web page: none is fetched again unless asked.
+                    if record.status in SETTLED_STATUSES:
+                        settled.add(record.url)
+                        if record.requested_url:
+                            settled.add(record.requested_url)
+                elif record.status == 200 and record.body_sha256:
+                    listings[record.requested_url or record.url] = ListingValidators(
+                        etag=record.headers.get("etag"),
+                        last_modified=record.headers.get("last-modified"),
+                        body_sha256=record.body_sha256,
+                        content_type=record.content_type,
+                    )
+        if spans or saved is None:
+            self._save_memory(site, [(name, index[name].size) for name in logs], settled, listings)
+        return settled, listings
+
+    def _load_memory(
+        self, site: str
+    ) -> tuple[list[tuple[str, int]], set[str], dict[str, ListingValidators]] | None:
+        path = self._memory_path(site)
+        if not path.exists():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            read = [(str(name), int(size)) for name, size in data["read"]]
+            listings = {url: ListingValidators(**v) for url, v in data["listings"].items()}
+            return read, set(data["settled"]), listings
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+            log.warning("%s is unreadable; the site's fetch logs are read again", path)
+            return None
+
+    def _save_memory(
+        self,
+        site: str,
+        read: list[tuple[str, int]],
+        settled: set[str],
+        listings: dict[str, ListingValidators],
+    ) -> None:
+        path = self._memory_path(site)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "read": read,
+            "settled": sorted(settled),
+            "listings": {url: asdict(v) for url, v in listings.items()},
+        }
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)  # a reader sees the old memory or the new one
 
     def latest_articles(self) -> dict[str, FetchRecord]:
         """For each article URL, its most recent successful fetch."""

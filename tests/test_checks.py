@@ -196,6 +196,22 @@ def test_an_amount_above_1e11_cny_is_an_error(db_url: str) -> None:
     assert "20000000万元" in result.metadata["implausible"].value
 
 
+def test_a_processing_run_checks_the_amounts_of_the_articles_it_loaded(db_url: str, tmp_path: Path) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    earlier, loaded = article_row(0, amounts=(20_000_000,)), article_row(1, amounts=(620,))  # 2000亿元
+    load_extracted(engine, [SITE], [earlier, loaded])
+    engine.dispose()
+    resources = {"warehouse": WarehouseResource(db_url=db_url), "storage": _storage(tmp_path)}
+    tags = {"dagster/partition": SITE.name}
+    _stage(tmp_path, SITE.name, "mentions.jsonl", [loaded])
+    assert _run_check(checks.amounts_plausible, run_tags=tags, **resources).passed
+    assert not _run_check(checks.amounts_plausible, **resources).passed  # on its own: every article
+    _stage(tmp_path, SITE.name, "mentions.jsonl", [loaded, earlier])
+    result = _run_check(checks.amounts_plausible, run_tags=tags, **resources)
+    assert not result.passed and result.metadata["amounts_above_ceiling"].value == 1
+
+
 def test_orphan_mentions_are_an_error(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
     upgrade(db_url)
@@ -212,3 +228,24 @@ def test_orphan_mentions_are_an_error(tmp_path: Path) -> None:
     result = _run_check(checks.no_orphan_mentions, warehouse=warehouse)
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
     assert result.metadata["orphan_mentions"].value >= 3  # at least an amount, an org and a region
+
+
+def test_a_warehouse_migrated_once_is_not_migrated_again_while_at_that_revision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines import resources
+
+    db_url = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    upgrades: list[str] = []
+    real_upgrade = resources.upgrade
+    monkeypatch.setattr(resources, "upgrade", lambda url: (upgrades.append(url), real_upgrade(url)))
+    warehouse = WarehouseResource(db_url=db_url)
+    warehouse.migrated_engine().dispose()
+    warehouse.migrated_engine().dispose()
+    assert upgrades == [db_url]
+    (tmp_path / "warehouse.sqlite").unlink()  # a new database at the same URL is migrated
+    engine = warehouse.migrated_engine()
+    assert upgrades == [db_url, db_url]
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM article")).scalar() == 0
+    engine.dispose()

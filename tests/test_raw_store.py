@@ -163,3 +163,71 @@ def test_crawl_memory_reads_only_the_logs_of_its_sites(
     assert store.crawl_memory({"a"}).settled_articles == {"http://a.example/1"}
     assert opened == [a_log]
     assert store.crawl_memory().settled_articles == {"http://a.example/1", "http://b.example/1"}
+
+
+def _memory_from_every_log(store: RawStore, sites: set[str]) -> tuple[set[str], dict[str, object]]:
+    """Crawl memory by its definition: every line of every log, in log order."""
+    settled: set[str] = set()
+    listings: dict[str, object] = {}
+    for record in store.records():
+        if record.site not in sites:
+            continue
+        if record.kind == "article" and record.status in (200, 404, 410):
+            settled |= {record.url, *([record.requested_url] if record.requested_url else [])}
+        elif record.kind != "article" and record.status == 200 and record.body_sha256:
+            listings[record.requested_url or record.url] = record.headers.get("etag")
+    return settled, listings
+
+
+def _listing(writer, url: str, etag: str) -> None:  # type: ignore[no-untyped-def]
+    writer.write(url=url, site="a", kind="list", status=200, headers={"etag": etag}, body=etag.encode())
+
+
+def test_crawl_memory_reads_only_what_the_sites_logs_gained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = RawStore(tmp_path)
+    first = store.writer("crawl-1")
+    _article(first, "http://a.example/1", b"1")
+    _listing(first, "http://a.example/list", '"v1"')
+    first.close()
+    _crawl(store, "crawl-b", "http://b.example/1", b"2", site="b")
+    store.log_index()  # the index is built once, by any reader
+    opened = watch_log_reads(store, monkeypatch)
+
+    def check() -> None:
+        memory = store.crawl_memory({"a"})
+        settled, listings = _memory_from_every_log(store, {"a"})
+        assert memory.settled_articles == settled
+        assert {url: v.etag for url, v in memory.listings.items()} == listings
+
+    check()
+    assert opened == [first.path.name]
+    opened.clear()
+    check()
+    assert opened == []  # nothing new: the saved memory is the answer
+    with first.path.open("a", encoding="utf-8") as handle:  # a crawl still writing its log
+        handle.write(
+            json.dumps(
+                {
+                    "url": "http://a.example/2",
+                    "site": "a",
+                    "kind": "article",
+                    "status": 404,
+                    "fetched_at": "2026-11-17T10:00:00+00:00",
+                    "crawl_id": "crawl-1",
+                }
+            )
+            + "\n"
+        )
+    second = store.writer("crawl-2")
+    _article(second, "http://a.example/3", b"3")
+    _listing(second, "http://a.example/list", '"v2"')
+    second.close()
+    store.log_index()
+    opened.clear()
+    check()
+    assert opened == [first.path.name, second.path.name]  # the first from where it was read
+    assert store.crawl_memory({"a"}).listings["http://a.example/list"].etag == '"v2"'
+    (tmp_path / "index" / "crawl-memory" / "a.json").write_text("{torn", encoding="utf-8")
+    check()  # an unreadable memory is rebuilt from the logs

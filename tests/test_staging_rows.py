@@ -1,10 +1,12 @@
 """Staging rows: mentions converted to plain dicts exactly as dataclasses.asdict would."""
 
+import json
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from pipelines.staging import plain
+from pipelines.staging import ORIGIN_RUNS, extract_mentions, origin_runs, plain, restored_normalization
 from transforms.extract import extract_article
+from transforms.normalize import normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +37,60 @@ def test_plain_equals_asdict_on_an_extraction() -> None:
     mentions = [*result.amounts, *result.organizations, *result.regions]
     assert mentions  # the sentence names an amount and bodies
     assert [plain(m) for m in mentions] == [asdict(m) for m in mentions]
+
+
+# Fictional texts whose normalization edits nothing, converts script keeping length, converts
+# Taiwan vocabulary changing length (記憶體 → 内存), and repairs markup and injected pinyin.
+_NORMALIZED_TEXTS = [
+    ("星河慈善基金会向青山县教育局捐赠人民币120万元。", "mainland"),
+    ("星河慈善基金會向青山縣教育局捐贈港幣120萬元，用於修繕三所鄉村小學。", "hk"),
+    ("晨光科技基金會捐贈記憶體與軟體，價值新臺幣300萬元。\n第二段：善款(kuǎn)已撥付。", "tw"),
+    ("青山县慈善总会&nbsp;收到捐款&rdquo;50万元<br/>，，用于助学。", "mainland"),
+    ("", "mainland"),
+]
+
+
+def test_a_staged_normalization_is_restored_exactly() -> None:
+    for text, locale in _NORMALIZED_TEXTS:
+        normalized = normalize(text, locale)
+        staged = json.loads(
+            json.dumps(
+                {
+                    "text": text,
+                    "locale": locale,
+                    "simplified": normalized.simplified,
+                    "variant": normalized.variant,
+                    ORIGIN_RUNS: origin_runs(normalized),
+                }
+            )
+        )
+        assert restored_normalization(staged) == normalized, text
+    assert origin_runs(normalize(_NORMALIZED_TEXTS[0][0], "mainland")) is None  # the usual case
+    assert origin_runs(normalize(_NORMALIZED_TEXTS[2][0], "tw")) is not None
+
+
+def test_extraction_from_a_staged_article_equals_extraction_from_its_text() -> None:
+    articles = []
+    for number, (text, locale) in enumerate(_NORMALIZED_TEXTS):
+        normalized = normalize(text, locale)
+        articles.append(
+            {
+                "url": f"https://example.org/{number}",
+                "site": "example",
+                "locale": locale,
+                "region": None,
+                "text": text,
+                "simplified": normalized.simplified,
+                "variant": normalized.variant,
+                ORIGIN_RUNS: origin_runs(normalized),
+            }
+        )
+    rows, failures = extract_mentions(json.loads(json.dumps(articles)))
+    assert not failures
+    for row, (text, locale) in zip(rows, _NORMALIZED_TEXTS, strict=True):
+        assert ORIGIN_RUNS not in row
+        result = extract_article(text, locale, None)
+        assert row["amounts"] == [plain(a) for a in result.amounts]
+        assert row["organizations"] == [plain(o) for o in result.organizations]
+        assert row["regions"] == [plain(r) for r in result.regions]
+    assert any(row["amounts"] for row in rows)

@@ -9,10 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from pipelines.assets.warehouse import top_amounts_table
+from pipelines.load_summary import LoadedUrls, article_ids, load_summary
 from tests.warehouse_rows import SITE, article_row
 from warehouse.db import make_engine, upgrade
 from warehouse.load import load_extracted
-from warehouse.queries import warehouse_counts
+from warehouse.queries import top_gifts, warehouse_counts
 
 
 def _rows() -> list[dict]:
@@ -41,3 +42,24 @@ def test_counts_show_counted_gifts_beside_raw_mentions(db_url: str) -> None:
     body = table.splitlines()[2:]
     assert len(body) == 3 and "98000万元" not in table  # the running total is not a gift
     assert body[0].startswith("| 620万元 | 620万元 | donated | 青禾公益基金会 | 1 | demo |")
+
+
+def test_a_load_summary_counts_the_loads_articles_as_the_whole_warehouse_counts_them(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    rows = _rows()
+    load_extracted(engine, [SITE], rows[:2])
+    loaded = LoadedUrls()
+    load_extracted(engine, [SITE], loaded.track(rows[2:]))
+    with Session(engine) as session:
+        everything = load_summary(session, article_ids(session, [row["url"] for row in rows]))
+        counts = warehouse_counts(session)
+        this_load = load_summary(session, article_ids(session, loaded.urls))
+        whole_top = top_gifts(session)
+    engine.dispose()
+    assert (everything.gifts, everything.gift_total_cny) == (counts.gifts, counts.gift_total_cny)
+    assert everything.amount_total_cny == counts.amount_total_cny
+    assert everything.top_gifts == whole_top
+    assert loaded.urls == [rows[2]["url"]]
+    assert (this_load.gifts, this_load.gift_total_cny) == (1, Decimal(45) * 10000)
+    assert [g.value_cny for g in this_load.top_gifts] == [Decimal(45) * 10000]

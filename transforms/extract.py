@@ -236,17 +236,22 @@ def extract_article(
     locale: str | None = "mainland",
     region_hint: dict[str, str] | None = None,
     plain_text: bool = False,
+    *,
+    normalized: NormalizedText | None = None,
 ) -> ArticleExtraction:
     """Normalize ``text`` and extract its mentions.
 
     ``locale`` (mainland, hk, mo, tw; None: read it from the text) decides what a plain 元 means
     and which OpenCC phrase config applies; ``region_hint`` is the source's home region, used for
     short forms such as 省民政厅 when the article itself names no province; ``plain_text`` says
-    the text is a whole page as plain text, whose furniture lines are skipped.
+    the text is a whole page as plain text, whose furniture lines are skipped.  ``normalized``:
+    the caller's own ``normalize(text, locale, plain_text=plain_text)`` (the pipeline's parse
+    step has it already), used instead of normalizing again; one of another text is ignored.
     """
     if locale is None:
         locale = guess_locale(text, detect_script(text))
-    normalized = normalize(text, locale, plain_text=plain_text)
+    if normalized is None or normalized.original != text:
+        normalized = normalize(text, locale, plain_text=plain_text)
     simplified = normalized.simplified
     gazetteer = load_gazetteer()
     first_pass = extract_regions(simplified, gazetteer=gazetteer)

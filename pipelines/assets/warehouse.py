@@ -3,23 +3,23 @@
 import time
 
 import dagster as dg
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from pipelines.assets.transform import load_batch
 from pipelines.digest.render import format_amount
+from pipelines.load_summary import LoadedUrls, article_ids, load_summary
 from pipelines.partitions import processing_sites
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
 from pipelines.staging import read_jsonl, save_state
 from transforms.extract import EXTRACTOR_VERSION
+from warehouse import models as m
 from warehouse.load import load_extracted
-from warehouse.queries import top_gifts, warehouse_counts
+from warehouse.queries import CountedGift, top_gifts
 
 
-def top_amounts_table(engine: Engine, limit: int = 10) -> str:
-    """The largest counted gifts (the `gift` view) in CNY as a Markdown table linking to their articles."""
-    with Session(engine) as session:
-        gifts = top_gifts(session, limit)
+def gifts_table(gifts: list[CountedGift]) -> str:
+    """Counted gifts in CNY as a Markdown table linking to their articles."""
     lines = [
         "| CNY | as written | role | giver | copies | site | article |",
         "|---:|---|---|---|---:|---|---|",
@@ -32,6 +32,12 @@ def top_amounts_table(engine: Engine, limit: int = 10) -> str:
             f"| [{title}]({gift.url}) |"
         )
     return "\n".join(lines)
+
+
+def top_amounts_table(engine: Engine, limit: int = 10) -> str:
+    """The largest counted gifts of the whole warehouse (the `gift` view)."""
+    with Session(engine) as session:
+        return gifts_table(top_gifts(session, limit))
 
 
 @dg.asset(
@@ -57,12 +63,15 @@ def warehouse_tables(
     Partitioned by site: a run loads the site's latest batch (streamed from
     staging/<site>/mentions.jsonl), then records in CHARITYNEWS_DATA_DIR/processing/<site>.json
     how far the site's raw pages are processed, so the next run starts after them.  Partitions
-    processed side by side take turns to load (the loader's own lock, warehouse/load.py).  Counts below the
-    load's are of the whole warehouse.
+    processed side by side take turns to load (the loader's own lock, warehouse/load.py).  The
+    gift totals and the top amounts are of this load's articles (what the run brought: a
+    whole-warehouse total would cost a scan of every mention after each load); `organizations`
+    is the whole warehouse's.
     """
     site_name = context.partition_key
     batch = load_batch(storage, site_name)
-    rows = read_jsonl(storage.site_staging(site_name, "mentions.jsonl"))
+    loaded = LoadedUrls()
+    rows = loaded.track(read_jsonl(storage.site_staging(site_name, "mentions.jsonl")))
     engine = warehouse.migrated_engine()
     started = time.perf_counter()
     # Partitions side by side take turns here: the loader holds the warehouse's load lock.
@@ -73,8 +82,8 @@ def warehouse_tables(
     for rejected in report.rejected:
         context.log.warning(f"article rejected: {rejected.url}: {rejected.reason}")
     with Session(engine) as session:
-        counts = warehouse_counts(session)
-    top_amounts = top_amounts_table(engine)
+        summary = load_summary(session, article_ids(session, loaded.urls))
+        organizations = int(session.scalar(select(func.count()).select_from(m.Organization)) or 0)
     engine.dispose()
     return dg.MaterializeResult(
         metadata={
@@ -90,19 +99,21 @@ def warehouse_tables(
             "amount_mentions": report.amount_mentions,
             "organization_mentions": report.organization_mentions,
             "region_mentions": report.region_mentions,
-            "organizations": counts.organizations,
+            "organizations": organizations,
             "syndication_clusters_with_copies": report.multi_article_clusters,
             # Counted as the views count (once per cluster; no targets, running totals or
             # restatements) beside the raw mentions, so nobody reads one as the other.
-            "gifts_counted": counts.gifts,
-            "gift_total_cny (counted gifts, as the gift view)": format_amount(counts.gift_total_cny),
-            "amount_mentions_sum_cny (every mention, not a giving total)": format_amount(
-                counts.amount_total_cny
+            "gifts_counted": summary.gifts,
+            "gift_total_cny (counted gifts of this load, as the gift view)": format_amount(
+                summary.gift_total_cny
+            ),
+            "amount_mentions_sum_cny (every mention of this load, not a giving total)": format_amount(
+                summary.amount_total_cny
             ),
             "rejection_rate": dg.MetadataValue.float(
                 round(len(report.rejected) / report.articles, 4) if report.articles else 0.0
             ),
-            "top_amounts": dg.MetadataValue.md(top_amounts),  # the largest counted gifts
+            "top_amounts": dg.MetadataValue.md(gifts_table(summary.top_gifts)),  # of this load
             "database": dg.MetadataValue.text(engine.url.render_as_string(hide_password=True)),
         }
     )
