@@ -188,7 +188,7 @@ def run_crawl(
     options = options or CrawlOptions()
     settings = crawl_settings(sites, raw_dir, crawl_id, proxy, log_level, options)
     running_marker = _claim_job_dir(Path(settings["JOBDIR"])) if "JOBDIR" in settings else None
-    memory = RawStore(raw_dir).crawl_memory({s.name for s in sites})
+    memory = RawStore(raw_dir).crawl_memory({s.name for s in sites}, remember=not options.dry_run)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(

@@ -281,17 +281,18 @@ class RawStore:
             for record, _ in self.read_log(name):
                 yield record
 
-    def crawl_memory(self, site_names: set[str] | None = None) -> CrawlMemory:
+    def crawl_memory(self, site_names: set[str] | None = None, *, remember: bool = True) -> CrawlMemory:
         """What earlier crawls learnt: article URLs settled, and list pages' validators.
 
         Per site, kept under ``index/crawl-memory/<site>.json`` with how far each of the site's
         fetch logs was read: a crawl reads only what its sites' logs gained since the last crawl
-        (not their whole history), and only the logs the index lists for ``site_names``."""
+        (not their whole history), and only the logs the index lists for ``site_names``.
+        ``remember=False`` (a dry run) reads the same and writes nothing."""
         index = self.log_index()
         names = sorted({site for entry in index.values() for site in entry.sites})
         memory = CrawlMemory()
         for site in names if site_names is None else sorted(site_names):
-            settled, listings = self._site_memory(index, site)
+            settled, listings = self._site_memory(index, site, remember)
             memory.settled_articles |= settled
             memory.listings.update(listings)
         return memory
@@ -300,7 +301,7 @@ class RawStore:
         return self.index_path.parent / "crawl-memory" / f"{site}.json"
 
     def _site_memory(
-        self, index: Mapping[str, LogEntry], site: str
+        self, index: Mapping[str, LogEntry], site: str, remember: bool = True
     ) -> tuple[set[str], dict[str, ListingValidators]]:
         logs = [name for name, entry in index.items() if site in entry.sites]
         saved = self._load_memory(site)
@@ -340,7 +341,8 @@ class RawStore:
                         body_sha256=record.body_sha256,
                         content_type=record.content_type,
                     )
-        if spans or saved is None:
+        # A site with no logs yet has nothing to remember (and an empty store stays empty).
+        if remember and logs and (spans or saved is None):
             self._save_memory(site, [(name, index[name].size) for name in logs], settled, listings)
         return settled, listings
 
