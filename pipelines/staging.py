@@ -21,7 +21,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from itertools import chain, pairwise
@@ -219,7 +219,9 @@ ORIGIN_RUNS = "simplified_origin_runs"
 
 def origin_runs(normalized: NormalizedText) -> list[list[int]] | None:
     origin = normalized.mapped.origin
-    if len(origin) == len(normalized.original) and origin == tuple(range(len(origin))):
+    if len(origin) == len(normalized.original) and (
+        isinstance(origin, range) or origin == tuple(range(len(origin)))
+    ):
         return None
     runs = [[0, origin[0]]] if origin else []
     runs += [[i, o] for i, (before, o) in enumerate(pairwise(origin), 1) if o != before + 1]
@@ -233,8 +235,9 @@ def restored_normalization(article: dict[str, Any]) -> NormalizedText | None:
     text, simplified, runs = article["text"], article["simplified"], article[ORIGIN_RUNS]
     if simplified == text:
         simplified = text  # the same object, as normalize returns an unedited text
+    origin: Sequence[int]
     if runs is None:
-        origin: tuple[int, ...] = tuple(range(len(simplified)))
+        origin = range(len(simplified))  # as normalize maps an unedited text
     else:
         ends = [start for start, _ in runs[1:]] + [len(simplified)]
         origin = tuple(
