@@ -542,6 +542,23 @@ class _Outcome:
     rejected: list[tuple[str, Exception]] = field(default_factory=list)
 
 
+def _processed(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """``process`` applied to each value, once per distinct object.
+
+    A column's values are mostly shared objects (an article's publication datetime on each of
+    its mention rows, the two booleans, a default), so each object is converted once and the
+    rows take its result by identity; identity, not equality, because equal values may convert
+    differently (an aware and a naive datetime, 1 and True).  The objects stay alive in
+    ``values`` meanwhile, so no two of them share an id."""
+    if len(values) < 2:
+        return list(map(process, values))
+    distinct = {id(v): v for v in values}
+    if len(distinct) * 2 > len(values):  # mostly distinct (amounts): the lookups would cost more
+        return list(map(process, values))
+    result = {key: process(v) for key, v in distinct.items()}
+    return list(map(result.__getitem__, map(id, values)))
+
+
 class _BatchWriter:
     """Writes batches of prepared records with multi-row statements (executemany)."""
 
@@ -599,7 +616,7 @@ class _BatchWriter:
         values: list[list[Any]] = [list(map(itemgetter(name), rows)) for name in columns]
         values += [[value] * len(rows) for value in defaults.values()]
         converted = [
-            v if process is None else list(map(process, v))
+            v if process is None else _processed(v, process)
             for v, process in zip(values, processors, strict=True)
         ]
         parameters = list(zip(*converted, strict=True))
