@@ -587,13 +587,25 @@ class _BatchWriter:
         cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
         values = [list(map(itemgetter(column), rows)) for column in columns]
         with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            if all(type(v) is int for column in values for v in column):
-                # Integers only (the band rows, 16 per article): COPY's text form is theirs as is,
-                # no escaping, so the rows are written as one block instead of row by row.
-                copy.write("".join("\t".join(map(str, row)) + "\n" for row in zip(*values, strict=True)))
-            else:
-                for row in zip(*values, strict=True):
-                    copy.write_row(row)
+            for row in zip(*values, strict=True):
+                copy.write_row(row)
+
+    def _insert_integers(self, table: Any, columns: Sequence[str], rows: list[tuple[int, ...]]) -> None:
+        """Insert rows of plain integers given as tuples (the band rows, 16 per article).
+
+        Integers need no conversion on either engine, so no dict per row is built: COPY's text
+        form is theirs as is (no escaping, one block), and SQLite's driver takes the tuples."""
+        if not rows:
+            return
+        names = ", ".join(f'"{column}"' for column in columns)
+        if self.postgres:
+            cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                copy.write("".join("\t".join(map(str, row)) + "\n" for row in rows))
+            return
+        marks = ", ".join("?" * len(columns))
+        statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+        self.session.connection().exec_driver_sql(statement, rows)
 
     def _executemany(self, table: Any, rows: list[dict[str, Any]]) -> None:
         """SQLite: one prepared INSERT run over all rows by the driver's executemany.
@@ -803,7 +815,7 @@ class _BatchWriter:
             )
         for chunk in chunks(plan.dropped):
             session.execute(delete(cluster).where(among(session, cluster.c.id, chunk)))
-        self._insert_rows(m.SyndicationBand.__table__, plan.bands)
+        self._insert_integers(m.SyndicationBand.__table__, ("article_id", "band", "key"), plan.bands)
 
         amounts: list[dict[str, Any]] = []
         organizations: list[dict[str, Any]] = []
