@@ -285,7 +285,8 @@ def amount_meaning_columns(
     sentence's organization (``linked_organization``) gives.
     """
     role = amount.get("role") or "other"
-    parties = {side: amount.get(side) or {} for side in ("giver", "recipient")}
+    giver = amount.get("giver") or _NO_PARTY
+    recipient = amount.get("recipient") or _NO_PARTY
     if "gift" in amount:
         restates = amount["restates"] if amount["restates"] is not None else headline_of
         gift = bool(amount["gift"]) and restates is None
@@ -294,25 +295,37 @@ def amount_meaning_columns(
         gift = role in GIVING_ROLES and not amount["cumulative"] and restates is None
         name = next((n for n, i in organization_ids.items() if i == linked_organization), None)
         if name is not None:
-            parties["giver"] = {"kind": "organization", "name": name}
-    columns: dict[str, Any] = {"role": role, "gift": gift, "restates_position": restates}
-    for side, party in parties.items():
-        kind = party.get("kind")
-        code = party.get("code") if kind == "region" and party.get("code") in province_of else None
-        columns |= {
-            f"{side}_kind": kind,
-            f"{side}_name": (party.get("name") or "")[:200] or None,
-            f"{side}_organization_id": organization_ids.get(party.get("name", ""))
-            if kind == "organization"
-            else None,
-            f"{side}_region_code": code,
-        }
-    recipient_region = columns["recipient_region_code"]
-    abroad = columns["recipient_kind"] == "region" and recipient_region is None  # a country abroad
-    columns["recipient_province_code"] = (
-        province_of[recipient_region] if recipient_region else None if abroad else province
+            giver = {"kind": "organization", "name": name}
+    # The two parties spelled out (literal keys, no per-side dicts merged): 5 amounts an article.
+    giver_kind, recipient_kind = giver.get("kind"), recipient.get("kind")
+    giver_code = giver.get("code") if giver_kind == "region" and giver.get("code") in province_of else None
+    recipient_region = (
+        recipient.get("code") if recipient_kind == "region" and recipient.get("code") in province_of else None
     )
-    return columns
+    abroad = recipient_kind == "region" and recipient_region is None  # a country abroad
+    return {
+        "role": role,
+        "gift": gift,
+        "restates_position": restates,
+        "giver_kind": giver_kind,
+        "giver_name": (giver.get("name") or "")[:200] or None,
+        "giver_organization_id": organization_ids.get(giver.get("name", ""))
+        if giver_kind == "organization"
+        else None,
+        "giver_region_code": giver_code,
+        "recipient_kind": recipient_kind,
+        "recipient_name": (recipient.get("name") or "")[:200] or None,
+        "recipient_organization_id": organization_ids.get(recipient.get("name", ""))
+        if recipient_kind == "organization"
+        else None,
+        "recipient_region_code": recipient_region,
+        "recipient_province_code": (
+            province_of[recipient_region] if recipient_region else None if abroad else province
+        ),
+    }
+
+
+_NO_PARTY: dict[str, Any] = {}  # an amount without a giver or recipient (read only)
 
 
 # --- One function per mention table: the columns of one mention row. ----------------------------
