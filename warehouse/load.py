@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -246,12 +247,21 @@ def _headline_restatements(row: dict[str, Any]) -> list[int | None]:
     (华衍集团承诺捐赠5亿元 …, then 「华衍集团承诺捐赠5亿元，用于…」): counting both would double it.
     The body's mention is the one counted: its sentence says more."""
     title = (row.get("title") or "").strip()
+    if not title:
+        return [None] * len(row["amounts"])
     text = row["text"]
+    # Where the text's first non-blank character is: a sentence starting at or before it has
+    # only blanks before it (``not text[:start].strip()``, without copying the text up to it).
+    stripped = len(text.lstrip())
+    lead = len(text) - stripped if stripped else sys.maxsize  # a blank text: blanks all along
 
     def in_headline(amount: dict[str, Any]) -> bool:
         # The text's first sentence, and the title: a body sentence worded as the title is not it.
         start, end = amount["sentence_start"], amount["sentence_end"]
-        return bool(title) and not text[:start].strip() and text[start:end].strip() == title
+        # An offset from the end, or not a number: as the slice takes it.
+        simple = type(start) is int and start >= 0
+        before_is_blank = start <= lead if simple else not text[:start].strip()
+        return before_is_blank and text[start:end].strip() == title
 
     headline = [in_headline(a) for a in row["amounts"]]
     if not any(headline):  # most articles: no headline amount, nothing to look up
