@@ -358,15 +358,9 @@ class AmountContext:
     published_month: str | None = None  # published as YYYY-MM, formatted once per article
 
 
-def _provenance(text: str, mention: dict[str, Any], version: str) -> dict[str, Any]:
-    """The columns every mention table shares: where in the article, and by which extractor."""
-    return {
-        "surface": (mention.get("surface") or mention["raw"])[:300],
-        "start": mention["start"],
-        "end": mention["end"],
-        "sentence": text[mention["sentence_start"] : mention["sentence_end"]].strip(),
-        "extractor_version": version,
-    }
+# Every mention table starts with the same provenance columns, written out in each row function
+# (one dict per row, none merged in): surface (≤ 300 chars), start, end, the sentence's text and
+# extractor_version.  A change to them changes all three functions below.
 
 
 def amount_row(
@@ -381,8 +375,13 @@ def amount_row(
     written).  ``link`` is (giver's name, region code, region basis) from ``_amount_links``."""
     organization, region, basis = link
     value = Decimal(str(amount["value"]))
-    return {
-        **_provenance(context.text, amount, context.version),
+    text = context.text
+    return {  # the provenance columns first (see above)
+        "surface": (amount.get("surface") or amount["raw"])[:300],
+        "start": amount["start"],
+        "end": amount["end"],
+        "sentence": text[amount["sentence_start"] : amount["sentence_end"]].strip(),
+        "extractor_version": context.version,
         "position": position,
         "value": value,
         "currency": amount["currency"],
@@ -421,8 +420,12 @@ COUNTABLE = and_(_a.restates_position.is_(None), _a.value_cny.is_not(None))
 def organization_mention_row(
     organization: dict[str, Any], text: str, version: str, published: datetime | None
 ) -> dict[str, Any]:
-    return {
-        **_provenance(text, organization, version),
+    return {  # the provenance columns first (see above)
+        "surface": (organization.get("surface") or organization["raw"])[:300],
+        "start": organization["start"],
+        "end": organization["end"],
+        "sentence": text[organization["sentence_start"] : organization["sentence_end"]].strip(),
+        "extractor_version": version,
         "organization_id": organization["name"],
         "expanded_from_context": organization.get("expanded_from_context", False),
         "published_at": published,
@@ -430,8 +433,7 @@ def organization_mention_row(
 
 
 def region_mention_row(region: dict[str, Any], text: str, version: str) -> dict[str, Any]:
-    # _provenance's columns written out: 7 region mentions an article, the most of any table.
-    return {
+    return {  # the provenance columns first (see above)
         "surface": (region.get("surface") or region["raw"])[:300],
         "start": region["start"],
         "end": region["end"],
