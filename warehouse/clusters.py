@@ -80,7 +80,8 @@ class ClusterPlan:
     dropped: set[int] = field(default_factory=set)  # cluster rows no longer used
     # articles outside the batch that became or stopped being their cluster's representative
     status_changed: set[int] = field(default_factory=set)
-    bands: list[dict[str, int]] = field(default_factory=list)  # syndication_band rows to add
+    # syndication_band rows to add: (article_id, band, key), integers written as they are
+    bands: list[tuple[int, int, int]] = field(default_factory=list)
     compared: int = 0  # candidate pairs whose similarity was computed
 
 
@@ -112,19 +113,21 @@ def plan_clusters(session: Session, incoming: Sequence[Incoming]) -> ClusterPlan
             if article_id not in moving_ids:
                 stored[key].append(article_id)
     candidates: dict[int, set[int]] = {}
-    for n, article in enumerate(searching):
+    add_band = plan.bands.append
+    for article, article_keys in zip(searching, keys, strict=True):
+        article_id = article.article_id
         mates: set[int] = set()
-        for band, key in enumerate(keys[n]):
+        for band, key in enumerate(article_keys):
             bucket = stored.get(key)
             if bucket is None:  # most keys are new: no empty list to merge
-                stored[key] = [article.article_id]
+                stored[key] = [article_id]
             else:
                 mates.update(bucket)
                 if len(bucket) >= BUCKET_CAP:  # a full bucket takes no more members
                     continue
-                bucket.append(article.article_id)
-            plan.bands.append({"article_id": article.article_id, "band": band, "key": key})
-        candidates[article.article_id] = mates
+                bucket.append(article_id)
+            add_band((article_id, band, key))
+        candidates[article_id] = mates
 
     # Clusters whose member changed signature or date: re-examined from all their members.
     examined = {a.previous_cluster for a in moving if a.previous_cluster is not None}

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,6 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Engine, and_, bindparam, delete, exists, func, select, text, update
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -247,12 +247,21 @@ def _headline_restatements(row: dict[str, Any]) -> list[int | None]:
     (华衍集团承诺捐赠5亿元 …, then 「华衍集团承诺捐赠5亿元，用于…」): counting both would double it.
     The body's mention is the one counted: its sentence says more."""
     title = (row.get("title") or "").strip()
+    if not title:
+        return [None] * len(row["amounts"])
     text = row["text"]
+    # Where the text's first non-blank character is: a sentence starting at or before it has
+    # only blanks before it (``not text[:start].strip()``, without copying the text up to it).
+    stripped = len(text.lstrip())
+    lead = len(text) - stripped if stripped else sys.maxsize  # a blank text: blanks all along
 
     def in_headline(amount: dict[str, Any]) -> bool:
         # The text's first sentence, and the title: a body sentence worded as the title is not it.
         start, end = amount["sentence_start"], amount["sentence_end"]
-        return bool(title) and not text[:start].strip() and text[start:end].strip() == title
+        # An offset from the end, or not a number: as the slice takes it.
+        simple = type(start) is int and start >= 0
+        before_is_blank = start <= lead if simple else not text[:start].strip()
+        return before_is_blank and text[start:end].strip() == title
 
     headline = [in_headline(a) for a in row["amounts"]]
     if not any(headline):  # most articles: no headline amount, nothing to look up
@@ -286,7 +295,8 @@ def amount_meaning_columns(
     sentence's organization (``linked_organization``) gives.
     """
     role = amount.get("role") or "other"
-    parties = {side: amount.get(side) or {} for side in ("giver", "recipient")}
+    giver = amount.get("giver") or _NO_PARTY
+    recipient = amount.get("recipient") or _NO_PARTY
     if "gift" in amount:
         restates = amount["restates"] if amount["restates"] is not None else headline_of
         gift = bool(amount["gift"]) and restates is None
@@ -295,25 +305,37 @@ def amount_meaning_columns(
         gift = role in GIVING_ROLES and not amount["cumulative"] and restates is None
         name = next((n for n, i in organization_ids.items() if i == linked_organization), None)
         if name is not None:
-            parties["giver"] = {"kind": "organization", "name": name}
-    columns: dict[str, Any] = {"role": role, "gift": gift, "restates_position": restates}
-    for side, party in parties.items():
-        kind = party.get("kind")
-        code = party.get("code") if kind == "region" and party.get("code") in province_of else None
-        columns |= {
-            f"{side}_kind": kind,
-            f"{side}_name": (party.get("name") or "")[:200] or None,
-            f"{side}_organization_id": organization_ids.get(party.get("name", ""))
-            if kind == "organization"
-            else None,
-            f"{side}_region_code": code,
-        }
-    recipient_region = columns["recipient_region_code"]
-    abroad = columns["recipient_kind"] == "region" and recipient_region is None  # a country abroad
-    columns["recipient_province_code"] = (
-        province_of[recipient_region] if recipient_region else None if abroad else province
+            giver = {"kind": "organization", "name": name}
+    # The two parties spelled out (literal keys, no per-side dicts merged): 5 amounts an article.
+    giver_kind, recipient_kind = giver.get("kind"), recipient.get("kind")
+    giver_code = giver.get("code") if giver_kind == "region" and giver.get("code") in province_of else None
+    recipient_region = (
+        recipient.get("code") if recipient_kind == "region" and recipient.get("code") in province_of else None
     )
-    return columns
+    abroad = recipient_kind == "region" and recipient_region is None  # a country abroad
+    return {
+        "role": role,
+        "gift": gift,
+        "restates_position": restates,
+        "giver_kind": giver_kind,
+        "giver_name": (giver.get("name") or "")[:200] or None,
+        "giver_organization_id": organization_ids.get(giver.get("name", ""))
+        if giver_kind == "organization"
+        else None,
+        "giver_region_code": giver_code,
+        "recipient_kind": recipient_kind,
+        "recipient_name": (recipient.get("name") or "")[:200] or None,
+        "recipient_organization_id": organization_ids.get(recipient.get("name", ""))
+        if recipient_kind == "organization"
+        else None,
+        "recipient_region_code": recipient_region,
+        "recipient_province_code": (
+            province_of[recipient_region] if recipient_region else None if abroad else province
+        ),
+    }
+
+
+_NO_PARTY: dict[str, Any] = {}  # an amount without a giver or recipient (read only)
 
 
 # --- One function per mention table: the columns of one mention row. ----------------------------
@@ -336,15 +358,9 @@ class AmountContext:
     published_month: str | None = None  # published as YYYY-MM, formatted once per article
 
 
-def _provenance(text: str, mention: dict[str, Any], version: str) -> dict[str, Any]:
-    """The columns every mention table shares: where in the article, and by which extractor."""
-    return {
-        "surface": (mention.get("surface") or mention["raw"])[:300],
-        "start": mention["start"],
-        "end": mention["end"],
-        "sentence": text[mention["sentence_start"] : mention["sentence_end"]].strip(),
-        "extractor_version": version,
-    }
+# Every mention table starts with the same provenance columns, written out in each row function
+# (one dict per row, none merged in): surface (≤ 300 chars), start, end, the sentence's text and
+# extractor_version.  A change to them changes all three functions below.
 
 
 def amount_row(
@@ -359,8 +375,13 @@ def amount_row(
     written).  ``link`` is (giver's name, region code, region basis) from ``_amount_links``."""
     organization, region, basis = link
     value = Decimal(str(amount["value"]))
-    return {
-        **_provenance(context.text, amount, context.version),
+    text = context.text
+    return {  # the provenance columns first (see above)
+        "surface": (amount.get("surface") or amount["raw"])[:300],
+        "start": amount["start"],
+        "end": amount["end"],
+        "sentence": text[amount["sentence_start"] : amount["sentence_end"]].strip(),
+        "extractor_version": context.version,
         "position": position,
         "value": value,
         "currency": amount["currency"],
@@ -399,8 +420,12 @@ COUNTABLE = and_(_a.restates_position.is_(None), _a.value_cny.is_not(None))
 def organization_mention_row(
     organization: dict[str, Any], text: str, version: str, published: datetime | None
 ) -> dict[str, Any]:
-    return {
-        **_provenance(text, organization, version),
+    return {  # the provenance columns first (see above)
+        "surface": (organization.get("surface") or organization["raw"])[:300],
+        "start": organization["start"],
+        "end": organization["end"],
+        "sentence": text[organization["sentence_start"] : organization["sentence_end"]].strip(),
+        "extractor_version": version,
         "organization_id": organization["name"],
         "expanded_from_context": organization.get("expanded_from_context", False),
         "published_at": published,
@@ -408,7 +433,15 @@ def organization_mention_row(
 
 
 def region_mention_row(region: dict[str, Any], text: str, version: str) -> dict[str, Any]:
-    return {**_provenance(text, region, version), "region_code": region["code"], "role": region["role"]}
+    return {  # the provenance columns first (see above)
+        "surface": (region.get("surface") or region["raw"])[:300],
+        "start": region["start"],
+        "end": region["end"],
+        "sentence": text[region["sentence_start"] : region["sentence_end"]].strip(),
+        "extractor_version": version,
+        "region_code": region["code"],
+        "role": region["role"],
+    }
 
 
 @dataclass
@@ -542,6 +575,23 @@ class _Outcome:
     rejected: list[tuple[str, Exception]] = field(default_factory=list)
 
 
+def _processed(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """``process`` applied to each value, once per distinct object.
+
+    A column's values are mostly shared objects (an article's publication datetime on each of
+    its mention rows, the two booleans, a default), so each object is converted once and the
+    rows take its result by identity; identity, not equality, because equal values may convert
+    differently (an aware and a naive datetime, 1 and True).  The objects stay alive in
+    ``values`` meanwhile, so no two of them share an id."""
+    if len(values) < 2:
+        return list(map(process, values))
+    distinct = {id(v): v for v in values}
+    if len(distinct) * 2 > len(values):  # mostly distinct (amounts): the lookups would cost more
+        return list(map(process, values))
+    result = {key: process(v) for key, v in distinct.items()}
+    return list(map(result.__getitem__, map(id, values)))
+
+
 class _BatchWriter:
     """Writes batches of prepared records with multi-row statements (executemany)."""
 
@@ -570,15 +620,27 @@ class _BatchWriter:
         cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
         values = [list(map(itemgetter(column), rows)) for column in columns]
         with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            if all(type(v) is int for column in values for v in column):
-                # Integers only (the band rows, 16 per article): COPY's text form is theirs as is,
-                # no escaping, so the rows are written as one block instead of row by row.
-                copy.write("".join("\t".join(map(str, row)) + "\n" for row in zip(*values, strict=True)))
-            else:
-                for row in zip(*values, strict=True):
-                    copy.write_row(row)
+            for row in zip(*values, strict=True):
+                copy.write_row(row)
 
-    def _executemany(self, table: Any, rows: list[dict[str, Any]]) -> None:
+    def _insert_integers(self, table: Any, columns: Sequence[str], rows: list[tuple[int, ...]]) -> None:
+        """Insert rows of plain integers given as tuples (the band rows, 16 per article).
+
+        Integers need no conversion on either engine, so no dict per row is built: COPY's text
+        form is theirs as is (no escaping, one block), and SQLite's driver takes the tuples."""
+        if not rows:
+            return
+        names = ", ".join(f'"{column}"' for column in columns)
+        if self.postgres:
+            cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                copy.write("".join("\t".join(map(str, row)) + "\n" for row in rows))
+            return
+        marks = ", ".join("?" * len(columns))
+        statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+        self.session.connection().exec_driver_sql(statement, rows)
+
+    def _executemany(self, table: Any, rows: list[dict[str, Any]], suffix: str = "") -> None:
         """SQLite: one prepared INSERT run over all rows by the driver's executemany.
 
         SQLAlchemy's ``execute(insert(table), rows)`` builds a parameter dict per row through
@@ -599,12 +661,12 @@ class _BatchWriter:
         values: list[list[Any]] = [list(map(itemgetter(name), rows)) for name in columns]
         values += [[value] * len(rows) for value in defaults.values()]
         converted = [
-            v if process is None else list(map(process, v))
+            v if process is None else _processed(v, process)
             for v, process in zip(values, processors, strict=True)
         ]
         parameters = list(zip(*converted, strict=True))
         self.session.connection().exec_driver_sql(
-            f"INSERT INTO {table.name} ({names}) VALUES ({marks})", parameters
+            f"INSERT INTO {table.name} ({names}) VALUES ({marks}){suffix}", parameters
         )
 
     def _insert_ignoring_duplicates(
@@ -621,8 +683,8 @@ class _BatchWriter:
                 tuple([row[c] for row in rows] for c in columns),
             )
             return
-        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=keys)
-        self.session.execute(statement, rows)
+        # The driver's executemany, as for the other tables (the ORM's bulk insert cost more).
+        self._executemany(model.__table__, rows, f" ON CONFLICT ({', '.join(keys)}) DO NOTHING")
 
     def organization_ids(self, batch: Sequence[_Prepared]) -> dict[str, int]:
         """Ids of the organizations the batch names, created where new (get-or-create in bulk)."""
@@ -786,7 +848,7 @@ class _BatchWriter:
             )
         for chunk in chunks(plan.dropped):
             session.execute(delete(cluster).where(among(session, cluster.c.id, chunk)))
-        self._insert_rows(m.SyndicationBand.__table__, plan.bands)
+        self._insert_integers(m.SyndicationBand.__table__, ("article_id", "band", "key"), plan.bands)
 
         amounts: list[dict[str, Any]] = []
         organizations: list[dict[str, Any]] = []
