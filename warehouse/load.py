@@ -33,7 +33,26 @@ from operator import itemgetter
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, and_, bindparam, delete, exists, func, select, text, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Engine,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    String,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -483,7 +502,9 @@ def complete(prepared: _Prepared, context: _LoadContext, signature: bytes | None
     row = prepared.row
     text = row["text"]
     version = row["extractor_version"]
-    published = datetime.fromisoformat(row["published"]) if row.get("published") else None
+    # Site-local wall time: an offset in the record is dropped, as a timestamp column drops it
+    # on both engines (a binary COPY would refuse an aware datetime instead).
+    published = _naive(datetime.fromisoformat(row["published"])) if row.get("published") else None
     if signature is None:
         signature = minhashes([row["simplified"]])[0]
     names = [o["name"] for o in row["organizations"]]
@@ -592,6 +613,28 @@ def _processed(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
     return list(map(result.__getitem__, map(id, values)))
 
 
+def _binary_type(column_type: Any) -> str:
+    """The PostgreSQL type a column's values are sent as in a binary COPY."""
+    for kind, name in _BINARY_TYPES:
+        if isinstance(column_type, kind):
+            return name
+    raise TypeError(f"no binary COPY type for {column_type!r}")
+
+
+# Subclasses before their bases (BigInteger and SmallInteger are Integers, Text is a String).
+_BINARY_TYPES: tuple[tuple[type, str], ...] = (
+    (BigInteger, "int8"),
+    (SmallInteger, "int2"),
+    (Integer, "int4"),
+    (Boolean, "bool"),
+    (Numeric, "numeric"),
+    (DateTime, "timestamp"),
+    (String, "text"),  # varchar receives a text's binary form as is
+    (LargeBinary, "bytea"),
+    (JSON, "jsonb"),
+)
+
+
 class _BatchWriter:
     """Writes batches of prepared records with multi-row statements (executemany)."""
 
@@ -608,7 +651,7 @@ class _BatchWriter:
             self._known = max(int(estimate or 0), 0)
 
     def _insert_rows(self, table: Any, rows: list[dict[str, Any]]) -> None:
-        """Insert rows that all have the same keys: COPY on PostgreSQL, executemany on SQLite."""
+        """Insert rows that all have the same keys: binary COPY on PostgreSQL, executemany on SQLite."""
         if not rows:
             return
         if not self.postgres:
@@ -619,9 +662,17 @@ class _BatchWriter:
         # The session's own connection, so the rows are part of the load's transaction.
         cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
         values = [list(map(itemgetter(column), rows)) for column in columns]
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in zip(*values, strict=True):
-                copy.write_row(row)
+        # Binary: the server reads numbers, dates and texts as they are, without parsing their
+        # text forms or scanning texts for escapes (a third of its COPY work was that).
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([_binary_type(table.c[column].type) for column in columns])
+            try:
+                for row in zip(*values, strict=True):
+                    copy.write_row(row)
+            except (TypeError, ValueError, OverflowError) as exc:
+                # A value of the wrong kind for its column (a text where a number goes, …): the
+                # database refuses it, as it would refuse its text form; the COPY is abandoned.
+                raise psycopg.DataError(f"{table.name}: {exc}") from exc
 
     def _insert_integers(self, table: Any, columns: Sequence[str], rows: list[tuple[int, ...]]) -> None:
         """Insert rows of plain integers given as tuples (the band rows, 16 per article).
