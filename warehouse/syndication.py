@@ -13,6 +13,7 @@ not their facts, stay below (measured in tests/test_syndication.py).
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,59 +54,64 @@ def minhash(simplified_text: str) -> bytes:
     return minhashes([simplified_text])[0]
 
 
-def _crc_table() -> np.ndarray:
-    """CRC-32 (zlib's reflected polynomial) of each byte value: the byte-at-a-time lookup table."""
-    table = np.zeros(256, dtype=np.uint64)
-    for n in range(256):
-        c = n
-        for _ in range(8):
-            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
-        table[n] = c
-    return table
+# CRC-32 is affine in its input: for a message of L bytes, crc32(m) = crc32(L zero bytes) XOR
+# lin(m), and lin(m) is the XOR over m's characters of lin(character's bytes, then the k zero
+# bytes standing for what follows it).  So a shingle's CRC is four table lookups: for each
+# character seen, lin of its bytes followed by k = 0 … _MAX_AFTER zero bytes, computed once by
+# zlib itself and kept (texts use a few thousand distinct characters).
+_MAX_AFTER = (SHINGLE - 1) * 4  # at most 3 characters of at most 4 UTF-8 bytes follow one
+_ZERO_CRCS = np.array([zlib.crc32(bytes(n)) for n in range(SHINGLE * 4 + 1)], dtype=np.uint32)
+# Row c: lin(character c's UTF-8 bytes + k zero bytes) for k = 0 … _MAX_AFTER, filled as characters
+# are first seen (a shingle's characters are Han, digits and Latin letters: codes below 0xA000).
+_terms = np.zeros((0, _MAX_AFTER + 1), dtype=np.uint32)
+_known = np.zeros(0, dtype=bool)
 
 
-_CRC_TABLE = _crc_table()
-_SHINGLES_PER_BLOCK = 8_192  # shingles mixed at once: (PERMUTATIONS × block) uint64 fit in cache
-_UTF8_LEAD = np.array([0, 0, 0xC0, 0xE0, 0xF0], dtype=np.uint64)  # by the char's byte count
-
-
-def _utf8(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each code point's UTF-8 bytes, 4 columns (lead byte first, 0 past its end), and its byte count."""
-    count = 1 + (codes >= 0x80).astype(np.int64) + (codes >= 0x800) + (codes >= 0x10000)
-    out = np.zeros((len(codes), 4), dtype=np.uint64)
-    for slot in range(4):
-        valid = slot < count
-        shift = np.where(valid, (count - 1 - slot) * 6, 0).astype(np.uint64)
-        if slot == 0:  # a 1-byte char is its own lead byte (lead bits 0, shift 0)
-            value = _UTF8_LEAD[count] | (codes >> shift)
-        else:
-            value = np.uint64(0x80) | ((codes >> shift) & np.uint64(0x3F))
-        out[:, slot] = np.where(valid, value, 0)
-    return out, count
+def _character_terms(codes: np.ndarray) -> np.ndarray:
+    """The table of terms, with a row for every code in ``codes`` (computed by zlib once each)."""
+    global _terms, _known
+    top = int(codes.max()) + 1 if len(codes) else 0
+    if top > len(_known):
+        _terms = np.concatenate((_terms, np.zeros((top - len(_known), _MAX_AFTER + 1), np.uint32)))
+        _known = np.concatenate((_known, np.zeros(top - len(_known), dtype=bool)))
+    for code in np.unique(codes[~_known[codes]]).tolist():
+        encoded = chr(code).encode("utf-8", "surrogatepass")
+        zeros = [zlib.crc32(bytes(len(encoded) + k)) for k in range(_MAX_AFTER + 1)]
+        _terms[code] = [zlib.crc32(encoded + bytes(k)) ^ zeros[k] for k in range(_MAX_AFTER + 1)]
+        _known[code] = True
+    return _terms
 
 
 def _shingle_crcs(cleaned: Sequence[str], counts: np.ndarray) -> np.ndarray:
     """zlib.crc32 of each shingle's UTF-8 bytes, texts' shingles one after another (numpy, all at once).
 
-    The table-driven CRC advances byte slot by byte slot over every shingle together; a slot a
-    char does not have (or a char past a short text's end) leaves that shingle's CRC as it is."""
+    By the decomposition above: each character's term for the bytes that follow it in its
+    shingle, XORed, and the CRC of as many zero bytes as the shingle has."""
     lengths = np.array([len(t) for t in cleaned], dtype=np.int64)
-    codes = np.frombuffer("".join(cleaned).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
-    utf8, nbytes = _utf8(codes)
+    codes = np.frombuffer("".join(cleaned).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    terms = _character_terms(codes)
+    nbytes = 1 + (codes >= 0x80).astype(np.int64) + (codes >= 0x800) + (codes >= 0x10000)
     owner = np.repeat(np.arange(len(cleaned)), counts)
     first = np.concatenate(([0], np.cumsum(counts)[:-1]))
     text_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     start = text_start[owner] + np.arange(len(owner)) - first[owner]
-    width = np.minimum(lengths[owner], SHINGLE)
-    crc = np.full(len(owner), 0xFFFFFFFF, dtype=np.uint64)
+    width = np.minimum(lengths[owner], SHINGLE)  # a text shorter than a shingle is one shingle
+    chars, sizes = [], []
     for offset in range(SHINGLE):
         active = offset < width
         char = np.where(active, start + offset, 0)
-        for slot in range(4):
-            step = active & (slot < nbytes[char])
-            index = ((crc ^ utf8[char, slot]) & np.uint64(0xFF)).astype(np.intp)
-            crc = np.where(step, _CRC_TABLE[index] ^ (crc >> np.uint64(8)), crc)
-    return crc ^ np.uint64(0xFFFFFFFF)
+        chars.append((active, char))
+        sizes.append(np.where(active, nbytes[char], 0))
+    crc = np.zeros(len(owner), dtype=np.uint32)
+    after = np.zeros(len(owner), dtype=np.int64)  # bytes of the shingle after this character
+    for offset in reversed(range(SHINGLE)):
+        active, char = chars[offset]
+        crc ^= np.where(active, terms[codes[char], after], 0).astype(np.uint32)
+        after += sizes[offset]
+    return (crc ^ _ZERO_CRCS[after]).astype(np.uint64)
+
+
+_SHINGLES_PER_BLOCK = 8_192  # shingles mixed at once: (PERMUTATIONS × block) uint64 fit in cache
 
 
 def _mix_into(x: np.ndarray, spare: np.ndarray) -> None:
