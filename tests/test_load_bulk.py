@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.warehouse_rows import SITE, article_row
 from warehouse import models as m
 from warehouse.db import make_engine, upgrade
-from warehouse.load import load_extracted
+from warehouse.load import DIGEST_FORMAT, _digest, _json_digest, load_extracted
 
 
 def test_a_record_the_database_refuses_is_rejected_alone(db_url: str) -> None:
@@ -50,3 +52,53 @@ def test_the_first_loads_statistics_let_refresh_counted_probe_its_index(postgres
     assert reltuples >= 1_000
     assert "Seq Scan on amount_mention" not in plan, plan
     engine.dispose()
+
+
+def test_an_article_digested_as_json_before_format_2_is_still_recognised(db_url: str) -> None:
+    """A warehouse loaded before the pickle digest holds SHA-256s of the records' JSON: a re-run
+    of the same records writes nothing (ids kept), a changed record is written and gets a new
+    digest, and a new record gets the current format."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    rows = [article_row(i) for i in range(3)]
+    load_extracted(engine, [SITE], rows)
+    with Session(engine) as session, session.begin():  # as a load before format 2 left them
+        for row in rows:
+            session.execute(
+                text("UPDATE article SET load_digest = :d WHERE url = :u"),
+                {"d": _json_digest(row), "u": row["url"]},
+            )
+        ids = sorted(session.scalars(select(m.AmountMention.id)))
+    report = load_extracted(engine, [SITE], rows)
+    assert (report.written, report.unchanged) == (0, 3)
+    changed = {**rows[1], "title": rows[1]["title"] + "（更新）"}
+    report = load_extracted(engine, [SITE], [rows[0], changed, article_row(7)])
+    assert (report.written, report.unchanged) == (2, 1)
+    with Session(engine) as session:
+        digests = dict(session.execute(select(m.Article.url, m.Article.load_digest)).all())
+        kept = sorted(
+            session.scalars(
+                select(m.AmountMention.id)
+                .join(m.Article)
+                .where(m.Article.url.in_([rows[0]["url"], rows[2]["url"]]))
+            )
+        )
+    assert digests[rows[0]["url"]] == _json_digest(rows[0])
+    assert digests[changed["url"]] == _digest(changed) and _digest(changed).startswith(DIGEST_FORMAT)
+    assert len(digests[changed["url"]]) == 64
+    assert kept and set(kept) <= set(ids)  # the unchanged articles' mentions keep their ids
+    engine.dispose()
+
+
+def test_equal_records_digest_alike_whatever_objects_they_share() -> None:
+    """The digest reads values, not identities: a record whose mentions share one string object
+    digests as its copy through JSON does; any changed value changes it."""
+    row = article_row(1)
+    shared = "CNY"
+    for amount in row["amounts"]:
+        amount["currency"] = shared
+    copy = json.loads(json.dumps(row))
+    assert _digest(row) == _digest(copy)
+    copy["amounts"][0]["value"] = str(copy["amounts"][0]["value"]) + "1"
+    assert _digest(row) != _digest(copy)
+    assert _digest({**row, "fingerprint": 1}) != _digest({**row, "fingerprint": 1.0})

@@ -179,7 +179,9 @@ class Article(Base):
     )
     load_digest: Mapped[str | None] = mapped_column(
         String(64),
-        doc="SHA-256 of the staging record last loaded; an identical record is not written again.",
+        doc="Digest of the staging record last loaded; an identical record is not written again "
+        "(2: and a BLAKE2b of the record's pickle; 64 hex digits, a SHA-256 of its JSON, from "
+        "loads before that format).",
     )
     __table_args__ = (CheckConstraint(one_of("script_variant", SCRIPT_VARIANTS), name="variant"),)
     source: Mapped[Source] = relationship()
