@@ -18,13 +18,14 @@ written articles changes them only where it touches them:
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import any_, bindparam, select
+from sqlalchemy import String, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -39,18 +40,21 @@ from warehouse.syndication import (
     similarities,
 )
 
-_CHUNK = 500  # values per IN (...) list
-_WIDE_CHUNK = 20_000  # values per PostgreSQL array (one parameter: the batch's band keys in one query)
+_CHUNK = 500  # values per lookup where a batch has at most 500 (ids, URLs)
+_WIDE_CHUNK = 20_000  # values per array or JSON list (one parameter: the batch's band keys in one query)
 
 
 def among(session: Session, column: Any, values: Sequence[Any]) -> Any:
-    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter.
+    """``column IN (values)`` with the values as one parameter: ``= ANY(:array)`` on PostgreSQL,
+    ``IN (SELECT value FROM json_each(:json))`` on SQLite (values are integers or texts).
 
-    An IN list of 500 is rendered and parsed as 500 parameters, which on PostgreSQL cost more
-    than the lookup itself; an array is sent as one value and probes the same index."""
+    An IN list of 500 is rendered and parsed as 500 parameters, which cost more than the lookup
+    itself (on SQLite in SQLAlchemy's compiler); one value probes the same index (both plans
+    search the column's index for each value)."""
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)
+    each = func.json_each(bindparam(None, json.dumps(list(values)), type_=String)).table_valued("value")
+    return column.in_(select(each.c.value))
 
 
 def chunks(values: Iterable[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
@@ -102,8 +106,7 @@ def plan_clusters(session: Session, incoming: Sequence[Incoming]) -> ClusterPlan
 
     # Bucket mates already stored (the batch's own old keys aside: they are replaced).
     stored: dict[int, list[int]] = defaultdict(list)
-    wide = _WIDE_CHUNK if session.get_bind().dialect.name == "postgresql" else _CHUNK
-    for chunk in chunks({k for row in keys for k in row}, wide):
+    for chunk in chunks({k for row in keys for k in row}, _WIDE_CHUNK):
         found = session.execute(
             select(m.SyndicationBand.key, m.SyndicationBand.article_id)
             .where(among(session, m.SyndicationBand.key, chunk))
