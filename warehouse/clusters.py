@@ -106,12 +106,23 @@ def plan_clusters(session: Session, incoming: Sequence[Incoming]) -> ClusterPlan
 
     # Bucket mates already stored (the batch's own old keys aside: they are replaced).
     stored: dict[int, list[int]] = defaultdict(list)
+    postgres = session.get_bind().dialect.name == "postgresql"
     for chunk in chunks({k for row in keys for k in row}, _WIDE_CHUNK):
-        found = session.execute(
-            select(m.SyndicationBand.key, m.SyndicationBand.article_id)
-            .where(among(session, m.SyndicationBand.key, chunk))
-            .order_by(m.SyndicationBand.article_id)
-        )
+        if postgres:
+            # The batch's 8,000 keys sent as a binary array (%b) on the session's own connection:
+            # psycopg's text form of a list is built in Python, element by element, at about a
+            # quarter of the binary one's speed.
+            cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+            found = cursor.execute(
+                "SELECT key, article_id FROM syndication_band WHERE key = ANY(%b) ORDER BY article_id",
+                [chunk],
+            )
+        else:
+            found = session.execute(
+                select(m.SyndicationBand.key, m.SyndicationBand.article_id)
+                .where(among(session, m.SyndicationBand.key, chunk))
+                .order_by(m.SyndicationBand.article_id)
+            )
         for key, article_id in found:
             if article_id not in moving_ids:
                 stored[key].append(article_id)
