@@ -102,3 +102,17 @@ def test_equal_records_digest_alike_whatever_objects_they_share() -> None:
     copy["amounts"][0]["value"] = str(copy["amounts"][0]["value"]) + "1"
     assert _digest(row) != _digest(copy)
     assert _digest({**row, "fingerprint": 1}) != _digest({**row, "fingerprint": 1.0})
+
+
+def test_a_value_the_binary_copy_cannot_send_rejects_its_article_alone(postgres_url: str) -> None:
+    """A fingerprint that is not a number reaches the binary COPY (validation does not look at
+    it): the COPY is refused as the server would refuse its text, and only that article is lost."""
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    rows = [article_row(i) for i in range(3)]
+    rows[1]["fingerprint"] = "not a number"
+    report = load_extracted(engine, [SITE], rows)
+    assert [r.url for r in report.rejected] == [rows[1]["url"]]
+    assert report.rejected[0].reason.startswith("DataError")
+    assert report.written == 2
+    engine.dispose()
