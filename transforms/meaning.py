@@ -50,7 +50,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -773,7 +773,7 @@ def _candidates(
     return sorted(found, key=lambda c: c.start), public
 
 
-@lru_cache(maxsize=1)
+@cache  # data, loaded once per process
 def _countries() -> tuple[re.Pattern[str], dict[str, str]]:
     """The pattern of country names (transforms/data/countries.tsv) and each form's name."""
     canonical: dict[str, str] = {}
