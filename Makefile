@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --frozen --inexact --compile-bytecode --python $(VENV)/bin/python
 	touch $(STAMP)
 
-# The tagger's compiled route table (transforms/_routes.c), rebuilt when its source changes;
-# without a C compiler the tagger routes in pure Python (same results, slower).
+# The compiled loops of the tagger and the name scan (transforms/_native.c), rebuilt when the
+# source changes; without a C compiler both run in pure Python (same results, slower).
 native: $(STAMP)
 	$(VENV)/bin/python -m transforms.build_native
 

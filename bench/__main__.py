@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from transforms.tagger import native_routes
 
     # The compiled route table is what `make env` builds; without it the tagger is pure Python.
-    print("tagger: " + ("compiled route table (transforms/_routes)" if native_routes() else "pure Python"))
+    print("tagger and name scan: " + ("compiled (transforms/_native)" if native_routes() else "pure Python"))
     # Peaks first: on Linux a child's high-water mark starts from its parent's at exec, so they
     # are measured while this process is still small (before it loads any dictionary).
     peaks = {name: _peak_mib(name) for name in SYSTEMS}

@@ -80,7 +80,7 @@ def test_short_first_windows_find_the_same_name_start_as_whole_windows() -> None
     assert checked >= 3000
 
 
-# --- The compiled route table (transforms/_routes.c) against the same rule in Python ----------
+# --- The compiled route table (transforms/_native.c) against the same rule in Python ----------
 
 _TAGGER = WindowTagger(EXTRA_WORDS)
 # Characters of every kind a window holds: dictionary words' Han characters, Latin letters and
@@ -101,14 +101,14 @@ _ALPHABET = [
 ]
 
 
-@pytest.mark.skipif(not _TAGGER.compiled, reason="transforms/_routes is not built (no C compiler)")
+@pytest.mark.skipif(not _TAGGER.compiled, reason="transforms/_native is not built (no C compiler)")
 @settings(max_examples=600, deadline=None)
 @given(st.lists(st.sampled_from(_ALPHABET), max_size=40).map("".join))
 def test_compiled_tags_equal_the_python_rule(window: str) -> None:
     assert _TAGGER._tag(window) == _TAGGER._tag_in_python(window)
 
 
-@pytest.mark.skipif(not _TAGGER.compiled, reason="transforms/_routes is not built (no C compiler)")
+@pytest.mark.skipif(not _TAGGER.compiled, reason="transforms/_native is not built (no C compiler)")
 def test_compiled_routes_equal_the_python_rule_on_dictionary_words() -> None:
     import random
 

@@ -1,11 +1,12 @@
-"""Build transforms/_routes (the tagger's compiled route table) in place: ``make env`` runs it.
+"""Build transforms/_native (compiled loops of the tagger and the name scanner): ``make env`` runs it.
 
     python -m transforms.build_native [--force]
 
-Compiles transforms/_routes.c with the C compiler Python was built with, against this
-interpreter's headers, into transforms/_routes<EXT_SUFFIX>.  Skipped when the built file is
-newer than its source.  Without a compiler it says so and exits 0: transforms.tagger then routes
-in pure Python, with the same results and about 7 % more extraction CPU (README, "Measuring extraction").
+Compiles transforms/_native.c with the C compiler Python was built with, against this
+interpreter's headers, into transforms/_native<EXT_SUFFIX>.  Skipped when the built file is
+newer than its source.  Without a compiler it says so and exits 0: the tagger and the name scan
+then run in pure Python, with the same results and more extraction CPU (README, "Measuring
+extraction").
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ import sysconfig
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SOURCE = HERE / "_routes.c"
+SOURCE = HERE / "_native.c"
 
 
 def target() -> Path:
-    return HERE / f"_routes{sysconfig.get_config_var('EXT_SUFFIX')}"
+    return HERE / f"_native{sysconfig.get_config_var('EXT_SUFFIX')}"
 
 
 def compiler() -> list[str] | None:

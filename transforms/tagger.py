@@ -6,7 +6,7 @@ Organization names are delimited by walking left from their suffix over tagged w
 dictionary (plus our own words) and its best-route rule, with the log-probabilities of words
 looked up once and the windows already tagged kept in a bounded cache.
 
-Where ``make env`` could compile it, ``transforms._routes`` (transforms/_routes.c) does the
+Where ``make env`` could compile it, ``transforms._native`` (transforms/_native.c) does the
 tagging itself from a compact table of the same words; ``_tag_in_python`` is the same rule in
 Python, used without it and checked against it in tests/test_tagger.py.
 """
@@ -23,9 +23,9 @@ import jieba
 import jieba.posseg
 
 try:
-    from transforms import _routes  # built by `python -m transforms.build_native` (make env)
+    from transforms import _native  # built by `python -m transforms.build_native` (make env)
 except ImportError:  # no compiler where it was installed: the same routes, in Python
-    _routes = None  # type: ignore[assignment]
+    _native = None  # type: ignore[assignment]
 
 Tagged = tuple[tuple[str, str], ...]
 
@@ -55,7 +55,7 @@ class WindowTagger:
         self._log_probability: dict[str, float | None] = {
             word: log(count) - self._log_total if count else None for word, count in base.FREQ.items()
         }
-        self._native = _routes.Routes(self._log_probability, -self._log_total) if _routes else None
+        self._native = _native.Routes(self._log_probability, -self._log_total) if _native else None
         self._tagged: dict[str, Tagged] = {}
         # Callers' decisions about a token that depend on the token alone, kept beside the
         # windows and forgotten with them.
@@ -149,8 +149,8 @@ _MADE: list[WindowTagger] = []
 
 
 def native_routes() -> bool:
-    """Whether the compiled route table (transforms/_routes.c) is built and in use."""
-    return _routes is not None
+    """Whether the compiled route table (transforms/_native.c) is built and in use."""
+    return _native is not None
 
 
 def forget_tagged_windows() -> None:

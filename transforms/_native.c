@@ -1,4 +1,6 @@
-/* Best routes through a word dictionary, for transforms.tagger (optional, built by `make env`).
+/* Hot loops of transforms, compiled where `make env` can (python -m transforms.build_native).
+
+   1. Best routes through a word dictionary, for transforms.tagger.
 
    transforms/tagger.py tags short windows of text with jieba's dictionary and its best-route
    rule (jieba's cut without HMM).  Its pure-Python route looks up every fragment of a window in
@@ -328,7 +330,7 @@ static PyMethodDef Routes_methods[] = {
 
 static PyTypeObject RoutesType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "transforms._routes.Routes",
+    .tp_name = "transforms._native.Routes",
     .tp_doc = PyDoc_STR("Routes(log_probability, unknown): a compact word table for best routes."),
     .tp_basicsize = sizeof(Routes),
     .tp_flags = Py_TPFLAGS_DEFAULT,
@@ -338,19 +340,179 @@ static PyTypeObject RoutesType = {
     .tp_methods = Routes_methods,
 };
 
-static struct PyModuleDef routes_module = {
-    PyModuleDef_HEAD_INIT, "_routes", "Best routes through a word dictionary (transforms.tagger).", -1, NULL,
+
+/* 2. Leftmost-longest name scans, for transforms.gazetteer.NameScanner.
+
+   The same scan as NameScanner._scan_in_python: a position is looked at only when its character
+   can begin a name and the next one can follow (bitmaps here, a character class there); its
+   two characters give the lengths of the names starting so, longest first, and the first name
+   found (cut short at the text's end, as a slice is) is a hit; the next hit starts after it. */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *codes;    /* dict: name -> codes */
+    PyObject *lengths;  /* dict: first two characters -> tuple of lengths, longest first */
+    uint8_t *firsts;    /* bitmap over code points */
+    uint8_t *seconds;
+} Names;
+
+#define CODE_POINTS 0x110000
+
+static inline int has(const uint8_t *bitmap, Py_UCS4 c) {
+    return c < CODE_POINTS && (bitmap[c >> 3] >> (c & 7)) & 1;
+}
+
+static int fill(uint8_t *bitmap, PyObject *characters) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(characters);
+    int kind = PyUnicode_KIND(characters);
+    const void *data = PyUnicode_DATA(characters);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        bitmap[c >> 3] |= (uint8_t)(1u << (c & 7));
+    }
+    return 0;
+}
+
+static void Names_dealloc(Names *self) {
+    Py_XDECREF(self->codes);
+    Py_XDECREF(self->lengths);
+    PyMem_Free(self->firsts);
+    PyMem_Free(self->seconds);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Names(codes, lengths, firsts: str, seconds: str) */
+static int Names_init(Names *self, PyObject *args, PyObject *kwds) {
+    PyObject *codes, *lengths, *firsts, *seconds;
+    static char *names[] = {"codes", "lengths", "firsts", "seconds", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!UU", names, &PyDict_Type, &codes, &PyDict_Type,
+                                     &lengths, &firsts, &seconds))
+        return -1;
+    if (self->firsts != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Names is built once");
+        return -1;
+    }
+    self->firsts = PyMem_Calloc(CODE_POINTS / 8, 1);
+    self->seconds = PyMem_Calloc(CODE_POINTS / 8, 1);
+    if (!self->firsts || !self->seconds) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    fill(self->firsts, firsts);
+    fill(self->seconds, seconds);
+    Py_INCREF(codes);
+    Py_INCREF(lengths);
+    self->codes = codes;
+    self->lengths = lengths;
+    return 0;
+}
+
+/* scan(text) -> list[tuple[int, int, str, tuple[str, ...]]] */
+static PyObject *Names_scan(Names *self, PyObject *args) {
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "U", &text))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *hits = PyList_New(0);
+    if (hits == NULL)
+        return NULL;
+    Py_ssize_t start = 0;
+    while (start + 1 < n) {
+        if (!has(self->firsts, PyUnicode_READ(kind, data, start)) ||
+            !has(self->seconds, PyUnicode_READ(kind, data, start + 1))) {
+            start++;
+            continue;
+        }
+        PyObject *head = PyUnicode_Substring(text, start, start + 2);
+        if (head == NULL)
+            goto fail;
+        PyObject *head_lengths = PyDict_GetItemWithError(self->lengths, head);  /* borrowed */
+        Py_DECREF(head);
+        if (head_lengths == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            start++;
+            continue;
+        }
+        if (!PyTuple_Check(head_lengths)) {
+            PyErr_SetString(PyExc_TypeError, "lengths maps to tuples of ints");
+            goto fail;
+        }
+        Py_ssize_t next = start + 1;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(head_lengths); i++) {
+            Py_ssize_t length = PyLong_AsSsize_t(PyTuple_GET_ITEM(head_lengths, i));
+            if (length < 0) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_ValueError, "a name length is positive");
+                goto fail;
+            }
+            Py_ssize_t end = start + length < n ? start + length : n;  /* shorter at the text's end */
+            PyObject *name = PyUnicode_Substring(text, start, end);
+            if (name == NULL)
+                goto fail;
+            PyObject *found = PyDict_GetItemWithError(self->codes, name);  /* borrowed */
+            if (found == NULL) {
+                Py_DECREF(name);
+                if (PyErr_Occurred())
+                    goto fail;
+                continue;
+            }
+            PyObject *hit = Py_BuildValue("(nnNO)", start, end, name, found);  /* N: takes name */
+            if (hit == NULL || PyList_Append(hits, hit) < 0) {
+                Py_XDECREF(hit);
+                goto fail;
+            }
+            Py_DECREF(hit);
+            next = end;
+            break;
+        }
+        start = next;
+    }
+    return hits;
+fail:
+    Py_DECREF(hits);
+    return NULL;
+}
+
+static PyMethodDef Names_methods[] = {
+    {"scan", (PyCFunction)Names_scan, METH_VARARGS,
+     "scan(text): (start, end, name, codes) of every hit, as NameScanner._scan_in_python gives."},
+    {NULL, NULL, 0, NULL},
 };
 
-PyMODINIT_FUNC PyInit__routes(void) {
-    if (PyType_Ready(&RoutesType) < 0)
+static PyTypeObject NamesType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "transforms._native.Names",
+    .tp_doc = PyDoc_STR("Names(codes, lengths, firsts, seconds): a leftmost-longest name scanner."),
+    .tp_basicsize = sizeof(Names),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Names_init,
+    .tp_dealloc = (destructor)Names_dealloc,
+    .tp_methods = Names_methods,
+};
+
+static struct PyModuleDef native_module = {
+    PyModuleDef_HEAD_INIT, "_native", "Hot loops of transforms: best routes (tagger) and name scans (gazetteer).", -1, NULL,
+};
+
+PyMODINIT_FUNC PyInit__native(void) {
+    if (PyType_Ready(&RoutesType) < 0 || PyType_Ready(&NamesType) < 0)
         return NULL;
-    PyObject *module = PyModule_Create(&routes_module);
+    PyObject *module = PyModule_Create(&native_module);
     if (module == NULL)
         return NULL;
     Py_INCREF(&RoutesType);
     if (PyModule_AddObject(module, "Routes", (PyObject *)&RoutesType) < 0) {
         Py_DECREF(&RoutesType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    Py_INCREF(&NamesType);
+    if (PyModule_AddObject(module, "Names", (PyObject *)&NamesType) < 0) {
+        Py_DECREF(&NamesType);
         Py_DECREF(module);
         return NULL;
     }
