@@ -4,7 +4,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint env dev clean eval bench chromium
+.PHONY: demo test lint env dev clean eval bench chromium native
 
 # Create .venv with uv (installed from PyPI into the venv itself) and the locked dependencies,
 # compiled to bytecode at install: where PYTHONDONTWRITEBYTECODE is set (these machines set it),
@@ -16,7 +16,12 @@ $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --frozen --inexact --compile-bytecode --python $(VENV)/bin/python
 	touch $(STAMP)
 
-env: $(STAMP)
+# The compiled loops of the tagger and the name scan (transforms/_native.c), rebuilt when the
+# source changes; without a C compiler both run in pure Python (same results, slower).
+native: $(STAMP)
+	$(VENV)/bin/python -m transforms.build_native
+
+env: $(STAMP) native
 
 # Headless Chromium for the tests that look at the Dagster UI and the digest at phone width
 # (driven by Playwright's Python client, told to use this browser), with CJK fonts so Chinese
@@ -31,10 +36,10 @@ $(CHROMIUM) $(CJK_FONT):
 
 chromium: $(CHROMIUM) $(CJK_FONT)
 
-demo: $(STAMP)
+demo: $(STAMP) native
 	$(VENV)/bin/charitynews demo
 
-test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
+test: $(STAMP) native $(CHROMIUM) $(CJK_FONT)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest -q
 
@@ -48,14 +53,14 @@ $(EVAL_STAMP): $(STAMP)
 	$(UV) sync --frozen --inexact --extra eval --compile-bytecode --python $(VENV)/bin/python
 	touch $(EVAL_STAMP)
 
-eval: $(EVAL_STAMP)
+eval: $(EVAL_STAMP) native
 	$(VENV)/bin/python -m evaluation.validate
 	$(VENV)/bin/python -m evaluation
 	$(VENV)/bin/python -m evaluation.main_text
 	$(VENV)/bin/python -m evaluation.real_text
 	$(VENV)/bin/python -m evaluation.real_roles
 
-bench: $(EVAL_STAMP)
+bench: $(EVAL_STAMP) native
 	$(VENV)/bin/python -m bench
 	$(VENV)/bin/python -m bench.crawl
 	$(VENV)/bin/python -m bench.warehouse
@@ -65,7 +70,7 @@ bench: $(EVAL_STAMP)
 # in the checkout; an explicit DAGSTER_HOME wins.
 DATA_DIR := $(abspath $(or $(CHARITYNEWS_DATA_DIR),data))
 DEV_HOME := $(or $(DAGSTER_HOME),$(DATA_DIR)/dagster_home)
-dev: $(STAMP)
+dev: $(STAMP) native
 	mkdir -p $(DEV_HOME)
 	test -f $(DEV_HOME)/dagster.yaml || cp deploy/dagster-dev.yaml $(DEV_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DEV_HOME) $(VENV)/bin/dagster dev -w workspace.yaml

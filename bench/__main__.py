@@ -135,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     texts = corpus_texts()
     megabytes = sum(len(t.encode("utf-8")) for t, _ in texts) / 1e6
     print(f"{len(texts)} articles, {megabytes * 1000:.0f} kB of UTF-8 text, {args.rounds} rounds each")
+    from transforms.tagger import native_routes
+
+    # The compiled route table is what `make env` builds; without it the tagger is pure Python.
+    print("tagger and name scan: " + ("compiled (transforms/_native)" if native_routes() else "pure Python"))
     # Peaks first: on Linux a child's high-water mark starts from its parent's at exec, so they
     # are measured while this process is still small (before it loads any dictionary).
     peaks = {name: _peak_mib(name) for name in SYSTEMS}

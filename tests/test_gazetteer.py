@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from transforms.gazetteer import load_gazetteer
 
 
@@ -50,3 +52,20 @@ def test_places_inside_taiwan_hong_kong_and_macau_are_mentions_of_them() -> None
     # Too plain to stand for Hong Kong alone: 北区 of a mainland campus, 湾仔 a town of Zhuhai.
     plain = {r.code for r in extract_article("校园北区的食堂和湾仔码头的仓库。", "mainland").regions}
     assert "810000" not in plain
+
+
+def test_compiled_scan_equals_the_python_scan() -> None:
+    """transforms/_native.c's scan against NameScanner's own Python loop, hit for hit (codes
+    included), on name soup with other text, astral characters and names cut at the end."""
+    scanner = load_gazetteer().scanner
+    if scanner.native is None:
+        pytest.skip("transforms/_native is not built (no C compiler)")
+    pool = sorted(scanner.codes)
+    noise = ["，", "捐赠", "a1", "😀", "\n", "市", "县", "区", ""]
+    rng = random.Random(13)
+    for _ in range(3000):
+        pieces = [rng.choice(pool)[rng.randint(0, 2) :] + rng.choice(noise) for _ in range(rng.randint(1, 6))]
+        text = "".join(pieces)
+        text = text[: rng.randint(0, len(text))]  # a name cut short by the text's end
+        assert scanner.scan(text) == scanner._scan_in_python(text), text
+    assert scanner.scan("") == []

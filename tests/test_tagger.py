@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
 import jieba
 import jieba.posseg
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.tagger import WindowTagger
 
@@ -74,3 +78,49 @@ def test_short_first_windows_find_the_same_name_start_as_whole_windows() -> None
             assert organizations._left_boundary(text, match.start(), tagger) == whole, text
             checked += 1
     assert checked >= 3000
+
+
+# --- The compiled route table (transforms/_native.c) against the same rule in Python ----------
+
+_TAGGER = WindowTagger(EXTRA_WORDS)
+# Characters of every kind a window holds: dictionary words' Han characters, Latin letters and
+# digits, the symbols jieba keeps in a block (+#&._), punctuation, CR and LF, Han beyond the
+# block's range (U+9FD6…), an astral character, and a character outside the BMP's Han.
+_HAN = sorted({ch for word in list(_TAGGER.frequency)[:4000] for ch in word if "\u4e00" <= ch <= "\u9fd5"})
+_ALPHABET = [
+    *_HAN[:300],
+    *"慈善总会基金凉山州启衡",
+    *"aZ09x+#&._",
+    *"，。（）() 、",
+    "\r",
+    "\n",
+    "\u9fd6",
+    "\u9fff",
+    "😀",
+    "é",
+]
+
+
+@pytest.mark.skipif(not _TAGGER.compiled, reason="transforms/_native is not built (no C compiler)")
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_ALPHABET), max_size=40).map("".join))
+def test_compiled_tags_equal_the_python_rule(window: str) -> None:
+    assert _TAGGER._tag(window) == _TAGGER._tag_in_python(window)
+
+
+@pytest.mark.skipif(not _TAGGER.compiled, reason="transforms/_native is not built (no C compiler)")
+def test_compiled_routes_equal_the_python_rule_on_dictionary_words() -> None:
+    import random
+
+    rng = random.Random(5)
+    words = [w for w, f in _TAGGER.frequency.items() if f and len(w) <= 5]
+    for _ in range(3000):
+        block = "".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
+        assert _TAGGER._native.route(block) == _TAGGER._route(block), block
+
+
+def test_the_compiled_table_is_built_in_ci() -> None:
+    """`make env` builds it; CI (and any machine with a C compiler) must not fall back silently."""
+    if os.environ.get("CI") != "true":
+        pytest.skip("checked under CI=true, where `make test` has built it")
+    assert _TAGGER.compiled

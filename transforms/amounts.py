@@ -143,7 +143,10 @@ _CONTEXT = 160  # characters of context read on each side of an amount
 _CUMULATIVE = re.compile(r"累计|共计|总计|合计|总额|累积|历年")
 
 
-@dataclass(frozen=True, slots=True)
+# Mentions are values, never changed once built, but not ``frozen=True``: a frozen dataclass's
+# __init__ sets each field through object.__setattr__, about 8x a plain slot store, and building
+# mentions was 6 % of extraction.  ``unsafe_hash`` gives the same field hash as frozen would.
+@dataclass(slots=True, unsafe_hash=True)
 class AmountMention:
     """One money amount, with offsets into the text it was found in.
 
@@ -174,7 +177,7 @@ class AmountMention:
         return self.qualifier != "exact"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value; not frozen, for speed (see AmountMention)
 class _Span:
     start: int
     end: int

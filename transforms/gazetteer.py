@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
+
+try:
+    from transforms import _native  # built by `python -m transforms.build_native` (make env)
+except ImportError:  # no compiler where it was installed: the same scan, in Python
+    _native = None  # type: ignore[assignment]
 
 Level = Literal["province", "city", "county"]
 
@@ -124,11 +129,14 @@ class NameScanner:
     names starting so, longest first.  (A hashed trie of depth two: on Chinese text it runs
     faster than pyahocorasick, whose root node has thousands of children to search.)  Positions
     whose two characters cannot begin a name are skipped by a regular expression, in C: on news
-    text only about one position in eight is looked at."""
+    text only about one position in eight is looked at.  Where ``make env`` built it,
+    transforms/_native.c runs the same scan with bitmaps for the two character classes."""
 
     codes: dict[str, tuple[str, ...]]  # name → codes; () for a place outside the gazetteer
     lengths: dict[str, tuple[int, ...]]  # first two characters → name lengths, longest first
     candidates: re.Pattern[str]  # a character that can begin a name, before one that can follow
+    # The same scan compiled (transforms/_native.c), where it is built; None: in Python.
+    native: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, codes: dict[str, tuple[str, ...]]) -> NameScanner:
@@ -140,9 +148,16 @@ class NameScanner:
         firsts = "".join(sorted({head[0] for head in lengths}))
         seconds = "".join(sorted({head[1] for head in lengths}))
         candidates = re.compile(f"[{re.escape(firsts)}](?=[{re.escape(seconds)}])")
-        return cls(codes, {head: tuple(sorted(ls, reverse=True)) for head, ls in lengths.items()}, candidates)
+        longest_first = {head: tuple(sorted(ls, reverse=True)) for head, ls in lengths.items()}
+        native = _native.Names(codes, longest_first, firsts, seconds) if _native else None
+        return cls(codes, longest_first, candidates, native)
 
     def scan(self, text: str) -> list[Hit]:
+        if self.native is not None:
+            return self.native.scan(text)  # type: ignore[no-any-return]
+        return self._scan_in_python(text)
+
+    def _scan_in_python(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
         codes, lengths = self.codes, self.lengths
         position = 0  # where the next hit may start: after the last one

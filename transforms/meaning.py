@@ -50,7 +50,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -79,7 +79,7 @@ ROLES = (
 GIVING_ROLES = frozenset({"donated", "raised", "pledged", "disbursed", "fund_size", "in_kind"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value; not frozen, for speed (see AmountMention)
 class Party:
     """Who gives or receives: an organization (canonical name), a region (GB/T 2260 code), a
     group word (市民, 企业, 困难群众) or a person."""
@@ -89,7 +89,7 @@ class Party:
     code: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value; not frozen, for speed (see AmountMention)
 class AmountMeaning:
     role: str
     cumulative: bool
@@ -773,7 +773,7 @@ def _candidates(
     return sorted(found, key=lambda c: c.start), public
 
 
-@lru_cache(maxsize=1)
+@cache  # data, loaded once per process
 def _countries() -> tuple[re.Pattern[str], dict[str, str]]:
     """The pattern of country names (transforms/data/countries.tsv) and each form's name."""
     canonical: dict[str, str] = {}
@@ -1233,7 +1233,7 @@ def amount_meanings(
         recipients.append(recipient)
     # The original takes the parties a copy of the same sum names when its own sentence names
     # none (a headline names the giver, the body only says 该企业); a part's donor is not the
-    # total's.  (The meanings are built once, after: a frozen dataclass costs to rebuild.)
+    # total's.  (The meanings are built once, after.)
     for i, original in enumerate(restates):
         if original is None or keys[i] != keys[original]:
             continue

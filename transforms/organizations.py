@@ -631,7 +631,7 @@ _ENUMERATION_JOIN = re.compile(r"[、和及与]$")
 _NOT_SHORT_FORM = frozenset({"场监", "域", "长", "委", "政"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value; not frozen, for speed (see AmountMention)
 class OrganizationMention:
     start: int
     end: int

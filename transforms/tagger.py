@@ -5,6 +5,10 @@ Organization names are delimited by walking left from their suffix over tagged w
 ``jieba.posseg.POSTokenizer.cut(window, HMM=False)`` gives, computed more directly: jieba's
 dictionary (plus our own words) and its best-route rule, with the log-probabilities of words
 looked up once and the windows already tagged kept in a bounded cache.
+
+Where ``make env`` could compile it, ``transforms._native`` (transforms/_native.c) does the
+tagging itself from a compact table of the same words; ``_tag_in_python`` is the same rule in
+Python, used without it and checked against it in tests/test_tagger.py.
 """
 
 from __future__ import annotations
@@ -17,6 +21,11 @@ from math import log
 
 import jieba
 import jieba.posseg
+
+try:
+    from transforms import _native  # built by `python -m transforms.build_native` (make env)
+except ImportError:  # no compiler where it was installed: the same routes, in Python
+    _native = None  # type: ignore[assignment]
 
 Tagged = tuple[tuple[str, str], ...]
 
@@ -46,6 +55,7 @@ class WindowTagger:
         self._log_probability: dict[str, float | None] = {
             word: log(count) - self._log_total if count else None for word, count in base.FREQ.items()
         }
+        self._native = _native.Routes(self._log_probability, -self._log_total) if _native else None
         self._tagged: dict[str, Tagged] = {}
         # Callers' decisions about a token that depend on the token alone, kept beside the
         # windows and forgotten with them.
@@ -70,7 +80,17 @@ class WindowTagger:
             self._tagged.clear()
             self.token_decisions.clear()
 
+    @property
+    def compiled(self) -> bool:
+        """Whether windows are tagged by the compiled route table."""
+        return self._native is not None
+
     def _tag(self, window: str) -> Tagged:
+        if self._native is not None:
+            return self._native.tag(window, self._flags)  # type: ignore[no-any-return]
+        return self._tag_in_python(window)
+
+    def _tag_in_python(self, window: str) -> Tagged:
         tokens: list[tuple[str, str]] = []
         # split with one group alternates: text between blocks at even indices, blocks at odd.
         for index, block in enumerate(_BLOCK.split(window)):
@@ -126,6 +146,11 @@ class WindowTagger:
 
 _ABSENT: float = float("nan")  # a marker compared by identity: neither a word nor a prefix
 _MADE: list[WindowTagger] = []
+
+
+def native_routes() -> bool:
+    """Whether the compiled route table (transforms/_native.c) is built and in use."""
+    return _native is not None
 
 
 def forget_tagged_windows() -> None:

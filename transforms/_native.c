@@ -1,0 +1,520 @@
+/* Hot loops of transforms, compiled where `make env` can (python -m transforms.build_native).
+
+   1. Best routes through a word dictionary, for transforms.tagger.
+
+   transforms/tagger.py tags short windows of text with jieba's dictionary and its best-route
+   rule (jieba's cut without HMM).  Its pure-Python route looks up every fragment of a window in
+   a dict of about 600,000 words and prefixes: each lookup makes a new string, and the dict's
+   entries are scattered in memory.  This module keeps the same words in one compact open-
+   addressing table keyed by a hash of the code points, extended one character at a time, so a
+   window is routed without making any string but the words it returns.
+
+   The results are exactly those of WindowTagger._tag_in_python (tests/test_tagger.py checks both
+   against jieba and against each other): the same log-probabilities (computed in Python and
+   passed in), the same sums in the same order, the same tie rule (among equal scores the longer
+   word wins), the same blocks, and the same merging of single Latin letters and digits. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+    PyObject_HEAD
+    uint32_t *slots;    /* 0: empty, else 1 + index of a key */
+    uint64_t *hashes;   /* per key */
+    uint32_t *offsets;  /* per key: first code point in pool */
+    uint32_t *lengths;  /* per key */
+    double *values;     /* per key: log-probability; NaN marks a prefix that is no word */
+    uint8_t *is_word;   /* per key: 1 for a word, 0 for a prefix only */
+    Py_UCS4 *pool;
+    size_t mask;
+    size_t keys;
+    double unknown;     /* the score of a character the dictionary does not know */
+} Routes;
+
+static const uint64_t FNV_OFFSET = 1469598103934665603ULL;
+static const uint64_t FNV_PRIME = 1099511628211ULL;
+
+static inline uint64_t extend_hash(uint64_t h, Py_UCS4 c) {
+    return (h ^ (uint64_t)c) * FNV_PRIME;
+}
+
+/* The key index of code points [start, end) of a string, or -1 when absent. */
+static inline Py_ssize_t find(const Routes *self, uint64_t h, int kind, const void *data,
+                              Py_ssize_t start, Py_ssize_t end) {
+    size_t slot = (size_t)(h ^ (h >> 29)) & self->mask;
+    uint32_t length = (uint32_t)(end - start);
+    for (;;) {
+        uint32_t entry = self->slots[slot];
+        if (entry == 0)
+            return -1;
+        size_t key = entry - 1;
+        if (self->hashes[key] == h && self->lengths[key] == length) {
+            const Py_UCS4 *stored = self->pool + self->offsets[key];
+            uint32_t i = 0;
+            while (i < length && stored[i] == PyUnicode_READ(kind, data, start + i))
+                i++;
+            if (i == length)
+                return (Py_ssize_t)key;
+        }
+        slot = (slot + 1) & self->mask;
+    }
+}
+
+static void Routes_dealloc(Routes *self) {
+    PyMem_Free(self->slots);
+    PyMem_Free(self->hashes);
+    PyMem_Free(self->offsets);
+    PyMem_Free(self->lengths);
+    PyMem_Free(self->values);
+    PyMem_Free(self->is_word);
+    PyMem_Free(self->pool);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Routes(log_probability: dict[str, float | None], unknown: float) */
+static int Routes_init(Routes *self, PyObject *args, PyObject *kwds) {
+    PyObject *words;
+    double unknown;
+    static char *names[] = {"log_probability", "unknown", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!d", names, &PyDict_Type, &words, &unknown))
+        return -1;
+    if (self->slots != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Routes is built once");
+        return -1;
+    }
+    Py_ssize_t count = PyDict_Size(words);
+    size_t total_length = 0;
+    PyObject *key, *value;
+    Py_ssize_t position = 0;
+    while (PyDict_Next(words, &position, &key, &value)) {
+        if (!PyUnicode_Check(key) || (value != Py_None && !PyFloat_Check(value))) {
+            PyErr_SetString(PyExc_TypeError, "log_probability maps str to float or None");
+            return -1;
+        }
+        total_length += (size_t)PyUnicode_GET_LENGTH(key);
+    }
+    if (total_length > UINT32_MAX || (size_t)count > UINT32_MAX / 4) {
+        PyErr_SetString(PyExc_ValueError, "dictionary too large");
+        return -1;
+    }
+    size_t size = 16;
+    while (size < 2 * (size_t)count + 1)
+        size <<= 1;
+    self->mask = size - 1;
+    self->unknown = unknown;
+    self->slots = PyMem_Calloc(size, sizeof(uint32_t));
+    self->hashes = PyMem_Malloc((count + 1) * sizeof(uint64_t));
+    self->offsets = PyMem_Malloc((count + 1) * sizeof(uint32_t));
+    self->lengths = PyMem_Malloc((count + 1) * sizeof(uint32_t));
+    self->values = PyMem_Malloc((count + 1) * sizeof(double));
+    self->is_word = PyMem_Malloc((count + 1) * sizeof(uint8_t));
+    self->pool = PyMem_Malloc((total_length + 1) * sizeof(Py_UCS4));
+    if (!self->slots || !self->hashes || !self->offsets || !self->lengths || !self->values ||
+        !self->is_word || !self->pool) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    size_t used = 0, keys = 0;
+    position = 0;
+    while (PyDict_Next(words, &position, &key, &value)) {
+        int kind = PyUnicode_KIND(key);
+        const void *data = PyUnicode_DATA(key);
+        Py_ssize_t length = PyUnicode_GET_LENGTH(key);
+        if (length == 0)
+            continue;  /* an empty fragment is never looked up */
+        uint64_t h = FNV_OFFSET;
+        for (Py_ssize_t i = 0; i < length; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            self->pool[used + i] = c;
+            h = extend_hash(h, c);
+        }
+        if (find(self, h, kind, data, 0, length) >= 0)
+            continue;  /* dict keys are unique; kept safe */
+        self->hashes[keys] = h;
+        self->offsets[keys] = (uint32_t)used;
+        self->lengths[keys] = (uint32_t)length;
+        self->is_word[keys] = value != Py_None;
+        self->values[keys] = value != Py_None ? PyFloat_AS_DOUBLE(value) : 0.0;
+        size_t slot = (size_t)(h ^ (h >> 29)) & self->mask;
+        while (self->slots[slot] != 0)
+            slot = (slot + 1) & self->mask;
+        self->slots[slot] = (uint32_t)(keys + 1);
+        used += (size_t)length;
+        keys++;
+    }
+    self->keys = keys;
+    return 0;
+}
+
+/* Cut points of code points [first, last) of a string by the best route (jieba's rule without
+   HMM): cut[i] is the end of the word starting at i.  Scored from the right. */
+static int best_cuts(const Routes *self, int kind, const void *data, Py_ssize_t first,
+                     Py_ssize_t last, Py_ssize_t *cut, double *score) {
+    Py_ssize_t n = last - first;
+    score[n] = 0.0;
+    for (Py_ssize_t start = n - 1; start >= 0; start--) {
+        Py_ssize_t best_end = start + 1;
+        int have = 0;
+        double best = 0.0;
+        uint64_t h = FNV_OFFSET;
+        for (Py_ssize_t end = start + 1; end <= n; end++) {
+            h = extend_hash(h, PyUnicode_READ(kind, data, first + end - 1));
+            Py_ssize_t key = find(self, h, kind, data, first + start, first + end);
+            if (key < 0)
+                break;  /* no word goes on from this fragment */
+            if (self->is_word[key]) {
+                double total = self->values[key] + score[end];
+                if (!have || total >= best) {
+                    best_end = end;
+                    best = total;
+                    have = 1;
+                }
+            }
+        }
+        score[start] = have ? best : self->unknown + score[start + 1];
+        cut[start] = best_end;
+    }
+    return 0;
+}
+
+/* What tagger.py's _BLOCK holds together: Han (U+4E00..U+9FD5), ASCII letters and digits, +#&._ */
+static inline int in_block(Py_UCS4 c) {
+    return (c >= 0x4E00 && c <= 0x9FD5) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '+' || c == '#' || c == '&' || c == '.' || c == '_';
+}
+
+static inline int ascii_alnum(Py_UCS4 c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int append_token(PyObject *tokens, PyObject *word, PyObject *flag) {
+    if (word == NULL)
+        return -1;
+    PyObject *pair = PyTuple_Pack(2, word, flag);
+    Py_DECREF(word);
+    if (pair == NULL)
+        return -1;
+    int failed = PyList_Append(tokens, pair);
+    Py_DECREF(pair);
+    return failed;
+}
+
+static PyObject *flag_of(PyObject *flags, PyObject *word, PyObject *other) {
+    PyObject *flag = PyDict_GetItemWithError(flags, word);  /* borrowed */
+    if (flag == NULL && !PyErr_Occurred())
+        flag = other;
+    return flag;
+}
+
+/* tag(window: str, flags: dict[str, str]) -> tuple[tuple[str, str], ...] */
+static PyObject *Routes_tag(Routes *self, PyObject *args) {
+    PyObject *window, *flags;
+    if (!PyArg_ParseTuple(args, "UO!", &window, &PyDict_Type, &flags))
+        return NULL;
+    int kind = PyUnicode_KIND(window);
+    const void *data = PyUnicode_DATA(window);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(window);
+    PyObject *x = PyUnicode_FromString("x"), *eng = PyUnicode_FromString("eng");
+    PyObject *tokens = PyList_New(0);
+    Py_ssize_t *cut = PyMem_Malloc((length + 1) * sizeof(Py_ssize_t));
+    double *score = PyMem_Malloc((length + 1) * sizeof(double));
+    PyObject *result = NULL;
+    if (!x || !eng || !tokens || !cut || !score) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t i = 0;
+    while (i < length) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (!in_block(c)) {
+            /* Outside a block every character is a token tagged x; a CRLF is one. */
+            Py_ssize_t width = (c == '\r' && i + 1 < length && PyUnicode_READ(kind, data, i + 1) == '\n') ? 2 : 1;
+            if (append_token(tokens, PyUnicode_Substring(window, i, i + width), x) < 0)
+                goto done;
+            i += width;
+            continue;
+        }
+        Py_ssize_t last = i;
+        while (last < length && in_block(PyUnicode_READ(kind, data, last)))
+            last++;
+        best_cuts(self, kind, data, i, last, cut, score);
+        Py_ssize_t latin_start = -1;  /* single letters and digits run together as one eng token */
+        Py_ssize_t position = 0, n = last - i;
+        while (position < n) {
+            Py_ssize_t end = cut[position];
+            Py_ssize_t at = i + position;
+            if (end - position == 1 && ascii_alnum(PyUnicode_READ(kind, data, at))) {
+                if (latin_start < 0)
+                    latin_start = at;
+            } else {
+                if (latin_start >= 0) {
+                    if (append_token(tokens, PyUnicode_Substring(window, latin_start, at), eng) < 0)
+                        goto done;
+                    latin_start = -1;
+                }
+                PyObject *word = PyUnicode_Substring(window, at, i + end);
+                if (word == NULL)
+                    goto done;
+                PyObject *flag = flag_of(flags, word, x);
+                if (flag == NULL) {
+                    Py_DECREF(word);
+                    goto done;
+                }
+                if (append_token(tokens, word, flag) < 0)
+                    goto done;
+            }
+            position = end;
+        }
+        if (latin_start >= 0 && append_token(tokens, PyUnicode_Substring(window, latin_start, last), eng) < 0)
+            goto done;
+        i = last;
+    }
+    result = PyList_AsTuple(tokens);
+done:
+    Py_XDECREF(x);
+    Py_XDECREF(eng);
+    Py_XDECREF(tokens);
+    PyMem_Free(cut);
+    PyMem_Free(score);
+    return result;
+}
+
+/* route(block: str) -> list[str]: the words of a block by the best route, as _route gives. */
+static PyObject *Routes_route(Routes *self, PyObject *args) {
+    PyObject *block;
+    if (!PyArg_ParseTuple(args, "U", &block))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(block);
+    Py_ssize_t *cut = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
+    double *score = PyMem_Malloc((n + 1) * sizeof(double));
+    PyObject *words = PyList_New(0);
+    PyObject *result = NULL;
+    if (!cut || !score || !words) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        goto done;
+    }
+    best_cuts(self, PyUnicode_KIND(block), PyUnicode_DATA(block), 0, n, cut, score);
+    for (Py_ssize_t position = 0; position < n; position = cut[position]) {
+        PyObject *word = PyUnicode_Substring(block, position, cut[position]);
+        if (word == NULL || PyList_Append(words, word) < 0) {
+            Py_XDECREF(word);
+            goto done;
+        }
+        Py_DECREF(word);
+    }
+    result = words;
+    words = NULL;
+done:
+    Py_XDECREF(words);
+    PyMem_Free(cut);
+    PyMem_Free(score);
+    return result;
+}
+
+static PyObject *Routes_len(Routes *self, PyObject *Py_UNUSED(ignored)) {
+    return PyLong_FromSize_t(self->keys);
+}
+
+static PyMethodDef Routes_methods[] = {
+    {"tag", (PyCFunction)Routes_tag, METH_VARARGS,
+     "tag(window, flags): (word, flag) pairs of the window, as WindowTagger._tag_in_python gives."},
+    {"route", (PyCFunction)Routes_route, METH_VARARGS,
+     "route(block): the block's words by the best route, as WindowTagger._route gives."},
+    {"size", (PyCFunction)Routes_len, METH_NOARGS, "size(): the number of words and prefixes held."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject RoutesType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "transforms._native.Routes",
+    .tp_doc = PyDoc_STR("Routes(log_probability, unknown): a compact word table for best routes."),
+    .tp_basicsize = sizeof(Routes),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Routes_init,
+    .tp_dealloc = (destructor)Routes_dealloc,
+    .tp_methods = Routes_methods,
+};
+
+
+/* 2. Leftmost-longest name scans, for transforms.gazetteer.NameScanner.
+
+   The same scan as NameScanner._scan_in_python: a position is looked at only when its character
+   can begin a name and the next one can follow (bitmaps here, a character class there); its
+   two characters give the lengths of the names starting so, longest first, and the first name
+   found (cut short at the text's end, as a slice is) is a hit; the next hit starts after it. */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *codes;    /* dict: name -> codes */
+    PyObject *lengths;  /* dict: first two characters -> tuple of lengths, longest first */
+    uint8_t *firsts;    /* bitmap over code points */
+    uint8_t *seconds;
+} Names;
+
+#define CODE_POINTS 0x110000
+
+static inline int has(const uint8_t *bitmap, Py_UCS4 c) {
+    return c < CODE_POINTS && (bitmap[c >> 3] >> (c & 7)) & 1;
+}
+
+static int fill(uint8_t *bitmap, PyObject *characters) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(characters);
+    int kind = PyUnicode_KIND(characters);
+    const void *data = PyUnicode_DATA(characters);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        bitmap[c >> 3] |= (uint8_t)(1u << (c & 7));
+    }
+    return 0;
+}
+
+static void Names_dealloc(Names *self) {
+    Py_XDECREF(self->codes);
+    Py_XDECREF(self->lengths);
+    PyMem_Free(self->firsts);
+    PyMem_Free(self->seconds);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Names(codes, lengths, firsts: str, seconds: str) */
+static int Names_init(Names *self, PyObject *args, PyObject *kwds) {
+    PyObject *codes, *lengths, *firsts, *seconds;
+    static char *names[] = {"codes", "lengths", "firsts", "seconds", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!UU", names, &PyDict_Type, &codes, &PyDict_Type,
+                                     &lengths, &firsts, &seconds))
+        return -1;
+    if (self->firsts != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Names is built once");
+        return -1;
+    }
+    self->firsts = PyMem_Calloc(CODE_POINTS / 8, 1);
+    self->seconds = PyMem_Calloc(CODE_POINTS / 8, 1);
+    if (!self->firsts || !self->seconds) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    fill(self->firsts, firsts);
+    fill(self->seconds, seconds);
+    Py_INCREF(codes);
+    Py_INCREF(lengths);
+    self->codes = codes;
+    self->lengths = lengths;
+    return 0;
+}
+
+/* scan(text) -> list[tuple[int, int, str, tuple[str, ...]]] */
+static PyObject *Names_scan(Names *self, PyObject *args) {
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "U", &text))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *hits = PyList_New(0);
+    if (hits == NULL)
+        return NULL;
+    Py_ssize_t start = 0;
+    while (start + 1 < n) {
+        if (!has(self->firsts, PyUnicode_READ(kind, data, start)) ||
+            !has(self->seconds, PyUnicode_READ(kind, data, start + 1))) {
+            start++;
+            continue;
+        }
+        PyObject *head = PyUnicode_Substring(text, start, start + 2);
+        if (head == NULL)
+            goto fail;
+        PyObject *head_lengths = PyDict_GetItemWithError(self->lengths, head);  /* borrowed */
+        Py_DECREF(head);
+        if (head_lengths == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            start++;
+            continue;
+        }
+        if (!PyTuple_Check(head_lengths)) {
+            PyErr_SetString(PyExc_TypeError, "lengths maps to tuples of ints");
+            goto fail;
+        }
+        Py_ssize_t next = start + 1;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(head_lengths); i++) {
+            Py_ssize_t length = PyLong_AsSsize_t(PyTuple_GET_ITEM(head_lengths, i));
+            if (length < 0) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_ValueError, "a name length is positive");
+                goto fail;
+            }
+            Py_ssize_t end = start + length < n ? start + length : n;  /* shorter at the text's end */
+            PyObject *name = PyUnicode_Substring(text, start, end);
+            if (name == NULL)
+                goto fail;
+            PyObject *found = PyDict_GetItemWithError(self->codes, name);  /* borrowed */
+            if (found == NULL) {
+                Py_DECREF(name);
+                if (PyErr_Occurred())
+                    goto fail;
+                continue;
+            }
+            PyObject *hit = Py_BuildValue("(nnNO)", start, end, name, found);  /* N: takes name */
+            if (hit == NULL || PyList_Append(hits, hit) < 0) {
+                Py_XDECREF(hit);
+                goto fail;
+            }
+            Py_DECREF(hit);
+            next = end;
+            break;
+        }
+        start = next;
+    }
+    return hits;
+fail:
+    Py_DECREF(hits);
+    return NULL;
+}
+
+static PyMethodDef Names_methods[] = {
+    {"scan", (PyCFunction)Names_scan, METH_VARARGS,
+     "scan(text): (start, end, name, codes) of every hit, as NameScanner._scan_in_python gives."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject NamesType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "transforms._native.Names",
+    .tp_doc = PyDoc_STR("Names(codes, lengths, firsts, seconds): a leftmost-longest name scanner."),
+    .tp_basicsize = sizeof(Names),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Names_init,
+    .tp_dealloc = (destructor)Names_dealloc,
+    .tp_methods = Names_methods,
+};
+
+static struct PyModuleDef native_module = {
+    PyModuleDef_HEAD_INIT, "_native", "Hot loops of transforms: best routes (tagger) and name scans (gazetteer).", -1, NULL,
+};
+
+PyMODINIT_FUNC PyInit__native(void) {
+    if (PyType_Ready(&RoutesType) < 0 || PyType_Ready(&NamesType) < 0)
+        return NULL;
+    PyObject *module = PyModule_Create(&native_module);
+    if (module == NULL)
+        return NULL;
+    Py_INCREF(&RoutesType);
+    if (PyModule_AddObject(module, "Routes", (PyObject *)&RoutesType) < 0) {
+        Py_DECREF(&RoutesType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    Py_INCREF(&NamesType);
+    if (PyModule_AddObject(module, "Names", (PyObject *)&NamesType) < 0) {
+        Py_DECREF(&NamesType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}
