@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from pipelines.assets.transform import load_batch
 from pipelines.digest.render import format_amount
-from pipelines.load_summary import LoadedUrls, article_ids, load_summary
+from pipelines.load_summary import LoadedUrls, article_ids, load_summary, mention_marks, save_marks
 from pipelines.partitions import processing_sites
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
 from pipelines.staging import read_jsonl, save_state
@@ -73,6 +73,10 @@ def warehouse_tables(
     loaded = LoadedUrls()
     rows = loaded.track(read_jsonl(storage.site_staging(site_name, "mentions.jsonl")))
     engine = warehouse.migrated_engine()
+    # Where this load's mention rows will start, for no_orphan_mentions to check only those (a
+    # load side by side may commit in between: its rows are then checked here too).
+    with Session(engine) as session:
+        save_marks(storage.site_staging(site_name, "load.json"), mention_marks(session))
     started = time.perf_counter()
     # Partitions side by side take turns here: the loader holds the warehouse's load lock.
     report = load_extracted(engine, site_registry.sites(), rows)
