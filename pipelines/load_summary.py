@@ -9,6 +9,7 @@ daily run pay for the whole archive after each load.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,8 +32,10 @@ class LoadedUrls:
 
     def __init__(self) -> None:
         self.urls: list[str] = []
+        self.first_asked: float | None = None  # perf_counter when the loader asked for a row
 
     def track(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        self.first_asked = time.perf_counter()
         for row in rows:
             self.urls.append(row["url"])
             yield row

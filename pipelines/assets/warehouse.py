@@ -81,6 +81,9 @@ def warehouse_tables(
     # Partitions side by side take turns here: the loader holds the warehouse's load lock.
     report = load_extracted(engine, site_registry.sites(), rows)
     load_seconds = time.perf_counter() - started
+    # Until the loader asks for its first record it takes the load lock (waiting for a load
+    # side by side) and reads regions and sources.
+    load_wait = (loaded.first_asked or started) - started
     if batch is not None:
         save_state(storage.root, site_name, batch.after)  # only once the load is committed
     for rejected in report.rejected:
@@ -100,6 +103,9 @@ def warehouse_tables(
             # Time in the loader (reading staging/<site>/mentions.jsonl included), apart from
             # the step's migration check and the counts below.
             "load_seconds": dg.MetadataValue.float(round(load_seconds, 3)),
+            # Of which before the first record: the load lock (waiting for other partitions'
+            # loads) and the loader's setup.
+            "load_wait_seconds": dg.MetadataValue.float(round(load_wait, 3)),
             "amount_mentions": report.amount_mentions,
             "organization_mentions": report.organization_mentions,
             "region_mentions": report.region_mentions,
