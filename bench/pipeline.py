@@ -409,7 +409,8 @@ def report(results: list[dict[str, object]], new: int, jobs: int) -> None:
         "Dagster included) against\nthe parse + extract work in it (the time inside the parser "
         "and the extractor, measured by the steps themselves in the same run; with --jobs N,\n"
         "partitions' work laid out on N lanes).  Overhead = raw-store reading, staging, loading "
-        "(also shown: time in the loader), Dagster."
+        "(also shown: time in the loader), Dagster.\nRatio w/o load: the pass less the load "
+        "on its longest lane."
     )
     print(
         f"{'engine':<11}{'archive':>9}{'e2e s':>8}{'e2e/s':>7}{'work s':>8}{'work/s':>7}{'ratio':>7}"
@@ -424,11 +425,14 @@ def report(results: list[dict[str, object]], new: int, jobs: int) -> None:
             per_site[step.site] += step.work_seconds
         work = _lanes([per_site[site] for site in SITES if site in per_site], jobs)
         load = sum(s.load_seconds for s in full.steps)
+        # Without the load: the pass less the load on its longest lane (the lanes' loads added
+        # up would take away time that ran beside the lane the pass waited for).
+        lane_load = _parts(_longest_lane(full.steps))["load"] + _parts(_longest_lane(full.steps))["wait"]
         separate = f"{alone[1]:.1f}" if isinstance(alone, tuple) else "-"
         print(
             f"{r['engine']:<11}{size:>9,}{full.seconds:>8.1f}{size / full.seconds:>7.0f}{work:>8.1f}"
             f"{size / work:>7.0f}{work / full.seconds:>7.0%}{load:>8.1f}{load / full.seconds:>11.0%}"
-            f"{work / (full.seconds - load):>15.0%}{separate:>13}"
+            f"{work / (full.seconds - lane_load):>15.0%}{separate:>13}"
         )
     breakdown(results)
     print("\nincremental runs (share: of the full pass's wall time; CPU: of its CPU seconds)")
@@ -472,6 +476,14 @@ def _parts(steps: list[StepResult]) -> dict[str, float]:
     }
 
 
+def _longest_lane(steps: list[StepResult]) -> list[StepResult]:
+    """The steps of the process (a lane of the pass) whose steps took longest."""
+    lanes: dict[int, list[StepResult]] = defaultdict(list)
+    for step in steps:
+        lanes[step.pid].append(step)
+    return max(lanes.values(), key=lambda lane: sum(s.seconds for s in lane))
+
+
 def breakdown(results: list[dict[str, object]]) -> None:
     """The full pass's time, on its longest lane (the worker whose steps took longest: the
     pass waits for it) and summed over all lanes.  "outside" is the pass's wall time beyond that
@@ -486,10 +498,7 @@ def breakdown(results: list[dict[str, object]]) -> None:
     for r in results:
         full = r["full"]
         assert isinstance(full, Pass)
-        lanes: dict[int, list[StepResult]] = defaultdict(list)
-        for step in full.steps:
-            lanes[step.pid].append(step)
-        longest = max(lanes.values(), key=lambda steps: sum(s.seconds for s in steps))
+        longest = _longest_lane(full.steps)
         for label, steps in (("longest", longest), ("all", full.steps)):
             parts = _parts(steps)
             outside = f"{full.seconds - parts['steps']:.1f}" if label == "longest" else "-"
