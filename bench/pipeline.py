@@ -65,6 +65,9 @@ class StepResult:
     success: bool
     load_seconds: float = 0.0  # warehouse_tables: the time inside warehouse.load.load_extracted
     work_seconds: float = 0.0  # articles, mentions: the time inside the parser / the extractor
+    load_wait_seconds: float = 0.0  # of load_seconds: before the loader's first record (its lock)
+    check_seconds: float = 0.0  # the step's asset checks (Dagster's step times of the run)
+    pid: int = 0  # the process it ran in: a lane of the pass
 
 
 def _reset_peak_rss() -> bool:
@@ -144,9 +147,39 @@ def _materialize_step(stage: str, site: str) -> StepResult:
         )  # type: ignore[arg-type]
     else:
         handled = int(metadata["articles"].value) if "articles" in metadata else 0  # type: ignore[arg-type]
-    load = float(metadata["load_seconds"].value) if "load_seconds" in metadata else 0.0  # type: ignore[arg-type]
-    work = float(metadata["work_seconds"].value) if "work_seconds" in metadata else 0.0  # type: ignore[arg-type]
-    return StepResult(stage, site, handled, seconds, cpu_seconds, _peak_rss_mib(), result.success, load, work)
+    load, work, wait = (
+        float(metadata[key].value) if key in metadata else 0.0  # type: ignore[arg-type]
+        for key in ("load_seconds", "work_seconds", "load_wait_seconds")
+    )
+    return StepResult(
+        stage,
+        site,
+        handled,
+        seconds,
+        cpu_seconds,
+        _peak_rss_mib(),
+        result.success,
+        load,
+        work,
+        wait,
+        _check_seconds(instance, result.run_id, stage),
+        os.getpid(),
+    )
+
+
+def _check_seconds(instance: Any, run_id: str, stage: str) -> float:
+    """Wall time of the run's check steps (every step but the asset's own), from its events."""
+    started: dict[str, float] = {}
+    total = 0.0
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is None or event.step_key in (None, stage):
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = record.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            total += record.timestamp - started.pop(event.step_key)
+    return total
 
 
 @dataclass(frozen=True)
@@ -376,7 +409,8 @@ def report(results: list[dict[str, object]], new: int, jobs: int) -> None:
         "Dagster included) against\nthe parse + extract work in it (the time inside the parser "
         "and the extractor, measured by the steps themselves in the same run; with --jobs N,\n"
         "partitions' work laid out on N lanes).  Overhead = raw-store reading, staging, loading "
-        "(also shown: time in the loader), Dagster."
+        "(also shown: time in the loader), Dagster.\nRatio w/o load: the pass less the load "
+        "on its longest lane."
     )
     print(
         f"{'engine':<11}{'archive':>9}{'e2e s':>8}{'e2e/s':>7}{'work s':>8}{'work/s':>7}{'ratio':>7}"
@@ -391,12 +425,16 @@ def report(results: list[dict[str, object]], new: int, jobs: int) -> None:
             per_site[step.site] += step.work_seconds
         work = _lanes([per_site[site] for site in SITES if site in per_site], jobs)
         load = sum(s.load_seconds for s in full.steps)
+        # Without the load: the pass less the load on its longest lane (the lanes' loads added
+        # up would take away time that ran beside the lane the pass waited for).
+        lane_load = _parts(_longest_lane(full.steps))["load"] + _parts(_longest_lane(full.steps))["wait"]
         separate = f"{alone[1]:.1f}" if isinstance(alone, tuple) else "-"
         print(
             f"{r['engine']:<11}{size:>9,}{full.seconds:>8.1f}{size / full.seconds:>7.0f}{work:>8.1f}"
             f"{size / work:>7.0f}{work / full.seconds:>7.0%}{load:>8.1f}{load / full.seconds:>11.0%}"
-            f"{work / (full.seconds - load):>15.0%}{separate:>13}"
+            f"{work / (full.seconds - lane_load):>15.0%}{separate:>13}"
         )
+    breakdown(results)
     print("\nincremental runs (share: of the full pass's wall time; CPU: of its CPU seconds)")
     print(
         f"{'engine':<11}{'archive':>9}{'+1% s':>8}{'+1% share':>10}{'+1% CPU':>9}"
@@ -417,6 +455,58 @@ def report(results: list[dict[str, object]], new: int, jobs: int) -> None:
         "<= 1 GiB and within 20 % between sizes",
         flush=True,
     )
+
+
+def _parts(steps: list[StepResult]) -> dict[str, float]:
+    """Where the steps' wall time went: parse + extract, the load (apart: before its first
+    record, i.e. the load lock and its setup), the asset checks, and the rest of the steps
+    (raw store, staging files, migration check, load summary, Dagster inside the step)."""
+    total = sum(s.seconds for s in steps)
+    work = sum(s.work_seconds for s in steps)
+    wait = sum(s.load_wait_seconds for s in steps)
+    load = sum(s.load_seconds for s in steps) - wait
+    checks = sum(s.check_seconds for s in steps)
+    return {
+        "steps": total,
+        "work": work,
+        "load": load,
+        "wait": wait,
+        "checks": checks,
+        "other": total - work - load - wait - checks,
+    }
+
+
+def _longest_lane(steps: list[StepResult]) -> list[StepResult]:
+    """The steps of the process (a lane of the pass) whose steps took longest."""
+    lanes: dict[int, list[StepResult]] = defaultdict(list)
+    for step in steps:
+        lanes[step.pid].append(step)
+    return max(lanes.values(), key=lambda lane: sum(s.seconds for s in lane))
+
+
+def breakdown(results: list[dict[str, object]]) -> None:
+    """The full pass's time, on its longest lane (the worker whose steps took longest: the
+    pass waits for it) and summed over all lanes.  "outside" is the pass's wall time beyond that
+    lane's steps: starting the workers (imports), Dagster's run setup, a lane's idle end."""
+    print(
+        "\nwhere a full pass's time goes (s; longest lane, then every lane's steps added up; "
+        "wait: the loader before its first record, i.e. the load lock and its setup)"
+    )
+    names = ("steps", "work", "load", "wait", "checks", "other")
+    header = f"{'engine':<11}{'archive':>9}  {'lane':<8}{'e2e s':>8}" + "".join(f"{n:>8}" for n in names)
+    print(header + f"{'outside':>9}")
+    for r in results:
+        full = r["full"]
+        assert isinstance(full, Pass)
+        longest = _longest_lane(full.steps)
+        for label, steps in (("longest", longest), ("all", full.steps)):
+            parts = _parts(steps)
+            outside = f"{full.seconds - parts['steps']:.1f}" if label == "longest" else "-"
+            print(
+                f"{r['engine']:<11}{r['size']:>9,}  {label:<8}{full.seconds:>8.1f}"
+                + "".join(f"{parts[n]:>8.1f}" for n in names)
+                + f"{outside:>9}"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

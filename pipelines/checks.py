@@ -9,7 +9,7 @@ mentions pointing at no article).
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from pipelines.assets.crawl import raw_pages
 from pipelines.assets.transform import articles, load_batch, mentions
 from pipelines.assets.warehouse import warehouse_tables
-from pipelines.load_summary import article_ids, chunks
+from pipelines.load_summary import MENTION_TABLES, article_ids, chunks, load_marks
 from pipelines.partitions import SITE_RUN_TAG, processing_sites
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
-from pipelines.staging import read_jsonl
+from pipelines.staging import read_jsonl, staged_urls
 from spiders.raw_store import RawStore
 from warehouse import models as m
 from warehouse.db import make_engine
@@ -167,11 +167,11 @@ def duplicate_urls(storage: StorageResource, site: str) -> tuple[Counter[str], i
     seen: set[int] = set()
     duplicates: Counter[str] = Counter()
     total = 0
-    for article in read_jsonl(storage.site_staging(site, "articles.jsonl")):
+    for url in staged_urls(storage.site_staging(site, "articles.jsonl")):
         total += 1
-        key = _hashed(article["url"])
+        key = _hashed(url)
         if key in seen:
-            duplicates[article["url"]] += 1
+            duplicates[url] += 1
         seen.add(key)
     return duplicates, total
 
@@ -211,11 +211,12 @@ def unique_article_urls(
 
 def not_extracted(storage: StorageResource, site: str) -> tuple[int, int]:
     """(articles staged but missing from the mentions file, articles staged) for the site."""
-    extracted = {_hashed(a["url"]) for a in read_jsonl(storage.site_staging(site, "mentions.jsonl"))}
+    # URLs only: the rest of a row is not looked at, and a mentions row is mostly mentions.
+    extracted = {_hashed(url) for url in staged_urls(storage.site_staging(site, "mentions.jsonl"))}
     staged = missing = 0
-    for article in read_jsonl(storage.site_staging(site, "articles.jsonl")):
+    for url in staged_urls(storage.site_staging(site, "articles.jsonl")):
         staged += 1
-        missing += _hashed(article["url"]) not in extracted
+        missing += _hashed(url) not in extracted
     return missing, staged
 
 
@@ -289,7 +290,7 @@ def amounts_plausible(
     already checked is not scanned again, so a daily run costs what it loads); run on its own,
     every site's articles."""
     site = context.run.tags.get(PARTITION_TAG)
-    urls = [row["url"] for row in read_jsonl(storage.site_staging(site, "mentions.jsonl"))] if site else None
+    urls = list(staged_urls(storage.site_staging(site, "mentions.jsonl"))) if site else None
     engine = make_engine(warehouse.db_url)  # the asset migrated it; a check only reads
     try:
         found = implausible_amounts(engine, site=site, urls=urls)
@@ -316,32 +317,41 @@ def amounts_plausible(
     )
 
 
-_MENTION_TABLES = (m.AmountMention, m.OrganizationMention, m.RegionMention)
-
-
-def orphan_mentions(engine: Engine) -> dict[str, int]:
-    """Per mention table, rows whose article does not exist."""
+def orphan_mentions(engine: Engine, above: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Per mention table, rows whose article does not exist (``above``: only the rows with an
+    id above the table's mark, a primary-key range)."""
     counts = {}
     with Session(engine) as session:
-        for table in _MENTION_TABLES:
+        for table in MENTION_TABLES:
             orphans = (
                 select(table.id)
                 .outerjoin(m.Article, m.Article.id == table.article_id)
                 .where(m.Article.id.is_(None))
-                .subquery()
             )
-            counts[table.__tablename__] = int(session.scalar(select(func.count()).select_from(orphans)) or 0)
+            if above is not None:
+                orphans = orphans.where(table.id > above.get(table.__tablename__, 0))
+            query = select(func.count()).select_from(orphans.subquery())
+            counts[table.__tablename__] = int(session.scalar(query) or 0)
     return counts
 
 
 @dg.asset_check(asset=warehouse_tables, name="no_orphan_mentions")
-def no_orphan_mentions(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def no_orphan_mentions(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, storage: StorageResource
+) -> dg.AssetCheckResult:
     """ERROR when a mention points at an article that is not in the warehouse (a load or a
-    delete went wrong, e.g. on a SQLite file opened without foreign keys).  Counts over the
-    whole warehouse (one anti-join per mention table, on the article_id index)."""
+    delete went wrong, e.g. on a SQLite file opened without foreign keys).  In a processing
+    run, the mention rows this run's load inserted: those above the highest ids the step noted
+    before its load (staging/<site>/load.json), as a load keeps its articles and writes
+    mentions as new rows, so a daily run costs what it loads (SQLite may give a load's rows
+    the ids of rows it deleted at the very top: rows of its own, existing articles).  Run on
+    its own, the whole warehouse (one anti-join per mention table, on the article_id index),
+    which also finds articles deleted under their mentions by another client."""
+    site = context.run.tags.get(PARTITION_TAG)
+    marks = load_marks(storage.site_staging(site, "load.json")) if site else None
     engine = make_engine(warehouse.db_url)
     try:
-        counts = orphan_mentions(engine)
+        counts = orphan_mentions(engine, marks)
     finally:
         engine.dispose()
     total = sum(counts.values())
@@ -351,6 +361,7 @@ def no_orphan_mentions(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         description=f"{total} mention(s) without their article" if total else None,
         metadata={
             "orphan_mentions": total,
+            "scope": "mentions inserted by this run's load" if marks is not None else "whole warehouse",
             "per_table": _table(("table", "orphans"), sorted(counts.items())),
         },
     )

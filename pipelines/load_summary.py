@@ -8,18 +8,23 @@ daily run pay for the whole archive after each load.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pipelines.staging import replace_atomically
 from warehouse import models as m
 from warehouse.queries import _GIFT, CountedGift  # the gift view's columns, as the queries read them
 
 CHUNK = 900  # ids per IN list: below every engine's bound-parameter limit
+MENTION_TABLES = (m.AmountMention, m.OrganizationMention, m.RegionMention)
 
 
 class LoadedUrls:
@@ -27,8 +32,10 @@ class LoadedUrls:
 
     def __init__(self) -> None:
         self.urls: list[str] = []
+        self.first_asked: float | None = None  # perf_counter when the loader asked for a row
 
     def track(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        self.first_asked = time.perf_counter()
         for row in rows:
             self.urls.append(row["url"])
             yield row
@@ -97,3 +104,30 @@ def load_summary(session: Session, ids: list[int], limit: int = 10) -> LoadSumma
         # The largest first, ties by mention id: the order top_gifts gives the whole warehouse.
         top = sorted(top, key=lambda item: (-item[0], item[1]))[:limit]
     return LoadSummary(gifts, gift_total, amount_total, [gift for _, _, gift in top])
+
+
+# -- the mention rows a load inserted ----------------------------------------------------------
+
+
+def mention_marks(session: Session) -> dict[str, int]:
+    """The highest id of each mention table (0 when empty): a load inserts its mention rows
+    above these (a load changes articles in place and replaces their mentions by new rows), so
+    a check can look at what one load wrote without reading the whole warehouse.  One
+    primary-key lookup per table."""
+    return {
+        table.__tablename__: int(session.scalar(select(func.max(table.id))) or 0) for table in MENTION_TABLES
+    }
+
+
+def save_marks(path: Path, marks: Mapping[str, int]) -> None:
+    replace_atomically(path, json.dumps({"mention_ids_above": dict(marks)}, sort_keys=True) + "\n")
+
+
+def load_marks(path: Path) -> dict[str, int] | None:
+    """The marks a site's latest warehouse_tables run saved before its load (None: none, or
+    unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(name): int(mark) for name, mark in data["mention_ids_above"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None

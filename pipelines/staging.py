@@ -92,7 +92,8 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _replace_atomically(path: Path, text: str) -> None:
+def replace_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so readers see the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
@@ -118,6 +119,28 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             yield json.loads(line)
+
+
+_URL_FIRST = b'{"url": "'  # how a staging row starts: its URL first, as the steps write it
+
+
+def staged_urls(path: Path) -> Iterator[str]:
+    """The ``url`` of each row of a staging file, without decoding the rest of the row (a
+    mentions row is ~10 KB of text and mentions; checks that compare URLs need only these).
+
+    The steps write the URL first, so it is the JSON string after ``{"url": ``; a row written
+    otherwise, or a URL with an escape in it, is decoded whole.  A missing file has none."""
+    if not path.exists():
+        return
+    start = len(_URL_FIRST)
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.startswith(_URL_FIRST):
+                end = line.find(b'"', start)
+                if end > 0 and b"\\" not in line[start:end]:
+                    yield line[start:end].decode("utf-8")
+                    continue
+            yield json.loads(line)["url"]
 
 
 # -- what each site was processed with --------------------------------------------------------
@@ -153,7 +176,7 @@ def load_state(data_dir: Path, site: str) -> ProcessingState | None:
 
 
 def save_state(data_dir: Path, site: str, state: ProcessingState) -> None:
-    _replace_atomically(state_path(data_dir, site), json.dumps(asdict(state), sort_keys=True) + "\n")
+    replace_atomically(state_path(data_dir, site), json.dumps(asdict(state), sort_keys=True) + "\n")
 
 
 @dataclass(frozen=True)
@@ -174,7 +197,7 @@ class Batch:
             "full": self.full_pass,
             "pages": self.pages,
         }
-        _replace_atomically(path, json.dumps(data) + "\n")
+        replace_atomically(path, json.dumps(data) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> Batch:

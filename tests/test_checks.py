@@ -9,6 +9,7 @@ from typing import Any
 import dagster as dg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from pipelines import checks
 from pipelines.mail import MailResource
@@ -249,3 +250,39 @@ def test_a_warehouse_migrated_once_is_not_migrated_again_while_at_that_revision(
     with engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM article")).scalar() == 0
     engine.dispose()
+
+
+def test_a_processing_run_checks_the_mentions_its_load_inserted_for_orphans(tmp_path: Path) -> None:
+    from pipelines.load_summary import mention_marks, save_marks
+
+    db_url = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    load_extracted(engine, [SITE], [article_row(i) for i in range(3)])
+    marks = tmp_path / "staging" / SITE.name / "load.json"
+    with Session(engine) as session:
+        save_marks(marks, mention_marks(session))  # as the step notes them before its load
+    load_extracted(engine, [SITE], [article_row(i) for i in range(3, 5)])
+    engine.dispose()
+    loose = make_engine(db_url, enforce_foreign_keys=False)
+    with loose.begin() as conn:  # an article of the earlier load deleted under its mentions
+        conn.execute(text("DELETE FROM article WHERE id = (SELECT min(id) FROM article)"))
+    resources = {"warehouse": WarehouseResource(db_url=db_url), "storage": _storage(tmp_path)}
+    tags = {"dagster/partition": SITE.name}
+    in_run = _run_check(checks.no_orphan_mentions, run_tags=tags, **resources)
+    assert in_run.passed and in_run.metadata["scope"].value == "mentions inserted by this run's load"
+    on_its_own = _run_check(checks.no_orphan_mentions, **resources)
+    assert not on_its_own.passed and on_its_own.metadata["scope"].value == "whole warehouse"
+    # A load that wrote a mention for an article that is not there: this run's check fails.
+    with loose.begin() as conn:
+        conn.execute(
+            text(
+                'INSERT INTO region_mention (article_id, region_code, role, surface, start, "end",'
+                ' sentence, extractor_version) SELECT 999999, region_code, role, surface, start, "end",'
+                " sentence, extractor_version FROM region_mention LIMIT 1"
+            )
+        )
+    loose.dispose()
+    failed = _run_check(checks.no_orphan_mentions, run_tags=tags, **resources)
+    assert not failed.passed and failed.severity == dg.AssetCheckSeverity.ERROR
+    assert failed.metadata["orphan_mentions"].value == 1

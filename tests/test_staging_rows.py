@@ -94,3 +94,18 @@ def test_extraction_from_a_staged_article_equals_extraction_from_its_text() -> N
         assert row["organizations"] == [plain(o) for o in result.organizations]
         assert row["regions"] == [plain(r) for r in result.regions]
     assert any(row["amounts"] for row in rows)
+
+
+def test_staged_urls_are_the_urls_of_the_rows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pipelines.staging import staged_urls, write_jsonl
+
+    rows = [
+        {"url": "http://a.example/1", "text": "正文", "amounts": [{"value": Decimal("1.5")}]},
+        {"url": 'http://a.example/"quoted"\\back', "text": "x"},  # escapes: decoded whole
+        {"url": "http://a.example/路径/2", "title": '{"url": "http://not.this/"}'},
+        {"title": "url not first", "url": "http://a.example/3"},
+    ]
+    path = tmp_path / "mentions.jsonl"
+    write_jsonl(path, rows)
+    assert list(staged_urls(path)) == [row["url"] for row in rows]
+    assert list(staged_urls(tmp_path / "missing.jsonl")) == []

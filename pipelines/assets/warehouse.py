@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from pipelines.assets.transform import load_batch
 from pipelines.digest.render import format_amount
-from pipelines.load_summary import LoadedUrls, article_ids, load_summary
+from pipelines.load_summary import LoadedUrls, article_ids, load_summary, mention_marks, save_marks
 from pipelines.partitions import processing_sites
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
 from pipelines.staging import read_jsonl, save_state
@@ -73,10 +73,17 @@ def warehouse_tables(
     loaded = LoadedUrls()
     rows = loaded.track(read_jsonl(storage.site_staging(site_name, "mentions.jsonl")))
     engine = warehouse.migrated_engine()
+    # Where this load's mention rows will start, for no_orphan_mentions to check only those (a
+    # load side by side may commit in between: its rows are then checked here too).
+    with Session(engine) as session:
+        save_marks(storage.site_staging(site_name, "load.json"), mention_marks(session))
     started = time.perf_counter()
     # Partitions side by side take turns here: the loader holds the warehouse's load lock.
     report = load_extracted(engine, site_registry.sites(), rows)
     load_seconds = time.perf_counter() - started
+    # Until the loader asks for its first record it takes the load lock (waiting for a load
+    # side by side) and reads regions and sources.
+    load_wait = (loaded.first_asked or started) - started
     if batch is not None:
         save_state(storage.root, site_name, batch.after)  # only once the load is committed
     for rejected in report.rejected:
@@ -96,6 +103,9 @@ def warehouse_tables(
             # Time in the loader (reading staging/<site>/mentions.jsonl included), apart from
             # the step's migration check and the counts below.
             "load_seconds": dg.MetadataValue.float(round(load_seconds, 3)),
+            # Of which before the first record: the load lock (waiting for other partitions'
+            # loads) and the loader's setup.
+            "load_wait_seconds": dg.MetadataValue.float(round(load_wait, 3)),
             "amount_mentions": report.amount_mentions,
             "organization_mentions": report.organization_mentions,
             "region_mentions": report.region_mentions,
