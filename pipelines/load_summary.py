@@ -2,8 +2,8 @@
 
 Queried by the load's own article ids (indexed: amount mentions lead with article_id), so the
 step costs what the load brought, not what the warehouse has gathered: the whole-warehouse
-totals (warehouse.queries.warehouse_counts, top_gifts) scan every mention, which made a small
-daily run pay for the whole archive after each load.
+totals (warehouse.queries.warehouse_counts, and gift_totals and top_gifts without article ids)
+scan every mention, which made a small daily run pay for the whole archive after each load.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session
 
 from pipelines.staging import replace_atomically
 from warehouse import models as m
-from warehouse.queries import _GIFT, CountedGift  # the gift view's columns, as the queries read them
+from warehouse.queries import CountedGift, chunks, gift_totals, top_gifts
 
-CHUNK = 900  # ids per IN list: below every engine's bound-parameter limit
 MENTION_TABLES = (m.AmountMention, m.OrganizationMention, m.RegionMention)
 
 
@@ -49,11 +48,6 @@ class LoadSummary:
     top_gifts: list[CountedGift]
 
 
-def chunks(values: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
-
-
 def article_ids(session: Session, urls: list[str]) -> list[int]:
     ids: list[int] = []
     for chunk in chunks(urls):
@@ -63,47 +57,16 @@ def article_ids(session: Session, urls: list[str]) -> list[int]:
 
 def load_summary(session: Session, ids: list[int], limit: int = 10) -> LoadSummary:
     """Counted gifts, their total, the raw mention total and the largest gifts of these articles."""
-    gifts, gift_total, amount_total = 0, Decimal(0), Decimal(0)
-    top: list[tuple[Decimal, int, CountedGift]] = []
+    gifts, gift_total = gift_totals(session, ids)
+    amount_total = Decimal(0)
     for chunk in chunks(ids):
-        count, total = session.execute(
-            select(func.count(), func.coalesce(func.sum(_GIFT.c.value_cny), 0)).where(
-                _GIFT.c.article_id.in_(chunk)
-            )
-        ).one()
-        gifts, gift_total = gifts + int(count), gift_total + Decimal(str(total or 0))
         raw = session.scalar(
             select(func.coalesce(func.sum(m.AmountMention.value_cny), 0)).where(
                 m.AmountMention.article_id.in_(chunk), m.AmountMention.conversion_of_position.is_(None)
             )
         )
         amount_total += Decimal(str(raw or 0))
-        rows = session.execute(
-            select(
-                _GIFT.c.value_cny,
-                _GIFT.c.amount_mention_id,
-                _GIFT.c.surface,
-                _GIFT.c.role,
-                _GIFT.c.organization,
-                _GIFT.c.copies,
-                _GIFT.c.url,
-                _GIFT.c.title,
-                m.Source.name,
-            )
-            .select_from(_GIFT)
-            .join(m.Article, m.Article.id == _GIFT.c.article_id)
-            .join(m.Source, m.Source.id == m.Article.source_id)
-            .where(_GIFT.c.article_id.in_(chunk), _GIFT.c.value_cny.is_not(None))
-            .order_by(_GIFT.c.value_cny.desc(), _GIFT.c.amount_mention_id)
-            .limit(limit)
-        ).all()
-        for value, mention_id, surface, role, org, copies, url, title, site in rows:
-            value = Decimal(str(value))
-            gift = CountedGift(value, surface, role, org, int(copies or 1), url, title, site)
-            top.append((value, mention_id, gift))
-        # The largest first, ties by mention id: the order top_gifts gives the whole warehouse.
-        top = sorted(top, key=lambda item: (-item[0], item[1]))[:limit]
-    return LoadSummary(gifts, gift_total, amount_total, [gift for _, _, gift in top])
+    return LoadSummary(gifts, gift_total, amount_total, top_gifts(session, limit, ids))
 
 
 # -- the mention rows a load inserted ----------------------------------------------------------

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import column, func, select, table
+from sqlalchemy import ColumnElement, column, func, select, table
 from sqlalchemy.orm import Session
 
 from warehouse import models as m
@@ -85,16 +87,14 @@ def warehouse_counts(session: Session) -> WarehouseCounts:
             m.AmountMention.conversion_of_position.is_(None)
         )
     )
-    gifts, gift_total = session.execute(
-        select(func.count(), func.coalesce(func.sum(_GIFT.c.value_cny), 0)).select_from(_GIFT)
-    ).one()
+    gifts, gift_total = gift_totals(session)
     return WarehouseCounts(
         sources=count(m.Source),
         articles=count(m.Article),
         amount_mentions=count(m.AmountMention),
         amount_total_cny=Decimal(total or 0),
-        gifts=int(gifts),
-        gift_total_cny=Decimal(str(gift_total or 0)),
+        gifts=gifts,
+        gift_total_cny=gift_total,
         organizations=count(m.Organization),
         regions=int(session.scalar(select(func.count(func.distinct(m.RegionMention.region_code)))) or 0),
         clusters_with_copies=int(
@@ -118,11 +118,52 @@ class CountedGift:
     site: str
 
 
-def top_gifts(session: Session, limit: int = 10) -> list[CountedGift]:
-    """The largest gifts as the views count them (once per syndication cluster), largest first."""
-    rows = session.execute(
+CHUNK = 900  # ids per IN list: below every engine's bound-parameter limit
+
+
+def chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def gift_totals(session: Session, article_ids: Sequence[int] | None = None) -> tuple[int, Decimal]:
+    """Counted gifts (once per syndication cluster, as the gift view counts them) and their CNY
+    total: of the whole warehouse, or of these articles only (read by their indexed ids)."""
+    selections = [None] if article_ids is None else [_GIFT.c.article_id.in_(c) for c in chunks(article_ids)]
+    gifts, total = 0, Decimal(0)
+    for where in selections:
+        query = select(func.count(), func.coalesce(func.sum(_GIFT.c.value_cny), 0)).select_from(_GIFT)
+        count, value = session.execute(query if where is None else query.where(where)).one()
+        gifts, total = gifts + int(count), total + Decimal(str(value or 0))
+    return gifts, total
+
+
+def top_gifts(
+    session: Session, limit: int = 10, article_ids: Sequence[int] | None = None
+) -> list[CountedGift]:
+    """The largest gifts as the views count them (once per syndication cluster), largest first
+    (ties by mention id): of the whole warehouse, or of these articles only."""
+    if article_ids is None:
+        return [gift for _, _, gift in _largest_gifts(session, limit)]
+    top: list[tuple[Decimal, int, CountedGift]] = []
+    for chunk in chunks(article_ids):
+        top = sorted(top + _largest_gifts(session, limit, _GIFT.c.article_id.in_(chunk)), key=_gift_order)[
+            :limit
+        ]
+    return [gift for _, _, gift in top]
+
+
+def _gift_order(item: tuple[Decimal, int, CountedGift]) -> tuple[Decimal, int]:
+    return -item[0], item[1]
+
+
+def _largest_gifts(
+    session: Session, limit: int, where: ColumnElement[bool] | None = None
+) -> list[tuple[Decimal, int, CountedGift]]:
+    query = (
         select(
             _GIFT.c.value_cny,
+            _GIFT.c.amount_mention_id,
             _GIFT.c.surface,
             _GIFT.c.role,
             _GIFT.c.organization,
@@ -137,8 +178,11 @@ def top_gifts(session: Session, limit: int = 10) -> list[CountedGift]:
         .where(_GIFT.c.value_cny.is_not(None))
         .order_by(_GIFT.c.value_cny.desc(), _GIFT.c.amount_mention_id)
         .limit(limit)
-    ).all()
+    )
+    rows = session.execute(query if where is None else query.where(where)).all()
     return [
-        CountedGift(Decimal(str(v)), surface, role, org, int(copies or 1), url, title, site)
-        for v, surface, role, org, copies, url, title, site in rows
+        (value, int(mention_id), CountedGift(value, surface, role, org, int(copies or 1), url, title, site))
+        for value, mention_id, surface, role, org, copies, url, title, site in (
+            (Decimal(str(v)), *rest) for v, *rest in rows
+        )
     ]
