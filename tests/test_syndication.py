@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -244,10 +246,16 @@ def _reference_minhash(simplified_text: str) -> bytes:
     return hashed.min(axis=1).astype("<u4").tobytes()
 
 
-def test_batched_signatures_equal_the_one_shingle_at_a_time_definition() -> None:
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+def test_batched_signatures_equal_the_one_shingle_at_a_time_definition(compiled: bool, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import random
 
+    from warehouse import syndication
     from warehouse.syndication import minhashes
+
+    if compiled and not syndication.native_minima:
+        pytest.skip("transforms/_native is not built (no C compiler)")
+    monkeypatch.setattr(syndication, "native_minima", compiled)
 
     rng = random.Random(7)
     alphabet = "松溪市慈善总会向岚县捐赠助学金万元abcXYZ0123456789，。 \n é𠀀"
@@ -257,3 +265,20 @@ def test_batched_signatures_equal_the_one_shingle_at_a_time_definition() -> None
     assert minhashes(texts) == [_reference_minhash(t) for t in texts]
     # A signature stored before the batched computation: the same bytes today.
     assert minhash("松溪市慈善总会向岚县捐赠助学金80万元").hex()[:32] == "1c4a4006208b0701a5b8be12b6e09709"
+
+
+def test_the_compiled_minima_are_used_in_ci_and_refuse_malformed_buffers() -> None:
+    import numpy as np
+
+    from warehouse import syndication
+
+    if os.environ.get("CI") == "true":  # `make test` built transforms/_native: no silent fallback
+        assert syndication.native_minima
+    if not syndication.native_minima:
+        pytest.skip("transforms/_native is not built (no C compiler)")
+    crcs = np.arange(10, dtype=np.uint64)
+    for ends in ([4, 2], [11], [-1]):  # falling, past the CRCs, negative
+        with pytest.raises(ValueError, match="rising int64 ends"):
+            syndication._native.minima(crcs, np.array(ends, dtype=np.int64), syndication._SEEDS)
+    with pytest.raises(ValueError):
+        syndication._native.minima(b"abc", np.array([0], dtype=np.int64), syndication._SEEDS)

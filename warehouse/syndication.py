@@ -20,6 +20,11 @@ from datetime import datetime
 
 import numpy as np
 
+try:
+    from transforms import _native  # built by `python -m transforms.build_native` (make env)
+except ImportError:
+    _native = None  # type: ignore[assignment]
+
 _NOT_HAN_OR_DIGIT = re.compile(r"[^\u4e00-\u9fff0-9a-zA-Z]")
 SHINGLE = 4
 PERMUTATIONS = 64
@@ -111,6 +116,8 @@ def _shingle_crcs(cleaned: Sequence[str], counts: np.ndarray) -> np.ndarray:
     return (crc ^ _ZERO_CRCS[after]).astype(np.uint64)
 
 
+# Whether minhashes uses the compiled minima (tests switch it off to compare with numpy's).
+native_minima = _native is not None and hasattr(_native, "minima")
 _SHINGLES_PER_BLOCK = 8_192  # shingles mixed at once: (PERMUTATIONS × block) uint64 fit in cache
 
 
@@ -129,8 +136,8 @@ def minhashes(simplified_texts: Sequence[str]) -> list[bytes]:
     The definition is the per-text one: the zlib CRC-32 of each shingle's UTF-8 bytes, seeded
     and mixed, the minimum per seed.  A shingle occurring twice is hashed twice here, which
     cannot change a minimum, so no set of shingles is built.  The CRCs of all texts are computed
-    together; the mixing goes in groups of about ``_SHINGLES_PER_BLOCK`` shingles, whose
-    (PERMUTATIONS × group) arrays stay in the CPU's cache.
+    together; the seeding, mixing and minima run in transforms/_native.c where it is built
+    (each value folded into its minimum as it is mixed), otherwise in numpy.
     """
     cleaned = [_NOT_HAN_OR_DIGIT.sub("", text) for text in simplified_texts]
     lengths = np.array([len(t) for t in cleaned], dtype=np.int64)
@@ -142,6 +149,21 @@ def minhashes(simplified_texts: Sequence[str]) -> list[bytes]:
         return result
     crcs = _shingle_crcs([cleaned[i] for i in present], counts[present])
     ends = np.cumsum(counts[present])
+    if native_minima:
+        # transforms/_native.c: the same mix and minima, each value folded as it is mixed.
+        packed = _native.minima(crcs, ends.astype(np.int64), _SEEDS)
+        for column, index in enumerate(present.tolist()):
+            result[index] = packed[column * SIGNATURE_BYTES : (column + 1) * SIGNATURE_BYTES]
+        return result
+    _minima_in_numpy(crcs, ends, present, result)
+    return result
+
+
+def _minima_in_numpy(crcs: np.ndarray, ends: np.ndarray, present: np.ndarray, result: list[bytes]) -> None:
+    """The minima of the texts ``present`` (CRCs one after another, ``ends`` their ends) into ``result``.
+
+    The mixing goes in groups of about ``_SHINGLES_PER_BLOCK`` shingles, whose
+    (PERMUTATIONS × group) arrays stay in the CPU's cache."""
     lo = 0
     while lo < len(present):
         first = int(ends[lo - 1]) if lo else 0
@@ -157,7 +179,6 @@ def minhashes(simplified_texts: Sequence[str]) -> list[bytes]:
         for column, index in enumerate(present[lo:hi]):
             result[index] = minima[:, column].tobytes()
         lo = hi
-    return result
 
 
 def _array(signature: bytes) -> np.ndarray:
