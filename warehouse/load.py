@@ -27,7 +27,8 @@ import logging
 import pickle
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -593,6 +594,20 @@ def complete(prepared: _Prepared, context: _LoadContext, signature: bytes | None
     )
 
 
+def complete_ahead(batch: Sequence[_Prepared], context: _LoadContext) -> None:
+    """``complete`` every record of a batch before it is written (signatures in one pass).
+
+    Run in a thread beside the previous batch's writes; it reads only the record and the
+    load's fixed context.  A record it cannot complete is left as it was: the write completes
+    it again and rejects it there, where an unchanged record is not looked at."""
+    pending = [p for p in batch if not p.done and isinstance(p.row.get("simplified"), str)]
+    for p, signature in zip(pending, minhashes([p.row["simplified"] for p in pending]), strict=True):
+        try:
+            complete(p, context, signature)
+        except _RECORD_ERRORS:
+            continue
+
+
 def refresh_counted(session: Session, article_ids: Iterable[int]) -> None:
     """Recompute amount_mention.counted for these articles from their current clusters.
 
@@ -675,6 +690,7 @@ class _BatchWriter:
         self.context = context
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self._added = 0  # articles added since the planner's statistics were last refreshed
+        self.mostly_changed = False  # whether most records of the last batch were new or changed
         self._known = 0
         if self.postgres:
             estimate = session.scalar(
@@ -835,6 +851,7 @@ class _BatchWriter:
         todo = []
         changed = [p for p in batch if not (p.url in existing and _unchanged(existing[p.url].load_digest, p))]
         outcome.unchanged += len(batch) - len(changed)
+        self.mostly_changed = len(changed) * 2 > len(batch)
         # The batch's signatures in one numpy pass; a text that is not a string is left to
         # ``complete``, which rejects its record alone.
         pending = [p for p in changed if not p.done and isinstance(p.row["simplified"], str)]
@@ -1065,8 +1082,6 @@ def load_extracted(
                 reject(url, exc)
 
         def flush(batch: list[_Prepared]) -> None:
-            if not batch:
-                return
             try:
                 with session.begin_nested():
                     add(writer.write(batch))
@@ -1083,34 +1098,53 @@ def load_extracted(
                         context.aliases.clear()
                         reject(prepared.url, exc)
             writer.refresh_statistics()
-            batch.clear()
 
-        batch: list[_Prepared] = []
-        urls: set[str] = set()
-        handled = 0
-        for row in rows:
-            handled += 1
-            if not isinstance(row, dict):
-                reject("?", BadArticle(f"not a staging record: {type(row).__name__}"))
-                continue
-            try:
-                prepared = prepare(row, context)
-            except _RECORD_ERRORS as exc:
-                reject(str(row.get("url", "?")), exc)
-                continue
-            if prepared.url in urls:  # the same URL again: the later record replaces the earlier
+        def write_in_turn(batch: list[_Prepared], computing: Future[None] | None, handled: int) -> None:
+            if computing is not None:
+                computing.result()
+            if batch:
                 flush(batch)
-                urls.clear()
-            batch.append(prepared)
-            urls.add(prepared.url)
-            if len(batch) >= BATCH:
-                flush(batch)
-                urls.clear()
-                if progress is not None:
-                    progress(handled)
-        flush(batch)
-        if progress is not None:
-            progress(handled)
+            if progress is not None:
+                progress(handled)
+
+        def batches() -> Iterator[tuple[list[_Prepared], int]]:
+            """The records, validated, in batches of BATCH with no URL twice, and the count read."""
+            batch: list[_Prepared] = []
+            urls: set[str] = set()
+            handled = 0
+            for row in rows:
+                handled += 1
+                if not isinstance(row, dict):
+                    reject("?", BadArticle(f"not a staging record: {type(row).__name__}"))
+                    continue
+                try:
+                    prepared = prepare(row, context)
+                except _RECORD_ERRORS as exc:
+                    reject(str(row.get("url", "?")), exc)
+                    continue
+                if prepared.url in urls:  # the same URL again: the later record replaces the earlier
+                    yield batch, handled - 1
+                    batch, urls = [], set()
+                batch.append(prepared)
+                urls.add(prepared.url)
+                if len(batch) >= BATCH:
+                    yield batch, handled
+                    batch, urls = [], set()
+            if batch or not handled:
+                yield batch, handled
+
+        # While a batch is written (most of it waiting for the database), the next batch's rows
+        # and signatures are computed beside it in a thread, once the load has shown that its
+        # records are mostly new or changed (a re-run of unchanged records computes none).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-ahead") as ahead:
+            written: tuple[list[_Prepared], Future[None] | None, int] | None = None
+            for batch, handled in batches():
+                computing = ahead.submit(complete_ahead, batch, context) if writer.mostly_changed else None
+                if written is not None:
+                    write_in_turn(*written)
+                written = (batch, computing, handled)
+            if written is not None:
+                write_in_turn(*written)
 
         def count(model: type[m.Base]) -> int:
             return int(session.scalar(select(func.count()).select_from(model)) or 0)

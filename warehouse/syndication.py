@@ -13,6 +13,7 @@ not their facts, stay below (measured in tests/test_syndication.py).
 from __future__ import annotations
 
 import re
+import threading
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -70,10 +71,16 @@ _ZERO_CRCS = np.array([zlib.crc32(bytes(n)) for n in range(SHINGLE * 4 + 1)], dt
 # are first seen (a shingle's characters are Han, digits and Latin letters: codes below 0xA000).
 _terms = np.zeros((0, _MAX_AFTER + 1), dtype=np.uint32)
 _known = np.zeros(0, dtype=bool)
+_terms_lock = threading.Lock()  # a load computes the next batch's signatures in a thread
 
 
 def _character_terms(codes: np.ndarray) -> np.ndarray:
     """The table of terms, with a row for every code in ``codes`` (computed by zlib once each)."""
+    with _terms_lock:
+        return _grown_terms(codes)
+
+
+def _grown_terms(codes: np.ndarray) -> np.ndarray:
     global _terms, _known
     top = int(codes.max()) + 1 if len(codes) else 0
     if top > len(_known):
