@@ -282,3 +282,41 @@ def test_the_compiled_minima_are_used_in_ci_and_refuse_malformed_buffers() -> No
             syndication._native.minima(crcs, np.array(ends, dtype=np.int64), syndication._SEEDS)
     with pytest.raises(ValueError):
         syndication._native.minima(b"abc", np.array([0], dtype=np.int64), syndication._SEEDS)
+
+
+def test_deleting_an_article_takes_its_band_keys_and_a_stray_key_joins_nothing(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    rows = _fixture_rows()
+    load_extracted(engine, [SITE], rows)
+    expected = _clusters_by_url(engine)
+    copy = next(url for url, representative in expected.items() if url != representative)
+    with engine.begin() as connection:
+        gone = connection.scalar(text("SELECT id FROM article WHERE url = :u"), {"u": copy})
+        keys = connection.execute(
+            text("SELECT band, key FROM syndication_band WHERE article_id = :a"), {"a": gone}
+        ).all()
+        others = connection.scalar(
+            text("SELECT COUNT(*) FROM syndication_band WHERE article_id <> :a"), {"a": gone}
+        )
+        assert len(keys) == 16
+        for table in ("amount_mention", "organization_mention", "region_mention"):
+            connection.execute(text(f"DELETE FROM {table} WHERE article_id = :a"), {"a": gone})
+        connection.execute(text("DELETE FROM article WHERE id = :a"), {"a": gone})
+    with engine.begin() as connection:
+        assert (
+            connection.scalar(
+                text("SELECT COUNT(*) FROM syndication_band WHERE article_id = :a"), {"a": gone}
+            )
+            == 0
+        )
+        assert connection.scalar(text("SELECT COUNT(*) FROM syndication_band")) == others
+        # The deleted article's keys written back by hand, naming an article that no longer exists.
+        connection.execute(
+            text("INSERT INTO syndication_band (article_id, band, key) VALUES (:a, :b, :k)"),
+            [{"a": gone, "b": band, "k": key} for band, key in keys],
+        )
+    report = load_extracted(engine, [SITE], [r for r in rows if r["url"] == copy])
+    assert report.written == 1 and not report.rejected
+    assert _clusters_by_url(engine) == expected  # the copy joined its report again, the stray key nothing
+    engine.dispose()

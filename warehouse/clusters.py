@@ -188,7 +188,8 @@ def plan_clusters(session: Session, incoming: Sequence[Incoming]) -> ClusterPlan
     for article_id in [*batch, *examined_members]:
         find(unit(article_id))
     for article in searching:
-        mates = sorted(candidates[article.article_id])
+        # A key whose article is gone (a row written by hand; deletes take keys along) is no mate.
+        mates = sorted(c for c in candidates[article.article_id] if c in known)
         plan.compared += len(mates)
         scores = similarities(article.signature, [known[c].signature for c in mates])
         for mate, score in zip(mates, scores, strict=True):
