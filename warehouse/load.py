@@ -52,6 +52,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    insert,
     select,
     text,
     update,
@@ -138,29 +139,44 @@ def ensure_regions(session: Session) -> int:
     if filled == len(gazetteer.regions):
         return 0  # every load calls this: the usual case costs one count
     existing = dict(session.execute(select(m.Region.code, m.Region.province_code)).all())
-    order = {"province": 0, "city": 1, "county": 2}
+    province_of: dict[str, str] = {}
+
+    def province(code: str) -> str:
+        if code not in province_of:
+            parent = gazetteer.regions[code].parent
+            province_of[code] = province(parent) if parent else code
+        return province_of[code]
+
+    # One multi-row insert per level, provinces first: a child's parent exists before the child.
     added = 0
-    for region in sorted(gazetteer.regions.values(), key=lambda r: (order[r.level], r.code)):
-        top = region
-        while top.parent:
-            top = gazetteer.regions[top.parent]
-        if region.code not in existing:
-            session.add(
-                m.Region(
-                    code=region.code,
-                    name=region.name,
-                    level=region.level,
-                    short_names="|".join(region.short_names),
-                    parent_code=region.parent,
-                    province_code=top.code,
-                )
-            )
-            added += 1
-            session.flush()  # a child's parent must exist before the child
-        elif existing[region.code] != top.code:
-            session.execute(
-                update(m.Region).where(m.Region.code == region.code).values(province_code=top.code)
-            )
+    for level in ("province", "city", "county"):
+        rows = [
+            {
+                "code": region.code,
+                "name": region.name,
+                "level": region.level,
+                "short_names": "|".join(region.short_names),
+                "parent_code": region.parent,
+                "province_code": province(region.code),
+            }
+            for code, region in sorted(gazetteer.regions.items())
+            if region.level == level and code not in existing
+        ]
+        if rows:
+            session.execute(insert(m.Region), rows)
+            added += len(rows)
+    moved = [
+        {"b_code": code, "b_province": province(code)}
+        for code, stored in existing.items()
+        if code in gazetteer.regions and stored != province(code)
+    ]
+    if moved:
+        session.execute(
+            update(m.Region.__table__)
+            .where(m.Region.__table__.c.code == bindparam("b_code"))
+            .values(province_code=bindparam("b_province")),
+            moved,
+        )
     return added
 
 
