@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select, text
+import pytest
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from tests.warehouse_rows import SITE, article_row
 from warehouse import models as m
 from warehouse.db import make_engine, upgrade
-from warehouse.load import DIGEST_FORMAT, _digest, _json_digest, load_extracted
+from warehouse.load import DIGEST_FORMAT, _BatchWriter, _digest, _json_digest, load_extracted
 
 
 def test_a_record_the_database_refuses_is_rejected_alone(db_url: str) -> None:
@@ -115,4 +116,83 @@ def test_a_value_the_binary_copy_cannot_send_rejects_its_article_alone(postgres_
     assert [r.url for r in report.rejected] == [rows[1]["url"]]
     assert report.rejected[0].reason.startswith("DataError")
     assert report.written == 2
+    engine.dispose()
+
+
+def _statements(engine) -> list[str]:  # type: ignore[no-untyped-def]
+    """The SQL statements the engine runs from now on."""
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_: seen.append(sql))
+    return seen
+
+
+def _mention_keys(engine) -> set[tuple[str, str, bool]]:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return set(
+            connection.execute(
+                text(
+                    "SELECT conrelid::regclass::text, conname, convalidated FROM pg_constraint "
+                    "WHERE contype = 'f' AND conrelid::regclass::text IN "
+                    "('amount_mention', 'organization_mention', 'region_mention')"
+                )
+            ).all()
+        )
+
+
+def test_a_backfill_checks_the_mention_keys_once_at_its_end(postgres_url: str) -> None:
+    """A load that writes as many articles as the warehouse held drops the mention tables'
+    foreign keys after its first batch and adds them back, validated, before its commit; a
+    daily load into the larger warehouse keeps them checked row by row."""
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    keys = _mention_keys(engine)
+    assert len(keys) == 7 and all(valid for _, _, valid in keys)
+    seen = _statements(engine)
+    load_extracted(engine, [SITE], (article_row(i) for i in range(1_200)))
+    drops = [s for s in seen if "DROP CONSTRAINT" in s]
+    adds = [s for s in seen if "ADD CONSTRAINT" in s]
+    assert len(drops) == len(adds) == 7
+    assert _mention_keys(engine) == keys  # the same keys, validated
+    seen.clear()
+    report = load_extracted(engine, [SITE], (article_row(i) for i in range(1_200, 1_300)))
+    assert report.written == 100
+    assert not [s for s in seen if "CONSTRAINT" in s]
+    engine.dispose()
+
+
+def test_a_reader_holding_the_tables_keeps_the_checks_per_row(postgres_url: str, caplog) -> None:  # type: ignore[no-untyped-def]
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    with engine.connect() as reader:
+        reader.execute(text("SELECT COUNT(*) FROM region_mention")).scalar()  # its lock lasts the transaction
+        with caplog.at_level("INFO", logger="warehouse.load"):
+            report = load_extracted(engine, [SITE], (article_row(i) for i in range(1_100)))
+        reader.rollback()
+    assert report.written == 1_100
+    assert "key checks stay per row" in caplog.text
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT current_setting('lock_timeout')")) == "0"
+    assert len(_mention_keys(engine)) == 7
+    engine.dispose()
+
+
+def test_a_row_breaking_a_deferred_key_fails_the_load_and_leaves_the_warehouse(
+    postgres_url: str, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A loader fault (here: organization ids that do not exist, once the keys are deferred) is
+    found when the keys are added back: the load fails, nothing of it is committed, the keys stay."""
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    real = _BatchWriter.organization_ids
+
+    def wrong_ids(self, batch):  # type: ignore[no-untyped-def]
+        ids = real(self, batch)
+        return {name: i + 1_000_000 for name, i in ids.items()} if self.deferred else ids
+
+    monkeypatch.setattr(_BatchWriter, "organization_ids", wrong_ids)
+    with pytest.raises(RuntimeError, match="rows that break fk_"):
+        load_extracted(engine, [SITE], (article_row(i) for i in range(1_200)))
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(m.Article)) == 0
+    assert len(_mention_keys(engine)) == 7
     engine.dispose()

@@ -57,8 +57,9 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstraint
 
 from spiders.registry import Site
 from transforms.currency import CURRENCIES, to_cny
@@ -708,11 +709,17 @@ class _BatchWriter:
         self._added = 0  # articles added since the planner's statistics were last refreshed
         self.mostly_changed = False  # whether most records of the last batch were new or changed
         self._known = 0
+        self.loaded = 0  # records this load has written
+        self.deferred: list[ForeignKeyConstraint] = []  # key checks dropped until the load's end
+        self._may_defer = self.postgres
         if self.postgres:
             estimate = session.scalar(
                 text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('article')")
             )
+            if estimate is None or estimate < 0:  # never analysed: count
+                estimate = session.scalar(select(func.count()).select_from(m.Article))
             self._known = max(int(estimate or 0), 0)
+        self._at_start = self._known
 
     def _insert_rows(self, table: Any, rows: list[dict[str, Any]]) -> None:
         """Insert rows that all have the same keys: binary COPY on PostgreSQL, executemany on SQLite."""
@@ -996,7 +1003,56 @@ class _BatchWriter:
         refresh_counted(session, plan.status_changed)
         outcome.written = len(todo)
         self._added += len(new)
+        self.loaded += len(todo)
         return outcome
+
+    def defer_key_checks(self) -> None:
+        """PostgreSQL, once this load has written as many articles as the warehouse held at its
+        start (a backfill): the mention tables' foreign keys are dropped and added back before
+        the commit (``check_deferred_keys``), validated then in one pass per key.
+
+        Checked per row, each mention row runs a lookup of its article and organizations:
+        about a third of the server's work on a first load.  Validating a key on adding it is
+        one join over the table, and the table then holds at most twice this load's rows, so
+        the cost stays proportional to the load.  The keys are the schema's own (their names
+        and rules from warehouse/models.py), dropped and added inside the load's transaction:
+        a killed load leaves them as they were.  Dropping them locks the tables against
+        readers until the commit, so it is tried with a short lock timeout and skipped
+        (checks stay per row) when a reader holds them."""
+        if not self._may_defer or self.loaded < max(BATCH, self._at_start):
+            return
+        self._may_defer = False
+        keys = [
+            constraint
+            for table in _DEFERRED_KEY_TABLES
+            for constraint in table.constraints
+            if isinstance(constraint, ForeignKeyConstraint)
+        ]
+        timeout = self.session.scalar(text("SELECT current_setting('lock_timeout')"))
+        try:
+            with self.session.begin_nested():
+                self.session.execute(text(f"SET LOCAL lock_timeout = '{_DEFER_LOCK_TIMEOUT}'"))
+                for key in keys:
+                    self.session.execute(DropConstraint(key))
+        except OperationalError as exc:
+            log.info("key checks stay per row: %s", _reason(exc))
+            return
+        finally:
+            self.session.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": timeout})
+        self.deferred = keys
+
+    def check_deferred_keys(self) -> None:
+        """Add back the keys ``defer_key_checks`` dropped; each validates every row of its table."""
+        for key in self.deferred:
+            try:
+                with self.session.begin_nested():
+                    self.session.execute(AddConstraint(key))
+            except IntegrityError as exc:
+                # Nothing a record can cause: the loader wrote a row naming an id it never made.
+                raise RuntimeError(
+                    f"the load wrote {key.table.name} rows that break {key.name}; nothing was committed"
+                ) from exc
+        self.deferred = []
 
     def refresh_statistics(self) -> None:
         """ANALYZE the tables a load grows once they have doubled since the planner last looked.
@@ -1026,6 +1082,16 @@ _ANALYZED = {
     "region_mention": ("article_id",),
     "organization": ("name",),
 }
+
+
+# The tables whose foreign keys a backfill checks once at its end instead of row by row: the
+# mention tables (their rows name articles and organizations the same load wrote or looked up).
+_DEFERRED_KEY_TABLES = (
+    m.AmountMention.__table__,
+    m.OrganizationMention.__table__,
+    m.RegionMention.__table__,
+)
+_DEFER_LOCK_TIMEOUT = "2s"
 
 
 def _lock_for_load(session: Session) -> None:
@@ -1114,6 +1180,7 @@ def load_extracted(
                         context.aliases.clear()
                         reject(prepared.url, exc)
             writer.refresh_statistics()
+            writer.defer_key_checks()
 
         def write_in_turn(batch: list[_Prepared], computing: Future[None] | None, handled: int) -> None:
             if computing is not None:
@@ -1161,6 +1228,7 @@ def load_extracted(
                 written = (batch, computing, handled)
             if written is not None:
                 write_in_turn(*written)
+        writer.check_deferred_keys()
 
         def count(model: type[m.Base]) -> int:
             return int(session.scalar(select(func.count()).select_from(model)) or 0)
