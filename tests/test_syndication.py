@@ -253,9 +253,9 @@ def test_batched_signatures_equal_the_one_shingle_at_a_time_definition(compiled:
     from warehouse import syndication
     from warehouse.syndication import minhashes
 
-    if compiled and not syndication.native_minima:
+    if compiled and not syndication.native_signatures:
         pytest.skip("transforms/_native is not built (no C compiler)")
-    monkeypatch.setattr(syndication, "native_minima", compiled)
+    monkeypatch.setattr(syndication, "native_signatures", compiled)
 
     rng = random.Random(7)
     alphabet = "松溪市慈善总会向岚县捐赠助学金万元abcXYZ0123456789，。 \n é𠀀"
@@ -267,21 +267,19 @@ def test_batched_signatures_equal_the_one_shingle_at_a_time_definition(compiled:
     assert minhash("松溪市慈善总会向岚县捐赠助学金80万元").hex()[:32] == "1c4a4006208b0701a5b8be12b6e09709"
 
 
-def test_the_compiled_minima_are_used_in_ci_and_refuse_malformed_buffers() -> None:
-    import numpy as np
+def test_the_compiled_signatures_are_used_in_ci_and_refuse_malformed_input() -> None:
 
     from warehouse import syndication
 
     if os.environ.get("CI") == "true":  # `make test` built transforms/_native: no silent fallback
-        assert syndication.native_minima
-    if not syndication.native_minima:
+        assert syndication.native_signatures
+    if not syndication.native_signatures:
         pytest.skip("transforms/_native is not built (no C compiler)")
-    crcs = np.arange(10, dtype=np.uint64)
-    for ends in ([4, 2], [11], [-1]):  # falling, past the CRCs, negative
-        with pytest.raises(ValueError, match="rising int64 ends"):
-            syndication._native.minima(crcs, np.array(ends, dtype=np.int64), syndication._SEEDS)
-    with pytest.raises(ValueError):
-        syndication._native.minima(b"abc", np.array([0], dtype=np.int64), syndication._SEEDS)
+    for texts in (["慈善", ""], ["慈善", 4], None):  # an empty text, not a text, not a sequence
+        with pytest.raises((ValueError, TypeError)):
+            syndication._native.signatures(texts, syndication._SEEDS)
+    with pytest.raises(ValueError, match="seeds"):
+        syndication._native.signatures(["慈善"], b"abc")
 
 
 def test_deleting_an_article_takes_its_band_keys_and_a_stray_key_joins_nothing(db_url: str) -> None:

@@ -494,13 +494,53 @@ static PyTypeObject NamesType = {
     .tp_methods = Names_methods,
 };
 
-/* 3. MinHash minima, for warehouse.syndication.minhashes.
+/* 3. MinHash signatures, for warehouse.syndication.minhashes.
 
-   The numpy version seeds each shingle's CRC with every permutation's seed, mixes the
-   (permutations x shingles) matrix in eight passes over memory and reduces it per text.  Here
-   each (shingle, seed) value is mixed in registers and folded into its text's minimum at once,
-   with the GIL released.  The arithmetic is the same 64-bit xor-shift-multiply with wrap-around,
-   masked to 32 bits, so the minima are identical (tests/test_syndication.py compares both). */
+   The numpy version computes each shingle's zlib CRC-32 from per-character tables, seeds it
+   with every permutation's seed, mixes the (permutations x shingles) matrix in eight passes
+   over memory and reduces it per text.  Here each shingle's CRC-32 (of its UTF-8 bytes, the
+   standard reflected polynomial) is computed from its characters, and each (shingle, seed)
+   value is mixed in registers and folded into its text's minimum at once, with the GIL
+   released.  The arithmetic is the same 64-bit xor-shift-multiply with wrap-around, masked
+   to 32 bits, so the signatures are identical (tests/test_syndication.py compares both with
+   the one-shingle-at-a-time definition). */
+
+#define SHINGLE 4
+
+static uint32_t crc_table[256];
+
+static void fill_crc_table(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
+}
+
+/* UTF-8 bytes of a code point (a lone surrogate as its three bytes, as "surrogatepass"). */
+static inline int utf8(Py_UCS4 c, uint8_t *out) {
+    if (c < 0x80) {
+        out[0] = (uint8_t)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (uint8_t)(0xC0 | (c >> 6));
+        out[1] = (uint8_t)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | (c >> 12));
+        out[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+        out[2] = (uint8_t)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | (c >> 18));
+    out[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+    out[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+    out[3] = (uint8_t)(0x80 | (c & 0x3F));
+    return 4;
+}
 
 static inline uint64_t mix64(uint64_t x) {
     x ^= x >> 33;
@@ -510,76 +550,109 @@ static inline uint64_t mix64(uint64_t x) {
     return x ^ (x >> 33);
 }
 
-static PyObject *native_minima(PyObject *Py_UNUSED(module), PyObject *args) {
-    Py_buffer crcs, ends, seeds;
-    if (!PyArg_ParseTuple(args, "y*y*y*", &crcs, &ends, &seeds))
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t length;
+} TextView;
+
+/* The CRC-32 of the UTF-8 bytes of characters first .. first+count-1. */
+static inline uint32_t shingle_crc(const TextView *t, Py_ssize_t first, Py_ssize_t count) {
+    uint8_t bytes[4 * SHINGLE];
+    int n = 0;
+    for (Py_ssize_t i = first; i < first + count; i++)
+        n += utf8(PyUnicode_READ(t->kind, t->data, i), bytes + n);
+    uint32_t crc = 0xFFFFFFFFU;
+    for (int i = 0; i < n; i++)
+        crc = crc_table[(crc ^ bytes[i]) & 0xFF] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFU;
+}
+
+static void sign(const TextView *t, const uint64_t *seed, Py_ssize_t permutations, uint32_t *minimum,
+                 uint8_t *row) {
+    for (Py_ssize_t k = 0; k < permutations; k++)
+        minimum[k] = UINT32_MAX;
+    /* a text of at most SHINGLE characters is its own one shingle */
+    Py_ssize_t windows = t->length > SHINGLE ? t->length - SHINGLE + 1 : 1;
+    Py_ssize_t width = t->length > SHINGLE ? SHINGLE : t->length;
+    for (Py_ssize_t w = 0; w < windows; w++) {
+        uint64_t value = shingle_crc(t, w, width);
+        for (Py_ssize_t k = 0; k < permutations; k++) {
+            uint32_t h = (uint32_t)mix64(value ^ seed[k]);
+            if (h < minimum[k])
+                minimum[k] = h;
+        }
+    }
+    for (Py_ssize_t k = 0; k < permutations; k++) { /* little-endian, as the stored signatures */
+        row[4 * k] = minimum[k] & 0xFF;
+        row[4 * k + 1] = (minimum[k] >> 8) & 0xFF;
+        row[4 * k + 2] = (minimum[k] >> 16) & 0xFF;
+        row[4 * k + 3] = minimum[k] >> 24;
+    }
+}
+
+static PyObject *native_signatures(PyObject *Py_UNUSED(module), PyObject *args) {
+    PyObject *given;
+    Py_buffer seeds;
+    if (!PyArg_ParseTuple(args, "Oy*", &given, &seeds))
         return NULL;
-    PyObject *result = NULL;
-    Py_ssize_t shingles = crcs.len / 8, texts = ends.len / 8, permutations = seeds.len / 8;
-    const uint64_t *crc = crcs.buf, *seed = seeds.buf;
-    const int64_t *end = ends.buf;
-    int valid = crcs.len % 8 == 0 && ends.len % 8 == 0 && seeds.len % 8 == 0 && permutations > 0;
-    for (Py_ssize_t t = 0; valid && t < texts; t++)
-        valid = end[t] >= (t ? end[t - 1] : 0) && end[t] <= shingles;
-    if (!valid) {
-        PyErr_SetString(PyExc_ValueError, "minima: buffers of uint64 CRCs, rising int64 ends and seeds expected");
+    PyObject *result = NULL, *texts = PySequence_Tuple(given); /* holds the texts while unlocked */
+    TextView *views = NULL;
+    uint32_t *minimum = NULL;
+    Py_ssize_t permutations = seeds.len / 8, count = texts ? PyTuple_GET_SIZE(texts) : 0;
+    if (texts == NULL)
+        goto done;
+    if (seeds.len % 8 != 0 || permutations == 0) {
+        PyErr_SetString(PyExc_ValueError, "signatures: seeds must be a non-empty buffer of uint64");
         goto done;
     }
-    result = PyBytes_FromStringAndSize(NULL, texts * permutations * 4);
+    views = PyMem_Malloc((count ? count : 1) * sizeof(TextView));
+    minimum = PyMem_Malloc(permutations * sizeof(uint32_t));
+    if (views == NULL || minimum == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *text = PyTuple_GET_ITEM(texts, i);
+        if (!PyUnicode_Check(text) || PyUnicode_READY(text) < 0 || PyUnicode_GET_LENGTH(text) == 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "signatures: each text must be a non-empty str");
+            goto done;
+        }
+        views[i] = (TextView){PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    }
+    result = PyBytes_FromStringAndSize(NULL, count * permutations * 4);
     if (result == NULL)
         goto done;
     uint8_t *out = (uint8_t *)PyBytes_AS_STRING(result);
-    uint32_t *minimum = PyMem_RawMalloc(permutations * sizeof(uint32_t));
+    const uint64_t *seed = seeds.buf;
     Py_BEGIN_ALLOW_THREADS
-    if (minimum != NULL) {
-        Py_ssize_t first = 0;
-        for (Py_ssize_t t = 0; t < texts; t++) {
-            for (Py_ssize_t k = 0; k < permutations; k++)
-                minimum[k] = UINT32_MAX;
-            for (Py_ssize_t i = first; i < end[t]; i++) {
-                uint64_t value = crc[i];
-                for (Py_ssize_t k = 0; k < permutations; k++) {
-                    uint32_t h = (uint32_t)mix64(value ^ seed[k]);
-                    if (h < minimum[k])
-                        minimum[k] = h;
-                }
-            }
-            first = end[t];
-            uint8_t *row = out + t * permutations * 4;
-            for (Py_ssize_t k = 0; k < permutations; k++) {  /* little-endian, as the stored signatures */
-                row[4 * k] = minimum[k] & 0xFF;
-                row[4 * k + 1] = (minimum[k] >> 8) & 0xFF;
-                row[4 * k + 2] = (minimum[k] >> 16) & 0xFF;
-                row[4 * k + 3] = minimum[k] >> 24;
-            }
-        }
-    }
+    for (Py_ssize_t i = 0; i < count; i++)
+        sign(&views[i], seed, permutations, minimum, out + i * permutations * 4);
     Py_END_ALLOW_THREADS
-    PyMem_RawFree(minimum);
-    if (minimum == NULL) {
-        Py_CLEAR(result);
-        PyErr_NoMemory();
-    }
 done:
-    PyBuffer_Release(&crcs);
-    PyBuffer_Release(&ends);
+    PyMem_Free(views);
+    PyMem_Free(minimum);
+    Py_XDECREF(texts);
     PyBuffer_Release(&seeds);
     return result;
 }
 
 static PyMethodDef native_functions[] = {
-    {"minima", native_minima, METH_VARARGS,
-     "minima(crcs, ends, seeds) -> bytes: per text, the little-endian uint32 minimum of each seed's mixed CRCs."},
+    {"signatures", native_signatures, METH_VARARGS,
+     "signatures(texts, seeds) -> bytes: per text, the little-endian uint32 minimum over its shingles' "
+     "mixed CRC-32s, for each seed."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef native_module = {
     PyModuleDef_HEAD_INIT, "_native",
-    "Hot loops: best routes (tagger), name scans (gazetteer) and MinHash minima (syndication).", -1,
+    "Hot loops: best routes (tagger), name scans (gazetteer) and MinHash signatures (syndication).", -1,
     native_functions,
 };
 
 PyMODINIT_FUNC PyInit__native(void) {
+    fill_crc_table();
     if (PyType_Ready(&RoutesType) < 0 || PyType_Ready(&NamesType) < 0)
         return NULL;
     PyObject *module = PyModule_Create(&native_module);

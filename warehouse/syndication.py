@@ -123,8 +123,8 @@ def _shingle_crcs(cleaned: Sequence[str], counts: np.ndarray) -> np.ndarray:
     return (crc ^ _ZERO_CRCS[after]).astype(np.uint64)
 
 
-# Whether minhashes uses the compiled minima (tests switch it off to compare with numpy's).
-native_minima = _native is not None and hasattr(_native, "minima")
+# Whether minhashes uses the compiled signatures (tests switch it off to compare with numpy's).
+native_signatures = _native is not None and hasattr(_native, "signatures")
 _SHINGLES_PER_BLOCK = 8_192  # shingles mixed at once: (PERMUTATIONS × block) uint64 fit in cache
 
 
@@ -143,8 +143,8 @@ def minhashes(simplified_texts: Sequence[str]) -> list[bytes]:
     The definition is the per-text one: the zlib CRC-32 of each shingle's UTF-8 bytes, seeded
     and mixed, the minimum per seed.  A shingle occurring twice is hashed twice here, which
     cannot change a minimum, so no set of shingles is built.  The CRCs of all texts are computed
-    together; the seeding, mixing and minima run in transforms/_native.c where it is built
-    (each value folded into its minimum as it is mixed), otherwise in numpy.
+    together.  Where transforms/_native.c is built, the CRCs, mixing and minima run there (each
+    value folded into its minimum as it is mixed); otherwise in numpy.
     """
     cleaned = [_NOT_HAN_OR_DIGIT.sub("", text) for text in simplified_texts]
     lengths = np.array([len(t) for t in cleaned], dtype=np.int64)
@@ -154,14 +154,14 @@ def minhashes(simplified_texts: Sequence[str]) -> list[bytes]:
     present = np.flatnonzero(counts)
     if not len(present):
         return result
-    crcs = _shingle_crcs([cleaned[i] for i in present], counts[present])
-    ends = np.cumsum(counts[present])
-    if native_minima:
-        # transforms/_native.c: the same mix and minima, each value folded as it is mixed.
-        packed = _native.minima(crcs, ends.astype(np.int64), _SEEDS)
+    if native_signatures:
+        # transforms/_native.c: the same CRCs, mix and minima, each value folded as it is mixed.
+        packed = _native.signatures([cleaned[i] for i in present.tolist()], _SEEDS)
         for column, index in enumerate(present.tolist()):
             result[index] = packed[column * SIGNATURE_BYTES : (column + 1) * SIGNATURE_BYTES]
         return result
+    crcs = _shingle_crcs([cleaned[i] for i in present], counts[present])
+    ends = np.cumsum(counts[present])
     _minima_in_numpy(crcs, ends, present, result)
     return result
 
