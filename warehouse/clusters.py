@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import String, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from warehouse import models as m
 from warehouse.syndication import (
+    BANDS,
     BUCKET_CAP,
     JOIN_SIMILARITY,
     ClusterMember,
@@ -102,12 +104,12 @@ def plan_clusters(session: Session, incoming: Sequence[Incoming]) -> ClusterPlan
     moving = [a for a in incoming if a.recluster]
     moving_ids = {a.article_id for a in moving}
     searching = [a for a in moving if any(a.signature)]  # an empty text joins nothing
-    keys: list[list[int]] = band_keys([a.signature for a in searching]).tolist()  # Python ints, once
+    matrix = band_keys([a.signature for a in searching])
 
     # Bucket mates already stored (the batch's own old keys aside: they are replaced).
     stored: dict[int, list[int]] = defaultdict(list)
     postgres = session.get_bind().dialect.name == "postgresql"
-    for chunk in chunks({k for row in keys for k in row}, _WIDE_CHUNK):
+    for chunk in chunks(set(matrix.ravel().tolist()), _WIDE_CHUNK):
         if postgres:
             # The batch's 8,000 keys sent as a binary array (%b) on the session's own connection:
             # psycopg's text form of a list is built in Python, element by element, at about a
@@ -126,22 +128,32 @@ def plan_clusters(session: Session, incoming: Sequence[Incoming]) -> ClusterPlan
         for key, article_id in found:
             if article_id not in moving_ids:
                 stored[key].append(article_id)
-    candidates: dict[int, set[int]] = {}
-    add_band = plan.bands.append
-    for article, article_keys in zip(searching, keys, strict=True):
-        article_id = article.article_id
-        mates: set[int] = set()
-        for band, key in enumerate(article_keys):
-            bucket = stored.get(key)
-            if bucket is None:  # most keys are new: no empty list to merge
-                stored[key] = [article_id]
-            else:
-                mates.update(bucket)
-                if len(bucket) >= BUCKET_CAP:  # a full bucket takes no more members
-                    continue
-                bucket.append(article_id)
-            add_band((article_id, band, key))
-        candidates[article_id] = mates
+    # Most keys are in no stored bucket and no other article of the batch: such a key only
+    # opens its own bucket, so its row is added at once and the walk below skips it.
+    flat = matrix.ravel()
+    _, first, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    lonely = counts[first] == 1
+    if stored:
+        lonely &= ~np.isin(flat, np.fromiter(stored, dtype=np.int64, count=len(stored)))
+    ids = np.repeat(np.array([a.article_id for a in searching], dtype=np.int64), BANDS)
+    shared = np.flatnonzero(~lonely)
+    keep = np.ones(len(flat), dtype=bool)  # rows to add; a full bucket's are not
+    candidates: dict[int, set[int]] = {a.article_id: set() for a in searching}
+    # In the batch's order, so a bucket keeps its earliest members up to its cap.
+    for row, article_id, key in zip(
+        shared.tolist(), ids[shared].tolist(), flat[shared].tolist(), strict=True
+    ):
+        bucket = stored.get(key)
+        if bucket is None:
+            stored[key] = [article_id]
+            continue
+        candidates[article_id].update(bucket)
+        if len(bucket) >= BUCKET_CAP:  # a full bucket takes no more members
+            keep[row] = False
+        else:
+            bucket.append(article_id)
+    bands = np.tile(np.arange(BANDS, dtype=np.int64), len(searching))
+    plan.bands = list(zip(ids[keep].tolist(), bands[keep].tolist(), flat[keep].tolist(), strict=True))
 
     # Clusters whose member changed signature or date: re-examined from all their members.
     examined = {a.previous_cluster for a in moving if a.previous_cluster is not None}
