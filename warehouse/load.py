@@ -150,6 +150,7 @@ def ensure_regions(session: Session) -> int:
 
     # One multi-row insert per level, provinces first: a child's parent exists before the child.
     added = 0
+    by_code = [gazetteer.regions[code] for code in sorted(gazetteer.regions)]
     for level in ("province", "city", "county"):
         rows = [
             {
@@ -160,8 +161,8 @@ def ensure_regions(session: Session) -> int:
                 "parent_code": region.parent,
                 "province_code": province(region.code),
             }
-            for code, region in sorted(gazetteer.regions.items())
-            if region.level == level and code not in existing
+            for region in by_code
+            if region.level == level and region.code not in existing
         ]
         if rows:
             session.execute(insert(m.Region), rows)
