@@ -1,12 +1,12 @@
-"""Build transforms/_native (compiled loops of the tagger and the name scanner): ``make env`` runs it.
+"""Build transforms/_native (compiled loops of the tagger, the name scanner and MinHash): ``make env`` runs it.
 
     python -m transforms.build_native [--force]
 
 Compiles transforms/_native.c with the C compiler Python was built with, against this
 interpreter's headers, into transforms/_native<EXT_SUFFIX>.  Skipped when the built file is
 newer than its source.  Without a compiler it says so and exits 0: the tagger and the name scan
-then run in pure Python, with the same results and more extraction CPU (README, "Measuring
-extraction").
+then run in pure Python and the MinHash signatures in numpy, with the same results and more CPU
+(README, "Measuring extraction").
 """
 
 from __future__ import annotations
