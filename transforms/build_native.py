@@ -1,4 +1,4 @@
-"""Build transforms/_native (compiled loops of the tagger, the name scanner and MinHash): ``make env`` runs it.
+"""Build transforms/_native (compiled loops of tagger, name scanner and MinHash): ``make env`` runs it.
 
     python -m transforms.build_native [--force]
 
