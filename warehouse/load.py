@@ -1183,33 +1183,17 @@ def load_extracted(
             writer.refresh_statistics()
             writer.defer_key_checks()
 
-        def ready(
-            batch: list[dict[str, Any]], ahead: bool
-        ) -> tuple[list[_Prepared], list[tuple[str, Exception]]]:
-            """The batch's records validated (those that fail, with their fault) and, ahead of
-            their write, completed: in the thread, it reads only the records and ``context``."""
-            prepared, faults = [], []
-            for row in batch:
-                try:
-                    prepared.append(prepare(row, context))
-                except _RECORD_ERRORS as exc:
-                    faults.append((str(row.get("url", "?")), exc))
-            if ahead:
-                complete_ahead(prepared, context)
-            return prepared, faults
-
-        def write_in_turn(batch: list[dict[str, Any]], computing: Future[Any] | None, handled: int) -> None:
-            prepared, faults = computing.result() if computing is not None else ready(batch, False)
-            for url, exc in faults:
-                reject(url, exc)
-            if prepared:
-                flush(prepared)
+        def write_in_turn(batch: list[_Prepared], computing: Future[None] | None, handled: int) -> None:
+            if computing is not None:
+                computing.result()
+            if batch:
+                flush(batch)
             if progress is not None:
                 progress(handled)
 
-        def batches() -> Iterator[tuple[list[dict[str, Any]], int]]:
-            """The records in batches of BATCH with no URL twice, and the count read so far."""
-            batch: list[dict[str, Any]] = []
+        def batches() -> Iterator[tuple[list[_Prepared], int]]:
+            """The records, validated, in batches of BATCH with no URL twice, and the count read."""
+            batch: list[_Prepared] = []
             urls: set[str] = set()
             handled = 0
             for row in rows:
@@ -1217,28 +1201,29 @@ def load_extracted(
                 if not isinstance(row, dict):
                     reject("?", BadArticle(f"not a staging record: {type(row).__name__}"))
                     continue
-                url = row.get("url")
-                url = url if isinstance(url, str) else None  # any other is rejected by validation
-                if url in urls:  # the same URL again: the later record replaces the earlier
+                try:
+                    prepared = prepare(row, context)
+                except _RECORD_ERRORS as exc:
+                    reject(str(row.get("url", "?")), exc)
+                    continue
+                if prepared.url in urls:  # the same URL again: the later record replaces the earlier
                     yield batch, handled - 1
                     batch, urls = [], set()
-                batch.append(row)
-                if url is not None:
-                    urls.add(url)
+                batch.append(prepared)
+                urls.add(prepared.url)
                 if len(batch) >= BATCH:
                     yield batch, handled
                     batch, urls = [], set()
             if batch or not handled:
                 yield batch, handled
 
-        # While a batch is written (most of it waiting for the database), the next batch is
-        # validated and its rows and signatures computed beside it in a thread, once the load
-        # has shown that its records are mostly new or changed (a re-run of unchanged records
-        # computes none: their digests are compared first).
+        # While a batch is written (most of it waiting for the database), the next batch's rows
+        # and signatures are computed beside it in a thread, once the load has shown that its
+        # records are mostly new or changed (a re-run of unchanged records computes none).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-ahead") as ahead:
-            written: tuple[list[dict[str, Any]], Future[Any] | None, int] | None = None
+            written: tuple[list[_Prepared], Future[None] | None, int] | None = None
             for batch, handled in batches():
-                computing = ahead.submit(ready, batch, True) if writer.mostly_changed else None
+                computing = ahead.submit(complete_ahead, batch, context) if writer.mostly_changed else None
                 if written is not None:
                     write_in_turn(*written)
                 written = (batch, computing, handled)
