@@ -196,3 +196,33 @@ def test_a_row_breaking_a_deferred_key_fails_the_load_and_leaves_the_warehouse(
         assert session.scalar(select(func.count()).select_from(m.Article)) == 0
     assert len(_mention_keys(engine)) == 7
     engine.dispose()
+
+
+def test_a_role_that_does_not_own_the_tables_keeps_the_checks_per_row(postgres_url: str, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Only a table's owner may drop its keys: a load by a role granted only reads and writes
+    (as a production loader may be) keeps the checks per row and loads all the same."""
+    upgrade(postgres_url)
+    owner = make_engine(postgres_url)
+    schema = postgres_url.rsplit("%3D", 1)[1]
+    role = f"{schema}_loader"
+    with owner.begin() as connection:
+        for statement in (
+            f'CREATE ROLE "{role}" LOGIN',
+            f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"',
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"',
+            f'GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"',
+        ):
+            connection.execute(text(statement))
+    loader = make_engine(postgres_url.replace("postgres@", f"{role}@", 1))
+    try:
+        with caplog.at_level("INFO", logger="warehouse.load"):
+            report = load_extracted(loader, [SITE], (article_row(i) for i in range(1_100)))
+        assert report.written == 1_100 and not report.rejected
+        assert "key checks stay per row" in caplog.text and "must be owner" in caplog.text
+        assert len(_mention_keys(owner)) == 7
+    finally:
+        loader.dispose()
+        with owner.begin() as connection:
+            connection.execute(text(f'DROP OWNED BY "{role}"'))
+            connection.execute(text(f'DROP ROLE "{role}"'))
+        owner.dispose()

@@ -57,7 +57,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstraint
 
@@ -1034,9 +1034,10 @@ class _BatchWriter:
         one join over the table, and the table then holds at most twice this load's rows, so
         the cost stays proportional to the load.  The keys are the schema's own (their names
         and rules from warehouse/models.py), dropped and added inside the load's transaction:
-        a killed load leaves them as they were.  Dropping them locks the tables against
-        readers until the commit, so it is tried with a short lock timeout and skipped
-        (checks stay per row) when a reader holds them."""
+        a killed load leaves them as they were.  Dropping them locks the mention tables,
+        ``article`` and ``organization`` against readers until the commit, so it is tried with
+        a short lock timeout, and skipped (checks stay per row) when a reader holds them or
+        when the load's role does not own the tables (only an owner may alter them)."""
         if not self._may_defer or self.loaded < max(BATCH, self._at_start):
             return
         self._may_defer = False
@@ -1052,7 +1053,7 @@ class _BatchWriter:
                 self.session.execute(text(f"SET LOCAL lock_timeout = '{_DEFER_LOCK_TIMEOUT}'"))
                 for key in keys:
                     self.session.execute(DropConstraint(key))
-        except OperationalError as exc:
+        except DBAPIError as exc:  # a reader held a table past the timeout, or the role owns none
             log.info("key checks stay per row: %s", _reason(exc))
             return
         finally:
