@@ -91,6 +91,7 @@ Span = tuple[str, int, int]  # a fetch log's name, and the byte range of it to r
 # it; its value is their total size then.  Log names begin with a timestamp, never with this.
 SETTLED = "<="
 LISTED_LOGS = 4  # a site's newest logs a watermark names one by one (a crawl may still be writing)
+_SITE_KEY = b'"site": "'  # how a fetch log line written by RawStoreWriter names its site
 
 
 class RawStore:
@@ -134,14 +135,19 @@ class RawStore:
                         log.warning("%s line %d unreadable (%s); skipped", log_file, number, exc)
 
     def read_log(
-        self, name: str, start: int = 0, end: int | None = None
+        self, name: str, start: int = 0, end: int | None = None, site: str | None = None
     ) -> Iterator[tuple[FetchRecord, int]]:
         """The fetches of one log from byte offset ``start`` (to ``end``), each with the offset
-        after its line.
+        after its line; with ``site``, that site's fetches only.
 
         Only complete lines are read: a line a running crawl is still writing is left for the
         next reader.  An unreadable complete line is skipped and logged."""
         path = self.fetches / name
+        # Logs hold every site's fetches: a line written as RawStoreWriter writes it names its
+        # site as ``"site": "<name>"`` (a quote inside a value is escaped, so these bytes are
+        # the key), and one that names another site is passed over without being decoded.  A
+        # line without those bytes is decoded and checked like any other.
+        own = b'"site": ' + json.dumps(site, ensure_ascii=False).encode() if site is not None else b""
         with path.open("rb") as handle:
             handle.seek(start)
             offset = start
@@ -151,10 +157,15 @@ class RawStore:
                 if not raw.endswith(b"\n"):
                     return  # torn or still being written
                 offset += len(raw)
+                if site is not None and own not in raw and _SITE_KEY in raw:
+                    continue
                 try:
-                    yield FetchRecord(**json.loads(raw)), offset
+                    record = FetchRecord(**json.loads(raw))
                 except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
                     log.warning("%s at byte %d unreadable (%s); skipped", path, offset - len(raw), exc)
+                    continue
+                if site is None or record.site == site:
+                    yield record, offset
 
     def log_index(self) -> dict[str, LogEntry]:
         """Every fetch log's index entry, oldest log first; logs new or grown since they were last
@@ -263,14 +274,14 @@ class RawStore:
         last: dict[int, int] = {}
         position = 0
         for name, start, end in spans:
-            for record, _ in self.read_log(name, start, end):
-                if record.site == site and _is_stored_article(record):
+            for record, _ in self.read_log(name, start, end, site):
+                if _is_stored_article(record):
                     last[_url_key(record.url)] = position
                     position += 1
         position = 0
         for name, start, end in spans:
-            for record, _ in self.read_log(name, start, end):
-                if record.site == site and _is_stored_article(record):
+            for record, _ in self.read_log(name, start, end, site):
+                if _is_stored_article(record):
                     if last.get(_url_key(record.url)) == position:
                         yield record
                     position += 1
@@ -325,9 +336,7 @@ class RawStore:
                 settled, listings = set(), {}
         spans = [span for span in spans if span[2] > span[1]]
         for name, start, end in spans:
-            for record, _ in self.read_log(name, start, end):
-                if record.site != site:
-                    continue
+            for record, _ in self.read_log(name, start, end, site):
                 if record.kind == "article":
                     # Stored, gone for good, or not a web page: none is fetched again unless asked.
                     if record.status in SETTLED_STATUSES:

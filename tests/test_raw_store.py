@@ -231,3 +231,34 @@ def test_crawl_memory_reads_only_what_the_sites_logs_gained(
     assert store.crawl_memory({"a"}).listings["http://a.example/list"].etag == '"v2"'
     (tmp_path / "index" / "crawl-memory" / "a.json").write_text("{torn", encoding="utf-8")
     check()  # an unreadable memory is rebuilt from the logs
+
+
+def test_a_sites_reading_skips_other_sites_lines_yet_misses_none_of_its_own(tmp_path: Path) -> None:
+    """Lines naming another site are passed over undecoded; a header that happens to be called
+    ``site``, a site whose name starts another's, and a line written in another JSON layout are
+    still judged by their decoded ``site``."""
+    store = RawStore(tmp_path)
+    writer = store.writer("crawl")
+    writer.write(url="http://g.example/1", site="gang", kind="article", status=200, headers={}, body=b"1")
+    writer.write(url="http://ga.example/1", site="gangao", kind="article", status=200, headers={}, body=b"2")
+    writer.write(  # another site's fetch whose response carried a header named "site"
+        url="http://o.example/1",
+        site="other",
+        kind="article",
+        status=200,
+        headers={"site": "gang"},
+        body=b"3",
+    )
+    writer.write(
+        url="http://g.example/2", site="gang", kind="article", status=200, headers={"site": "x"}, body=b"4"
+    )
+    writer.close()
+    compact = json.loads(writer.path.read_text(encoding="utf-8").splitlines()[0])
+    compact["url"] = "http://g.example/3"
+    with writer.path.open("a", encoding="utf-8") as handle:  # written by another tool, no spaces
+        handle.write(json.dumps(compact, separators=(",", ":"), ensure_ascii=False) + "\n")
+    name = writer.path.name
+    mine = [record.url for record, _ in store.read_log(name, site="gang")]
+    assert mine == ["http://g.example/1", "http://g.example/2", "http://g.example/3"]
+    assert [record.url for record, _ in store.read_log(name, site="gangao")] == ["http://ga.example/1"]
+    assert len(list(store.read_log(name))) == 5  # no site: every line
