@@ -615,9 +615,10 @@ def complete(prepared: _Prepared, context: _LoadContext, signature: bytes | None
 def complete_ahead(batch: Sequence[_Prepared], context: _LoadContext) -> None:
     """``complete`` every record of a batch before it is written (signatures in one pass).
 
-    Run in a thread beside the previous batch's writes; it reads only the record and the
-    load's fixed context.  A record it cannot complete is left as it was: the write completes
-    it again and rejects it there, where an unchanged record is not looked at."""
+    The write calls it for its new and changed records, and a thread beside the previous
+    batch's writes calls it ahead for a whole batch; it reads only the records and the load's
+    fixed context.  A record it cannot complete is left as it was: the write completes it
+    again and rejects it there, where an unchanged record is not looked at."""
     pending = [p for p in batch if not p.done and isinstance(p.row.get("simplified"), str)]
     for p, signature in zip(pending, minhashes([p.row["simplified"] for p in pending]), strict=True):
         try:
@@ -893,15 +894,12 @@ class _BatchWriter:
         changed = [p for p in batch if not (p.url in existing and _unchanged(existing[p.url].load_digest, p))]
         outcome.unchanged += len(batch) - len(changed)
         self.mostly_changed = len(changed) * 2 > len(batch)
-        # The batch's signatures in one numpy pass; a text that is not a string is left to
-        # ``complete``, which rejects its record alone.
-        pending = [p for p in changed if not p.done and isinstance(p.row["simplified"], str)]
-        signatures = dict(
-            zip((id(p) for p in pending), minhashes([p.row["simplified"] for p in pending]), strict=True)
-        )
+        # The batch's signatures in one pass (most are done already when computed ahead); a
+        # record that cannot be completed is completed again here, which rejects it alone.
+        complete_ahead(changed, self.context)
         for p in changed:
             try:
-                complete(p, self.context, signatures.get(id(p)))
+                complete(p, self.context)
             except _RECORD_ERRORS as exc:
                 outcome.rejected.append((p.url, exc))
                 continue
