@@ -109,3 +109,22 @@ def test_staged_urls_are_the_urls_of_the_rows(tmp_path) -> None:  # type: ignore
     write_jsonl(path, rows)
     assert list(staged_urls(path)) == [row["url"] for row in rows]
     assert list(staged_urls(tmp_path / "missing.jsonl")) == []
+    # A file written by an earlier version (the json module's spaced layout) reads alike.
+    spaced = tmp_path / "spaced.jsonl"
+    spaced.write_text("".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows))
+    assert list(staged_urls(spaced)) == [row["url"] for row in rows]
+
+
+def test_a_staged_row_holds_its_mentions_as_plain_would_give_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pipelines.staging import read_jsonl, write_jsonl
+
+    text = "本报讯 星河慈善基金会向青山县教育局捐赠人民币120万元，用于修缮三所乡村小学。"
+    result = extract_article(text, "mainland", None)
+    row = {"url": "http://a.example/1", "text": text, "amounts": result.amounts, "regions": result.regions}
+    path = tmp_path / "mentions.jsonl"
+    assert write_jsonl(path, [row, _Outer(None, ("乙",), [_Inner("丁", Decimal("2.50"))], {})]) == 2
+    staged, outer = read_jsonl(path)
+    # What the json module made of plain(): Decimals as strings, tuples as lists.
+    assert staged == json.loads(json.dumps(plain(row), default=str))
+    assert staged["amounts"] and staged["amounts"][0]["value"] == str(result.amounts[0].value)
+    assert outer == {"inner": None, "names": ["乙"], "parts": [{"name": "丁", "share": "2.50"}], "extra": {}}
