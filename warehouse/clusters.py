@@ -175,13 +175,14 @@ def plan_clusters(session: Session, incoming: Sequence[Incoming]) -> ClusterPlan
     examined = {a.previous_cluster for a in moving if a.previous_cluster is not None}
     known: dict[int, _Known] = {}
     published = _published_reader(session)
-    for chunk in chunks(examined, _WIDE_CHUNK):
-        for article_id, signature, published_at, cluster_id in _by_values(session, _MEMBERS_OF, chunk):
-            known[article_id] = _Known(signature or b"", published(published_at), cluster_id)
-    outside = {c for mates in candidates.values() for c in mates} - set(batch) - set(known)
-    for chunk in chunks(outside, _WIDE_CHUNK):
-        for article_id, signature, published_at, cluster_id in _by_values(session, _ARTICLES, chunk):
-            known[article_id] = _Known(signature or b"", published(published_at), cluster_id)
+
+    def remember(statements: tuple[str, str], values: set[int]) -> None:
+        for chunk in chunks(values, _WIDE_CHUNK):
+            for article_id, signature, published_at, cluster_id in _by_values(session, statements, chunk):
+                known[article_id] = _Known(signature or b"", published(published_at), cluster_id)
+
+    remember(_MEMBERS_OF, examined)
+    remember(_ARTICLES, {c for mates in candidates.values() for c in mates} - set(batch) - set(known))
     for article in incoming:  # the batch's values are the new ones
         known[article.article_id] = _Known(article.signature, article.published_at, article.previous_cluster)
 
