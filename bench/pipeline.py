@@ -13,15 +13,15 @@ pages, and after adding ``--new`` pages, as a share of the full pass.
 
 End to end is a full pass's wall time against the parse + extract work in it, with the same
 parallelism: the steps time their calls of parse_article, normalize, extract_article and the
-fingerprints (``work_seconds`` in their metadata), in the same run, so a busy machine slows
-both sides alike.  The ratio shows what the pipeline adds: reading the raw store, staging
-files, the load (also shown apart: the time inside the loader) and Dagster.  ``--alone-pass``
-also times the same calls in a separate pass without the pipeline around them.  Steps of the three
-partitions run one after another (``--jobs`` runs that many partitions side by side on as many
-worker processes, started for each pass, as ``charitynews process --jobs`` and a backfill on
-several workers do).  Steps run in the bench's process or its workers, as the in-process executor
-runs them (each step's peak RSS is measured by resetting the kernel's high-water mark before
-it); ``--fresh-process`` starts a process per step.
+fingerprints (SimHash, content hash, MinHash signature; ``work_seconds`` in their metadata), in
+the same run, so a busy machine slows both sides alike.  The ratio shows what the pipeline adds:
+reading the raw store, staging files, the load (also shown apart: the time inside the loader)
+and Dagster.  ``--alone-pass`` also times the same calls in a separate pass without the pipeline
+around them.  Steps of the three partitions run one after another (``--jobs`` runs that many
+partitions side by side on as many worker processes, started for each pass, as ``charitynews
+process --jobs`` and a backfill on several workers do).  Steps run in the bench's process or its
+workers, as the in-process executor runs them (each step's peak RSS is measured by resetting the
+kernel's high-water mark before it); ``--fresh-process`` starts a process per step.
 
 The machine running it should be quiet: times are wall-clock (CPU seconds are printed beside).
 """
@@ -203,6 +203,7 @@ def _work_alone(arguments: tuple[str, str, int]) -> WorkAlone:
     from transforms.extract import extract_article
     from transforms.fingerprint import content_hash, simhash
     from transforms.normalize import normalize
+    from warehouse.syndication import minhash
 
     site = next(s for s in load_registry(SAMPLE_ROOT / "sites.toml") if s.name == site_name)
     store = RawStore(Path(data_dir) / "raw")
@@ -224,7 +225,7 @@ def _work_alone(arguments: tuple[str, str, int]) -> WorkAlone:
             article = parse_article(record.url, body, record.content_type, site.selectors)
             normalized = normalize(article.text, site.locale)
             result = extract_article(article.text, site.locale, hint, normalized=normalized)
-            simhash(result.simplified), content_hash(result.simplified)
+            simhash(result.simplified), content_hash(result.simplified), minhash(normalized.simplified)
             articles += 1
         except PageError:
             pass

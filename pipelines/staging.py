@@ -2,10 +2,11 @@
 raw pages were last processed with.
 
 ``parse_pages`` turns article fetches into articles (title, date, main text, original and
-simplified text); ``extracted_articles`` adds amounts, organizations, regions and a syndication
-fingerprint.  Both are generators: articles flow one at a time from the raw store through the
-staging files to the warehouse, so no step holds more than one article (and a few counters) in
-memory, whatever the archive's size.
+simplified text); ``extracted_articles`` adds amounts, organizations, regions and the
+syndication fingerprints (SimHash, and the MinHash signature the warehouse clusters copies by).
+Both are generators: articles flow one at a time from the raw store through the staging files to
+the warehouse, so no step holds more than one article (and a few counters) in memory, whatever
+the archive's size.
 
 Staging files are per site partition (``staging/<site>/articles.jsonl``, ``mentions.jsonl``)
 and hold what the latest run of that partition processed, so an operator can open what a stage
@@ -36,6 +37,7 @@ from transforms.article import PageError, parse_article
 from transforms.extract import EXTRACTOR_VERSION, extract_article
 from transforms.fingerprint import content_hash, simhash
 from transforms.normalize import MappedText, NormalizedText, normalize
+from warehouse.syndication import minhash
 
 log = logging.getLogger(__name__)
 
@@ -331,6 +333,9 @@ def extracted_articles(articles: Iterable[dict[str, Any]], failures: Failures) -
             hint = {"province": article["region"]} if article.get("region") else None
             result = extract_article(article["text"], article["locale"], hint, normalized=normalized)
             fingerprint, digest = simhash(result.simplified), content_hash(result.simplified)
+            # The syndication signature too: computed here, partitions side by side, rather
+            # than in the load, which partitions take in turn (the loader reads it back).
+            signature = minhash(article["simplified"]).hex()
         except Exception as exc:  # one bad article must not stop the run; it is reported
             failures.work_seconds += time.perf_counter() - started
             log.exception("extraction failed for %s", article["url"])
@@ -342,6 +347,7 @@ def extracted_articles(articles: Iterable[dict[str, Any]], failures: Failures) -
             "extractor_version": result.extractor_version,
             "fingerprint": fingerprint,
             "content_hash": digest,
+            "minhash": signature,  # hex; warehouse/load.py reads it as the article's signature
             "amounts": result.amounts,
             "organizations": result.organizations,
             "regions": result.regions,

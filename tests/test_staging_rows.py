@@ -7,6 +7,7 @@ from decimal import Decimal
 from pipelines.staging import ORIGIN_RUNS, extract_mentions, origin_runs, plain, restored_normalization
 from transforms.extract import extract_article
 from transforms.normalize import normalize
+from warehouse.syndication import minhash
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,8 @@ def test_extraction_from_a_staged_article_equals_extraction_from_its_text() -> N
         assert row["amounts"] == [plain(a) for a in result.amounts]
         assert row["organizations"] == [plain(o) for o in result.organizations]
         assert row["regions"] == [plain(r) for r in result.regions]
+        # The syndication signature comes with the fingerprints, of the staged simplified text.
+        assert row["minhash"] == minhash(normalize(text, locale).simplified).hex()
     assert any(row["amounts"] for row in rows)
 
 

@@ -15,6 +15,7 @@ from tests.warehouse_rows import SITE
 from warehouse import models as m
 from warehouse.db import alembic_config, make_engine, upgrade
 from warehouse.load import load_extracted
+from warehouse.syndication import SIGNATURE_BYTES, minhash
 
 
 def test_history_is_linear() -> None:
@@ -145,6 +146,33 @@ def test_a_bad_article_is_rejected_and_the_others_load(db_url: str) -> None:
     with Session(engine) as session:
         urls = set(session.scalars(select(m.Article.url)))
     assert urls == {"http://demo.example/a", "http://demo.example/b"}
+    engine.dispose()
+
+
+def test_the_load_takes_the_signature_the_extraction_step_staged(db_url: str) -> None:
+    """A record carries its MinHash signature (hex) from the extraction step; the load stores
+    it as is, computes one for a record without it, and rejects one that is not a signature."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    # Another text's signature: stored as staged shows the load did not compute its own.
+    staged = minhash("云岭助学促进会在澜沧县新建三所乡村小学图书室。").hex()
+    carried = _row("http://demo.example/a") | {"minhash": staged}
+    without = _row("http://demo.example/b")
+    broken = {
+        "http://demo.example/c": "zz" * SIGNATURE_BYTES,  # not hex
+        "http://demo.example/d": staged[:-2],  # a byte short
+        "http://demo.example/e": " ".join([staged[:4], staged[4:]]),  # fromhex would skip the blank
+        "http://demo.example/f": 12345,
+    }
+    report = load_extracted(
+        engine, [SITE], [carried, without, *(_row(url) | {"minhash": v} for url, v in broken.items())]
+    )
+    assert sorted(r.url for r in report.rejected) == sorted(broken)
+    assert all(f"minhash is not a signature of {SIGNATURE_BYTES} bytes" in r.reason for r in report.rejected)
+    with Session(engine) as session:
+        signatures = dict(session.execute(select(m.Article.url, m.Article.minhash)).tuples().all())
+    assert bytes(signatures["http://demo.example/a"]) == bytes.fromhex(staged)
+    assert bytes(signatures["http://demo.example/b"]) == minhash(without["simplified"])
     engine.dispose()
 
 

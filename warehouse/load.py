@@ -67,7 +67,7 @@ from transforms.gazetteer import load_gazetteer
 from transforms.meaning import GIVING_ROLES
 from warehouse import models as m
 from warehouse.clusters import Incoming, among, chunks, plan_clusters
-from warehouse.syndication import minhashes
+from warehouse.syndication import SIGNATURE_BYTES, minhashes
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +231,19 @@ def validate(row: dict[str, Any], context: _LoadContext) -> None:
     for i, region in enumerate(row["regions"]):
         if region["code"] not in context.province_of:
             raise BadArticle(f"regions[{i}] code {region['code']!r} is not in the GB/T 2260 table")
+    staged = row.get("minhash")
+    if staged is not None and _signature_length(staged) != SIGNATURE_BYTES:
+        raise BadArticle(f"minhash is not a signature of {SIGNATURE_BYTES} bytes in hex")
+
+
+def _signature_length(staged: Any) -> int | None:
+    """How many bytes a staged hex signature holds (None: not one)."""
+    try:
+        # isalnum: fromhex would skip blanks between the digits.
+        plain = isinstance(staged, str) and staged.isascii() and staged.isalnum()
+        return len(bytes.fromhex(staged)) if plain else None
+    except ValueError:
+        return None
 
 
 DIGEST_FORMAT = "2:"  # the prefix of a load_digest of the current format (see _digest)
@@ -346,6 +359,23 @@ def _headline_restatements(row: dict[str, Any]) -> list[int | None]:
     ]
 
 
+# The meaning columns of an amount row, in the order ``amount_meaning_values`` gives them.
+MEANING_COLUMNS = (
+    "role",
+    "gift",
+    "restates_position",
+    "giver_kind",
+    "giver_name",
+    "giver_organization_id",
+    "giver_region_code",
+    "recipient_kind",
+    "recipient_name",
+    "recipient_organization_id",
+    "recipient_region_code",
+    "recipient_province_code",
+)
+
+
 def amount_meaning_columns(
     amount: dict[str, Any],
     headline_of: int | None,
@@ -354,8 +384,23 @@ def amount_meaning_columns(
     province: str | None,
     linked_organization: int | None,
 ) -> dict[str, Any]:
-    """The meaning columns of one amount row: role, gift, restates_position, giver_* and
-    recipient_*, recipient_province_code.
+    """The meaning columns of one amount row by name (see ``amount_meaning_values``)."""
+    values = amount_meaning_values(
+        amount, headline_of, organization_ids, province_of, province, linked_organization
+    )
+    return dict(zip(MEANING_COLUMNS, values, strict=True))
+
+
+def amount_meaning_values(
+    amount: dict[str, Any],
+    headline_of: int | None,
+    organization_ids: dict[str, Any],
+    province_of: dict[str, str],
+    province: str | None,
+    linked_organization: Any,
+) -> tuple[Any, ...]:
+    """The meaning columns of one amount row (MEANING_COLUMNS): role, gift, restates_position,
+    giver_* and recipient_*, recipient_province_code.
 
     ``organization_ids`` maps the article's canonical organization names to their ids;
     ``province`` is the amount's own province (province_code), the recipient's when the
@@ -376,42 +421,71 @@ def amount_meaning_columns(
         name = next((n for n, i in organization_ids.items() if i == linked_organization), None)
         if name is not None:
             giver = {"kind": "organization", "name": name}
-    # The two parties spelled out (literal keys, no per-side dicts merged): 5 amounts an article.
+    # The two parties spelled out (no per-side dicts merged): 5 amounts an article.
     giver_kind, recipient_kind = giver.get("kind"), recipient.get("kind")
     giver_code = giver.get("code") if giver_kind == "region" and giver.get("code") in province_of else None
     recipient_region = (
         recipient.get("code") if recipient_kind == "region" and recipient.get("code") in province_of else None
     )
     abroad = recipient_kind == "region" and recipient_region is None  # a country abroad
-    return {
-        "role": role,
-        "gift": gift,
-        "restates_position": restates,
-        "giver_kind": giver_kind,
-        "giver_name": (giver.get("name") or "")[:200] or None,
-        "giver_organization_id": organization_ids.get(giver.get("name", ""))
-        if giver_kind == "organization"
-        else None,
-        "giver_region_code": giver_code,
-        "recipient_kind": recipient_kind,
-        "recipient_name": (recipient.get("name") or "")[:200] or None,
-        "recipient_organization_id": organization_ids.get(recipient.get("name", ""))
-        if recipient_kind == "organization"
-        else None,
-        "recipient_region_code": recipient_region,
-        "recipient_province_code": (
-            province_of[recipient_region] if recipient_region else None if abroad else province
-        ),
-    }
+    return (
+        role,
+        gift,
+        restates,
+        giver_kind,
+        (giver.get("name") or "")[:200] or None,
+        organization_ids.get(giver.get("name", "")) if giver_kind == "organization" else None,
+        giver_code,
+        recipient_kind,
+        (recipient.get("name") or "")[:200] or None,
+        organization_ids.get(recipient.get("name", "")) if recipient_kind == "organization" else None,
+        recipient_region,
+        province_of[recipient_region] if recipient_region else None if abroad else province,
+    )
 
 
 _NO_PARTY: dict[str, Any] = {}  # an amount without a giver or recipient (read only)
 
 
-# --- One function per mention table: the columns of one mention row. ----------------------------
-# Organization columns hold the organization's canonical name here; the loader swaps in ids once
-# the batch's names are resolved in bulk (add any new such column to ORGANIZATION_COLUMNS).
+# --- One function per mention table: the values of one mention row. -----------------------------
+# A row is a tuple in its table's column order (AMOUNT_COLUMNS, …), built once per mention: the
+# write appends what only the batch knows (the organizations' ids in place of their names, the
+# article's id, whether the amount is counted), and hands the tuples to the driver as they are.
+# Every mention table starts with the same provenance columns, written out in each row function:
+# surface (≤ 300 chars), start, end, the sentence's text and extractor_version.  A change to
+# them changes all three functions below.
+PROVENANCE_COLUMNS = ("surface", "start", "end", "sentence", "extractor_version")
+# An amount row as amount_row gives it: the last four are the names of its organization, giver
+# and recipient (None: none) and whether it is countable (see ``countable``).
+AMOUNT_COLUMNS = (
+    *PROVENANCE_COLUMNS,
+    "position",
+    "value",
+    "currency",
+    "value_cny",
+    "qualifier",
+    "high",
+    *MEANING_COLUMNS[:5],
+    *MEANING_COLUMNS[6:9],
+    *MEANING_COLUMNS[10:],
+    "cumulative",
+    "conversion_of_position",
+    "region_code",
+    "region_basis",
+    "province_code",
+    "published_at",
+    "published_month",
+)
+# ... then, as written: the ids of those organizations, counted, article_id.
 ORGANIZATION_COLUMNS = ("organization_id", "giver_organization_id", "recipient_organization_id")
+AMOUNT_WRITTEN = (*AMOUNT_COLUMNS, *ORGANIZATION_COLUMNS, "counted", "article_id")
+# An organization mention: its canonical name last (its id in the row written), then article_id.
+ORGANIZATION_MENTION_COLUMNS = (*PROVENANCE_COLUMNS, "expanded_from_context", "published_at")
+ORGANIZATION_MENTION_WRITTEN = (*ORGANIZATION_MENTION_COLUMNS, "organization_id", "article_id")
+REGION_MENTION_COLUMNS = (*PROVENANCE_COLUMNS, "region_code", "role")
+REGION_MENTION_WRITTEN = (*REGION_MENTION_COLUMNS, "article_id")
+_AMOUNT_VALUES = len(AMOUNT_COLUMNS)
+_ORGANIZATION_VALUES = len(ORGANIZATION_MENTION_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -428,11 +502,6 @@ class AmountContext:
     published_month: str | None = None  # published as YYYY-MM, formatted once per article
 
 
-# Every mention table starts with the same provenance columns, written out in each row function
-# (one dict per row, none merged in): surface (≤ 300 chars), start, end, the sentence's text and
-# extractor_version.  A change to them changes all three functions below.
-
-
 def amount_row(
     amount: dict[str, Any],
     position: int,
@@ -440,78 +509,101 @@ def amount_row(
     *,
     link: tuple[str | None, str | None, str | None],
     headline_of: int | None,
-) -> dict[str, Any]:
-    """The amount_mention columns of one extracted amount (article_id and counted are set when
-    written).  ``link`` is (giver's name, region code, region basis) from ``_amount_links``."""
+) -> tuple[Any, ...]:
+    """The amount_mention values of one extracted amount (AMOUNT_COLUMNS, then the names of its
+    organization, giver and recipient, and whether it is countable).  ``link`` is (giver's
+    name, region code, region basis) from ``_amount_links``."""
     organization, region, basis = link
     value = Decimal(str(amount["value"]))
+    value_cny = to_cny(value, amount["currency"])
+    province = context.province_of[region] if region else None
+    (
+        role,
+        gift,
+        restates,
+        giver_kind,
+        giver_name,
+        giver_id,
+        giver_code,
+        recipient_kind,
+        recipient_name,
+        recipient_id,
+        recipient_code,
+        recipient_province,
+    ) = amount_meaning_values(
+        amount, headline_of, context.organization_names, context.province_of, province, organization
+    )
     text = context.text
-    return {  # the provenance columns first (see above)
-        "surface": (amount.get("surface") or amount["raw"])[:300],
-        "start": amount["start"],
-        "end": amount["end"],
-        "sentence": text[amount["sentence_start"] : amount["sentence_end"]].strip(),
-        "extractor_version": context.version,
-        "position": position,
-        "value": value,
-        "currency": amount["currency"],
-        "value_cny": to_cny(value, amount["currency"]),
-        "qualifier": amount["qualifier"],
-        "high": Decimal(str(amount["high"])) if amount["high"] is not None else None,
-        **amount_meaning_columns(
-            amount,
-            headline_of,
-            context.organization_names,
-            context.province_of,
-            context.province_of[region] if region else None,
-            organization,
-        ),
-        "cumulative": amount["cumulative"],
-        "conversion_of_position": amount["conversion_of"],
-        "organization_id": organization,
-        "region_code": region,
-        "region_basis": basis,
-        "province_code": context.province_of[region] if region else None,
-        "published_at": context.published,
-        "published_month": context.published_month,
-    }
+    return (  # the provenance columns first (see above)
+        (amount.get("surface") or amount["raw"])[:300],
+        amount["start"],
+        amount["end"],
+        text[amount["sentence_start"] : amount["sentence_end"]].strip(),
+        context.version,
+        position,
+        value,
+        amount["currency"],
+        value_cny,
+        amount["qualifier"],
+        Decimal(str(amount["high"])) if amount["high"] is not None else None,
+        role,
+        gift,
+        restates,
+        giver_kind,
+        giver_name,
+        giver_code,
+        recipient_kind,
+        recipient_name,
+        recipient_code,
+        recipient_province,
+        amount["cumulative"],
+        amount["conversion_of"],
+        region,
+        basis,
+        province,
+        context.published,
+        context.published_month,
+        organization,
+        giver_id,
+        recipient_id,
+        restates is None and value_cny is not None,  # countable
+    )
 
 
-def countable(amount: dict[str, Any]) -> bool:
-    """An amount row the views add when its article represents its cluster (see COUNTABLE)."""
-    return amount["restates_position"] is None and amount["value_cny"] is not None
-
-
-# The same rule in SQL, for articles whose representative status changes after their load.
+# The amount rows the views add when their article represents its cluster: restating no other
+# amount and converted to yuan (amount_row's countable; here for articles whose representative
+# status changes after their load).
 _a = m.AmountMention
 COUNTABLE = and_(_a.restates_position.is_(None), _a.value_cny.is_not(None))
 
 
 def organization_mention_row(
     organization: dict[str, Any], text: str, version: str, published: datetime | None
-) -> dict[str, Any]:
-    return {  # the provenance columns first (see above)
-        "surface": (organization.get("surface") or organization["raw"])[:300],
-        "start": organization["start"],
-        "end": organization["end"],
-        "sentence": text[organization["sentence_start"] : organization["sentence_end"]].strip(),
-        "extractor_version": version,
-        "organization_id": organization["name"],
-        "expanded_from_context": organization.get("expanded_from_context", False),
-        "published_at": published,
-    }
+) -> tuple[Any, ...]:
+    """ORGANIZATION_MENTION_COLUMNS, then the organization's canonical name."""
+    return (  # the provenance columns first (see above)
+        (organization.get("surface") or organization["raw"])[:300],
+        organization["start"],
+        organization["end"],
+        text[organization["sentence_start"] : organization["sentence_end"]].strip(),
+        version,
+        organization.get("expanded_from_context", False),
+        published,
+        organization["name"],
+    )
 
 
-def region_mention_row(region: dict[str, Any], text: str, version: str) -> dict[str, Any]:
-    return {  # the provenance columns first (see above)
-        "surface": (region.get("surface") or region["raw"])[:300],
-        "start": region["start"],
-        "end": region["end"],
-        "sentence": text[region["sentence_start"] : region["sentence_end"]].strip(),
-        "extractor_version": version,
-        "region_code": region["code"],
-        "role": region["role"],
-    }
+def region_mention_row(region: dict[str, Any], text: str, version: str) -> tuple[Any, ...]:
+    """REGION_MENTION_COLUMNS."""
+    return (  # the provenance columns first (see above)
+        (region.get("surface") or region["raw"])[:300],
+        region["start"],
+        region["end"],
+        text[region["sentence_start"] : region["sentence_end"]].strip(),
+        version,
+        region["code"],
+        region["role"],
+    )
 
 
 @dataclass
@@ -526,9 +618,9 @@ class _Prepared:
     signature: bytes = b""
     published: datetime | None = None
     article: dict[str, Any] = field(default_factory=dict)
-    amounts: list[dict[str, Any]] = field(default_factory=list)
-    organization_mentions: list[dict[str, Any]] = field(default_factory=list)
-    region_mentions: list[dict[str, Any]] = field(default_factory=list)
+    amounts: list[tuple[Any, ...]] = field(default_factory=list)  # amount_row's
+    organization_mentions: list[tuple[Any, ...]] = field(default_factory=list)
+    region_mentions: list[tuple[Any, ...]] = field(default_factory=list)
     organizations: dict[str, str] = field(default_factory=dict)  # canonical name → type
     aliases: set[tuple[str, str]] = field(default_factory=set)  # (canonical name, other written form)
 
@@ -557,7 +649,7 @@ def complete(prepared: _Prepared, context: _LoadContext, signature: bytes | None
     # on both engines (a binary COPY would refuse an aware datetime instead).
     published = _naive(datetime.fromisoformat(row["published"])) if row.get("published") else None
     if signature is None:
-        signature = minhashes([row["simplified"]])[0]
+        signature = _staged_signature(row) or minhashes([row["simplified"]])[0]
     names = [o["name"] for o in row["organizations"]]
     links = _amount_links(row, names, context.province_of)
     headline_of = _headline_restatements(row)
@@ -612,6 +704,14 @@ def complete(prepared: _Prepared, context: _LoadContext, signature: bytes | None
     )
 
 
+def _staged_signature(row: dict[str, Any]) -> bytes | None:
+    """The MinHash signature the extraction step staged with the record (in hex), or None for
+    a record without one (staged by an earlier version, or written by hand): the load computes
+    it then.  ``validate`` has checked its form."""
+    staged = row.get("minhash")
+    return bytes.fromhex(staged) if staged is not None else None
+
+
 def complete_ahead(batch: Sequence[_Prepared], context: _LoadContext) -> None:
     """``complete`` every record of a batch before it is written (signatures in one pass).
 
@@ -620,9 +720,12 @@ def complete_ahead(batch: Sequence[_Prepared], context: _LoadContext) -> None:
     fixed context.  A record it cannot complete is left as it was: the write completes it
     again and rejects it there, where an unchanged record is not looked at."""
     pending = [p for p in batch if not p.done and isinstance(p.row.get("simplified"), str)]
-    for p, signature in zip(pending, minhashes([p.row["simplified"] for p in pending]), strict=True):
+    staged = [_staged_signature(p.row) for p in pending]
+    unsigned = [p.row["simplified"] for p, known in zip(pending, staged, strict=True) if known is None]
+    computed = iter(minhashes(unsigned))
+    for p, signature in zip(pending, staged, strict=True):
         try:
-            complete(p, context, signature)
+            complete(p, context, signature if signature is not None else next(computed))
         except _RECORD_ERRORS:
             continue
 
@@ -662,7 +765,7 @@ class _Outcome:
     rejected: list[tuple[str, Exception]] = field(default_factory=list)
 
 
-def _processed(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
+def _processed(values: Sequence[Any], process: Callable[[Any], Any]) -> list[Any]:
     """``process`` applied to each value, once per distinct object.
 
     A column's values are mostly shared objects (an article's publication datetime on each of
@@ -677,6 +780,11 @@ def _processed(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
         return list(map(process, values))
     result = {key: process(v) for key, v in distinct.items()}
     return list(map(result.__getitem__, map(id, values)))
+
+
+def _tuples(rows: list[dict[str, Any]], columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    """Rows given as dicts, as tuples of ``columns``' values."""
+    return list(zip(*(list(map(itemgetter(column), rows)) for column in columns), strict=True))
 
 
 def _binary_type(column_type: Any) -> str:
@@ -724,23 +832,30 @@ class _BatchWriter:
         self._at_start = self._known
 
     def _insert_rows(self, table: Any, rows: list[dict[str, Any]]) -> None:
-        """Insert rows that all have the same keys: binary COPY on PostgreSQL, executemany on SQLite."""
+        """Insert rows given as dicts that all have the same keys (see ``_insert_values``)."""
+        if rows:
+            columns = list(rows[0])
+            self._insert_values(table, columns, _tuples(rows, columns))
+
+    def _insert_values(self, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows given as tuples of ``columns``' values: binary COPY on PostgreSQL,
+        executemany on SQLite."""
         if not rows:
             return
         if not self.postgres:
-            self._executemany(table, rows)
+            self._executemany(table, columns, rows)
             return
-        columns = list(rows[0])
         names = ", ".join(f'"{column}"' for column in columns)
         # The session's own connection, so the rows are part of the load's transaction.
         cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-        values = [list(map(itemgetter(column), rows)) for column in columns]
         # Binary: the server reads numbers, dates and texts as they are, without parsing their
         # text forms or scanning texts for escapes (a third of its COPY work was that).
         with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types([_binary_type(table.c[column].type) for column in columns])
             try:
-                for row in zip(*values, strict=True):
+                for row in rows:
+                    if len(row) != len(columns):
+                        raise ValueError(f"{len(row)} values for {len(columns)} columns")
                     copy.write_row(row)
             except (TypeError, ValueError, OverflowError) as exc:
                 # A value of the wrong kind for its column (a text where a number goes, …): the
@@ -764,31 +879,38 @@ class _BatchWriter:
         statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
         self.session.connection().exec_driver_sql(statement, rows)
 
-    def _executemany(self, table: Any, rows: list[dict[str, Any]], suffix: str = "") -> None:
+    def _executemany(
+        self, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]], suffix: str = ""
+    ) -> None:
         """SQLite: one prepared INSERT run over all rows by the driver's executemany.
 
         SQLAlchemy's ``execute(insert(table), rows)`` builds a parameter dict per row through
         the compiler, which cost more than SQLite's own work; here each column's bind
-        processor (the same conversions of datetimes, decimals, booleans) is looked up once.
-        Errors still come wrapped (IntegrityError, …), so a refused batch is retried as before."""
+        processor (the same conversions of datetimes, decimals, booleans) is looked up once and
+        run over the column's values, and rows no column needs converted are passed as they
+        are.  Errors still come wrapped (IntegrityError, …), so a refused batch is retried as
+        before."""
         dialect = self.session.get_bind().dialect
-        columns = list(rows[0])
         defaults = {  # Python-side scalar defaults the ORM would have filled in
             c.name: c.default.arg
             for c in table.columns
-            if c.name not in rows[0] and c.default is not None and c.default.is_scalar
+            if c.name not in columns and c.default is not None and c.default.is_scalar
         }
-        processors = [table.c[name].type._cached_bind_processor(dialect) for name in [*columns, *defaults]]
+        processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
         names = ", ".join(f'"{name}"' for name in [*columns, *defaults])
-        marks = ", ".join("?" * len(processors))
-        # Column by column (map over a column's values is C-speed), then transposed into rows.
-        values: list[list[Any]] = [list(map(itemgetter(name), rows)) for name in columns]
-        values += [[value] * len(rows) for value in defaults.values()]
-        converted = [
-            v if process is None else _processed(v, process)
-            for v, process in zip(values, processors, strict=True)
-        ]
-        parameters = list(zip(*converted, strict=True))
+        marks = ", ".join("?" * (len(columns) + len(defaults)))
+        parameters: Sequence[tuple[Any, ...]] = rows
+        if any(processors) or defaults:
+            # Column by column (map over a column's values is C-speed), then back into rows.
+            values = list(zip(*rows, strict=True)) if rows else []
+            if len(values) != len(columns):
+                raise ValueError(f"{table.name}: rows of {len(values)} values for {len(columns)} columns")
+            converted = [
+                v if process is None else _processed(v, process)
+                for v, process in zip(values, processors, strict=True)
+            ]
+            converted += [[value] * len(rows) for value in defaults.values()]
+            parameters = list(zip(*converted, strict=True))
         self.session.connection().exec_driver_sql(
             f"INSERT INTO {table.name} ({names}) VALUES ({marks}){suffix}", parameters
         )
@@ -818,7 +940,10 @@ class _BatchWriter:
             )
             return cursor.fetchall() if returning else []
         # The driver's executemany, as for the other tables (the ORM's bulk insert cost more).
-        self._executemany(model.__table__, rows, f" ON CONFLICT ({', '.join(keys)}) DO NOTHING")
+        columns = list(rows[0])
+        self._executemany(
+            model.__table__, columns, _tuples(rows, columns), f" ON CONFLICT ({', '.join(keys)}) DO NOTHING"
+        )
         return []
 
     def organization_ids(self, batch: Sequence[_Prepared]) -> dict[str, int]:
@@ -989,33 +1114,27 @@ class _BatchWriter:
             session.execute(delete(cluster).where(among(session, cluster.c.id, chunk)))
         self._insert_integers(m.SyndicationBand.__table__, ("article_id", "band", "key"), plan.bands)
 
-        amounts: list[dict[str, Any]] = []
-        organizations: list[dict[str, Any]] = []
-        regions: list[dict[str, Any]] = []
+        amounts: list[tuple[Any, ...]] = []
+        organizations: list[tuple[Any, ...]] = []
+        regions: list[tuple[Any, ...]] = []
+        ids = {None: None, **organization_ids}.__getitem__  # a name of None: no organization
         for p in todo:
             aid = article_id[p.url]
             representative = plan.cluster_of[aid] == aid
-            for mention in p.amounts:
-                amount = {**mention, "article_id": aid, "counted": representative and countable(mention)}
-                for column in ORGANIZATION_COLUMNS:
-                    name = amount[column]
-                    amount[column] = organization_ids[name] if name is not None else None
-                amounts.append(amount)
-            for mention in p.organization_mentions:
-                organizations.append(
-                    {
-                        **mention,
-                        "article_id": aid,
-                        "organization_id": organization_ids[mention["organization_id"]],
-                    }
-                )
-            regions.extend({**mention, "article_id": aid} for mention in p.region_mentions)
-        for model, rows in (
-            (m.AmountMention, amounts),
-            (m.OrganizationMention, organizations),
-            (m.RegionMention, regions),
+            amounts.extend(
+                (*a[:_AMOUNT_VALUES], ids(a[-4]), ids(a[-3]), ids(a[-2]), representative and a[-1], aid)
+                for a in p.amounts
+            )
+            organizations.extend(
+                (*o[:_ORGANIZATION_VALUES], organization_ids[o[-1]], aid) for o in p.organization_mentions
+            )
+            regions.extend((*row, aid) for row in p.region_mentions)
+        for model, columns, rows in (
+            (m.AmountMention, AMOUNT_WRITTEN, amounts),
+            (m.OrganizationMention, ORGANIZATION_MENTION_WRITTEN, organizations),
+            (m.RegionMention, REGION_MENTION_WRITTEN, regions),
         ):
-            self._insert_rows(model.__table__, rows)
+            self._insert_values(model.__table__, columns, rows)
         refresh_counted(session, plan.status_changed)
         outcome.written = len(todo)
         self._added += len(new)
