@@ -118,7 +118,8 @@ def mentions(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.
     """Money amounts, organizations and regions found in each article of the site's latest
     batch, each with its surface text, character offsets into the article text and sentence,
     plus the fingerprints for finding syndicated copies (SimHash, and the MinHash signature the
-    warehouse clusters by).  Articles stream through one at a time.  Output: CHARITYNEWS_DATA_DIR/staging/<site>/mentions.jsonl.
+    warehouse clusters by).  Articles stream through one at a time.
+    Output: CHARITYNEWS_DATA_DIR/staging/<site>/mentions.jsonl.
     """
     site_name = context.partition_key
     failures = Failures()
