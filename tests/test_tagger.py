@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import pickle
 import tomllib
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from transforms import tagger as tagger_module
 from transforms.tagger import WindowTagger
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,3 +127,101 @@ def test_the_compiled_table_is_built_in_ci() -> None:
     if os.environ.get("CI") != "true":
         pytest.skip("checked under CI=true, where `make test` has built it")
     assert _TAGGER.compiled
+
+
+# --- The built tables' cache -------------------------------------------------------------------
+
+
+def _cache_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("tagger-*.pickle"))
+
+
+def test_a_tagger_read_from_its_cache_equals_one_built_from_jieba(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHARITYNEWS_CACHE_DIR", str(tmp_path))
+    built = WindowTagger(EXTRA_WORDS)
+    assert len(_cache_files(tmp_path)) == 1
+
+    def build_again(words: object) -> None:
+        raise AssertionError("the tables were built again instead of read")
+
+    monkeypatch.setattr(tagger_module, "build_tables", build_again)
+    cached = WindowTagger(EXTRA_WORDS)
+    assert cached.frequency == built.frequency
+    assert cached._flags == built._flags
+    assert cached._log_probability == built._log_probability
+    for window in _windows()[:400]:
+        assert cached.tag(window) == built.tag(window), window
+
+
+class _RunsACommand:
+    """A pickle that would run a command when loaded by an unrestricted unpickler."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.system, (f"touch {self.marker}",)
+
+
+@pytest.mark.parametrize("damage", ["cut short", "not a pickle", "runs a command", "other words"])
+def test_a_damaged_cache_file_is_rebuilt_and_never_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    monkeypatch.setenv("CHARITYNEWS_CACHE_DIR", str(tmp_path))
+    key = tagger_module._cache_key(EXTRA_WORDS)
+    path = tmp_path / f"tagger-{key}.pickle"
+    marker = tmp_path / "command-ran"
+    if damage == "cut short":
+        tagger_module.cached_tables(EXTRA_WORDS)
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif damage == "not a pickle":
+        path.write_bytes(b"\x00 not the tables \xff")
+    elif damage == "runs a command":
+        path.write_bytes(pickle.dumps(_RunsACommand(marker)))
+    else:  # a well-formed file of another word list, under this list's name
+        other = tagger_module.build_tables(EXTRA_WORDS[:1])
+        stored = ("0" * 32, other.frequency, other.flags, other.total, other.log_probability)
+        path.write_bytes(pickle.dumps(stored))
+    with caplog.at_level(logging.WARNING, logger="transforms.tagger"):
+        tables = tagger_module.cached_tables(EXTRA_WORDS)
+    assert "unreadable" in caplog.text and "rebuilding" in caplog.text
+    assert not marker.exists()
+    assert tables.frequency == _TAGGER.frequency and tables.flags == _TAGGER._flags
+    # The file was replaced by good tables: the next process reads them.
+    assert tagger_module._read_cache(path, key) == tables
+
+
+def test_without_a_writable_cache_every_tagger_builds_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_directory = tmp_path / "a-file"
+    not_a_directory.write_text("")
+    monkeypatch.setenv("CHARITYNEWS_CACHE_DIR", str(not_a_directory / "cache"))
+    assert tagger_module.cached_tables(EXTRA_WORDS).frequency == _TAGGER.frequency
+    monkeypatch.setenv("CHARITYNEWS_CACHE_DIR", "")  # empty: no cache at all
+    assert tagger_module.cache_dir() is None
+    assert tagger_module.cached_tables(EXTRA_WORDS).flags == _TAGGER._flags
+
+
+def test_the_cache_is_named_by_every_word_and_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = tagger_module._cache_key(EXTRA_WORDS)
+    assert tagger_module._cache_key(list(EXTRA_WORDS)) == key
+    assert tagger_module._cache_key(EXTRA_WORDS[:-1]) != key
+    assert tagger_module._cache_key([*EXTRA_WORDS[:-1], ("启衡", 3001, "ns")]) != key
+    assert tagger_module._cache_key([*EXTRA_WORDS[:-1], ("启衡", 3000, "nt")]) != key
+    assert tagger_module._cache_key(EXTRA_WORDS[::-1]) != key  # a later add_word of a word wins
+
+
+def test_old_cache_files_are_removed_past_a_few(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHARITYNEWS_CACHE_DIR", str(tmp_path))
+    for age in range(6):
+        old = tmp_path / f"tagger-old{age}.pickle"
+        old.write_bytes(b"")
+        os.utime(old, (1_000_000 + age, 1_000_000 + age))
+    tagger_module.cached_tables(EXTRA_WORDS)
+    kept = {p.name for p in _cache_files(tmp_path)}
+    assert len(kept) == tagger_module._CACHE_FILES_KEPT
+    assert f"tagger-{tagger_module._cache_key(EXTRA_WORDS)}.pickle" in kept
+    assert "tagger-old5.pickle" in kept and "tagger-old0.pickle" not in kept

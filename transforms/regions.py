@@ -13,15 +13,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Literal
-
-import jieba
 
 from transforms.gazetteer import Gazetteer, Level, Region, load_gazetteer
 from transforms.organizations import SHORT_FORM_MARKERS
 from transforms.organizations import SUFFIX_PATTERN as _SEAT_SUFFIX
 from transforms.sentences import sentence_bounds
+from transforms.tagger import jieba_dictionary
 
 RegionRole = Literal["seat", "beneficiary", "mention"]
 
@@ -91,8 +89,7 @@ def _ordinary_words() -> frozenset[str]:
     (合作 vn, 振兴 v, 资源 n, 和平 nz with a high count): read once from its dictionary file."""
     short = {s for r in load_gazetteer().regions.values() for s in r.short_names}
     words = set()
-    path = Path(jieba.__file__).parent / "dict.txt"
-    with path.open(encoding="utf-8") as lines:
+    with jieba_dictionary().open(encoding="utf-8") as lines:
         for line in lines:
             word, frequency, tag = line.rstrip("\n").split(" ")
             if word in short and _is_ordinary(tag, int(frequency)):

@@ -9,18 +9,29 @@ looked up once and the windows already tagged kept in a bounded cache.
 Where ``make env`` could compile it, ``transforms._native`` (transforms/_native.c) does the
 tagging itself from a compact table of the same words; ``_tag_in_python`` is the same rule in
 Python, used without it and checked against it in tests/test_tagger.py.
+
+Building the tables from jieba's dictionary costs each process about 1.5 s, most of a small
+run's extraction, so the built tables are kept in a cache file (``CHARITYNEWS_CACHE_DIR``, by
+default ~/.cache/charitynews; empty turns it off), named by what they are built from: jieba's
+version and dictionary file and our words.  A cache file that cannot be read is rebuilt.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import importlib.util
+import io
 import logging
+import os
+import pickle
 import re
+import tempfile
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from math import log
-
-import jieba
-import jieba.posseg
+from pathlib import Path
 
 try:
     from transforms import _native  # built by `python -m transforms.build_native` (make env)
@@ -28,6 +39,9 @@ except ImportError:  # no compiler where it was installed: the same routes, in P
     _native = None  # type: ignore[assignment]
 
 Tagged = tuple[tuple[str, str], ...]
+Word = tuple[str, int, str]  # (word, frequency, tag), as jieba's add_word takes them
+
+log_ = logging.getLogger(__name__)
 
 # What jieba's tagger segments as one block; every other character is a token tagged x.
 _BLOCK = re.compile(r"([\u4e00-\u9fd5a-zA-Z0-9+#&._]+)")
@@ -38,23 +52,13 @@ _CACHE_SIZE = 50_000
 class WindowTagger:
     """A private jieba tokenizer (jieba's global one is never touched) with extra words."""
 
-    def __init__(self, words: Iterable[tuple[str, int, str]]) -> None:
+    def __init__(self, words: Iterable[Word]) -> None:
         """``words``: (word, frequency, tag) added to jieba's own dictionary."""
-        jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter
-        base = jieba.Tokenizer()
-        base.initialize()
-        for word, frequency, tag in words:
-            base.add_word(word, freq=frequency, tag=tag)
-        tagger = jieba.posseg.POSTokenizer(base)
-        tagger.makesure_userdict_loaded()  # our words' tags into the tagger's table, once
-        self.frequency: dict[str, int] = base.FREQ
-        self._flags: dict[str, str] = tagger.word_tag_tab
-        self._log_total = log(base.total)
-        # Each word's log-probability, and None for the prefixes jieba keeps of its words: one
-        # lookup per fragment in the route's inner loop.
-        self._log_probability: dict[str, float | None] = {
-            word: log(count) - self._log_total if count else None for word, count in base.FREQ.items()
-        }
+        tables = cached_tables(list(words))
+        self.frequency: dict[str, int] = tables.frequency
+        self._flags: dict[str, str] = tables.flags
+        self._log_total = log(tables.total)
+        self._log_probability = tables.log_probability
         self._native = _native.Routes(self._log_probability, -self._log_total) if _native else None
         self._tagged: dict[str, Tagged] = {}
         # Callers' decisions about a token that depend on the token alone, kept beside the
@@ -157,3 +161,128 @@ def forget_tagged_windows() -> None:
     """Empty every tagger's cache, so a benchmark's later rounds start as cold as its first."""
     for tagger in _MADE:
         tagger.forget()
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """What tagging needs of jieba's dictionary with our words added: each word's count (0 for
+    the prefixes jieba keeps of its words), its flag, the counts' total, and each word's
+    log-probability (None for a prefix: one lookup per fragment in the route's inner loop)."""
+
+    frequency: dict[str, int]
+    flags: dict[str, str]
+    total: int
+    log_probability: dict[str, float | None]
+
+    @classmethod
+    def of_counts(cls, frequency: dict[str, int], flags: dict[str, str], total: int) -> Tables:
+        log_total = log(total)
+        return cls(
+            frequency,
+            flags,
+            total,
+            {word: log(count) - log_total if count else None for word, count in frequency.items()},
+        )
+
+
+def build_tables(words: list[Word]) -> Tables:
+    """The tables from jieba itself: its dictionary, then ``words`` added as add_word does."""
+    import jieba  # only when the tables are not cached: importing posseg alone costs 0.3 s
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter
+    base = jieba.Tokenizer()
+    base.initialize()
+    for word, frequency, tag in words:
+        base.add_word(word, freq=frequency, tag=tag)
+    tagger = jieba.posseg.POSTokenizer(base)
+    tagger.makesure_userdict_loaded()  # our words' tags into the tagger's table, once
+    return Tables.of_counts(base.FREQ, tagger.word_tag_tab, base.total)
+
+
+_CACHE_FORMAT = b"charitynews window-tagger tables 1\n"
+_CACHE_FILES_KEPT = 4  # other word lists' tables (a test's, an older release's) are removed past this
+
+
+def jieba_dictionary() -> Path:
+    """jieba's own dictionary file (word, count, tag a line), found without importing jieba."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        raise ImportError("jieba is not installed")
+    return Path(spec.origin).parent / "dict.txt"
+
+
+def cache_dir() -> Path | None:
+    """Where built tables are kept; None when ``CHARITYNEWS_CACHE_DIR`` is set empty."""
+    configured = os.environ.get("CHARITYNEWS_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "charitynews"
+
+
+def _cache_key(words: list[Word]) -> str:
+    """Names the tables by all they are built from: jieba's version, its dictionary's bytes,
+    and our words in order (a later add_word of the same word wins)."""
+    digest = hashlib.blake2b(_CACHE_FORMAT, digest_size=16)
+    digest.update(importlib.metadata.version("jieba").encode())
+    digest.update(jieba_dictionary().read_bytes())
+    for word, frequency, tag in words:
+        digest.update(f"{word}\t{frequency}\t{tag}\n".encode())
+    return digest.hexdigest()
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """The tables are dicts of strings and numbers: a cache file naming any class or function
+    is not ours, and is refused rather than run."""
+
+    def find_class(self, module: str, name: str) -> object:
+        raise pickle.UnpicklingError(f"the cache holds {module}.{name}, not plain tables")
+
+
+def _read_cache(path: Path, key: str) -> Tables | None:
+    try:
+        with path.open("rb") as file:
+            stored = _PlainUnpickler(io.BytesIO(file.read())).load()
+        stored_key, frequency, flags, total, log_probability = stored
+        if stored_key != key or not all(isinstance(t, dict) for t in (frequency, flags, log_probability)):
+            raise ValueError("not the tables of these words")
+        if not isinstance(total, int) or total <= 0:
+            raise ValueError("no word counts")
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a damaged cache must never stop extraction: it is rebuilt
+        log_.warning("tagger cache %s unreadable (%s); rebuilding it", path, exc)
+        return None
+    return Tables(frequency, flags, total, log_probability)
+
+
+def _write_cache(path: Path, key: str, tables: Tables) -> None:
+    stored = (key, tables.frequency, tables.flags, tables.total, tables.log_probability)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written beside and renamed: a process reading it meanwhile sees the old file or the
+        # whole new one, never half of it.
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tagger-", delete=False) as file:
+            pickle.dump(stored, file, protocol=5)
+        os.replace(file.name, path)
+    except OSError as exc:  # a read-only home: every process builds its own tables
+        log_.info("tagger cache not written to %s: %s", path.parent, exc)
+        return
+    older = sorted(path.parent.glob("tagger-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in older[_CACHE_FILES_KEPT:]:
+        stale.unlink(missing_ok=True)
+
+
+def cached_tables(words: list[Word]) -> Tables:
+    """The tables for ``words``, read from the cache when built before, else built and kept."""
+    directory = cache_dir()
+    if directory is None:
+        return build_tables(words)
+    key = _cache_key(words)
+    path = directory / f"tagger-{key}.pickle"
+    tables = _read_cache(path, key)
+    if tables is None:
+        tables = build_tables(words)
+        _write_cache(path, key, tables)
+    return tables
