@@ -67,6 +67,7 @@ from transforms.gazetteer import load_gazetteer
 from transforms.meaning import GIVING_ROLES
 from warehouse import models as m
 from warehouse.clusters import Incoming, among, chunks, plan_clusters
+from warehouse.collection import fewer_collections
 from warehouse.syndication import SIGNATURE_BYTES, minhashes
 
 log = logging.getLogger(__name__)
@@ -1288,7 +1289,11 @@ def load_extracted(
     """
     rejected: list[Rejected] = []
     totals = _Outcome()
-    with Session(engine.execution_options(sqlite_write_lock=True)) as session, session.begin():
+    with (
+        fewer_collections(),
+        Session(engine.execution_options(sqlite_write_lock=True)) as session,
+        session.begin(),
+    ):
         _lock_for_load(session)
         _bulk_settings(session)
         ensure_regions(session)
