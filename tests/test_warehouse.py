@@ -170,7 +170,7 @@ def test_the_load_takes_the_signature_the_extraction_step_staged(db_url: str) ->
     assert sorted(r.url for r in report.rejected) == sorted(broken)
     assert all(f"minhash is not a signature of {SIGNATURE_BYTES} bytes" in r.reason for r in report.rejected)
     with Session(engine) as session:
-        signatures = dict(session.execute(select(m.Article.url, m.Article.minhash)).tuples().all())
+        signatures = dict(session.execute(select(m.Article.url, m.Article.minhash)).all())
     assert bytes(signatures["http://demo.example/a"]) == bytes.fromhex(staged)
     assert bytes(signatures["http://demo.example/b"]) == minhash(without["simplified"])
     engine.dispose()
