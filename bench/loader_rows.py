@@ -13,7 +13,6 @@ exact copies of an earlier variant under another URL: real syndication.
 from __future__ import annotations
 
 import copy
-import hashlib
 import random
 import tomllib
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from typing import Any
 
 from spiders.registry import Site
 from transforms.article import Selectors
+from transforms.fingerprint import content_hash
 from warehouse.syndication import minhash
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,9 +120,9 @@ def variants(count: int, seed: int = 16, first: int = 0) -> Iterator[dict[str, A
         row["url"] = f"http://bench.example/news/{n}"
         published = datetime(2020, 1, 1) + timedelta(seconds=rng.randrange(7 * 365 * 86400))
         row["published"] = published.isoformat(timespec="minutes")
-        row["content_hash"] = hashlib.sha256(row["simplified"].encode()).hexdigest()
-        # The signature the extraction step stages, of this variant's text: the base's, left
-        # in the copied row, would make every variant of a base a candidate copy of the others.
+        # The hash and signature the extraction step stages, of this variant's text: the base's,
+        # left in the copied row, would make every variant of a base a candidate copy of the others.
+        row["content_hash"] = content_hash(row["simplified"])
         row["minhash"] = minhash(row["simplified"]).hex()
         row["fingerprint"] = rng.randrange(-(2**63), 2**63)
         for amount in row["amounts"]:
