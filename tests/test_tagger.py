@@ -225,3 +225,144 @@ def test_old_cache_files_are_removed_past_a_few(tmp_path: Path, monkeypatch: pyt
     assert len(kept) == tagger_module._CACHE_FILES_KEPT
     assert f"tagger-{tagger_module._cache_key(EXTRA_WORDS)}.pickle" in kept
     assert "tagger-old5.pickle" in kept and "tagger-old0.pickle" not in kept
+
+
+# --- The compiled table's own cache file (Routes.dumps / Routes.loads) ------------------------
+
+needs_native = pytest.mark.skipif(
+    not _TAGGER.compiled, reason="transforms/_native is not built (no C compiler)"
+)
+
+
+def _small_routes() -> object:
+    """A table of a few words (built as the tagger builds its own), for byte-level damage."""
+    counts = {
+        "慈善": 900,
+        "慈": 0,
+        "慈善总会": 40,
+        "慈善总": 0,
+        "总会": 300,
+        "总": 120,
+        "ABC": 7,
+        "AB": 0,
+        "A": 0,
+    }
+    flags = {"慈善": "n", "慈善总会": "nt", "总会": "n", "总": "b", "ABC": "eng"}
+    tables = tagger_module.Tables.of_counts(counts, flags, sum(counts.values()))
+    return tagger_module._native.Routes(tables.log_probability, -7.5, tables.frequency, tables.flags)
+
+
+@needs_native
+def test_a_table_read_back_from_bytes_tags_and_counts_as_the_one_built() -> None:
+    built = _TAGGER._native
+    blob = built.dumps()
+    read = type(built).loads(blob)
+    assert read.size() == built.size() and read.dumps() == blob
+    for window in _windows()[:600]:
+        assert read.tag(window) == built.tag(window) == _TAGGER._tag_in_python(window), window
+    for word, count in list(_TAGGER.frequency.items())[::50]:
+        assert read.count(word) == count, word
+    assert read.count("") == 0 and read.count("不是词也不是前缀ｘ") == 0
+
+
+@needs_native
+def test_counts_and_flags_come_from_the_table_the_python_dicts_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHARITYNEWS_CACHE_DIR", str(tmp_path))
+    WindowTagger(EXTRA_WORDS)  # builds both cache files
+    assert len(list(tmp_path.glob("tagger-*.routes"))) == 1
+
+    def read_tables(words: object, key: object = None) -> None:
+        raise AssertionError("the Python tables were read for tagging")
+
+    monkeypatch.setattr(tagger_module, "cached_tables", read_tables)
+    fresh = WindowTagger(EXTRA_WORDS)
+    assert fresh.tag("凉山州慈善总会联合启衡基金会") == _TAGGER.tag("凉山州慈善总会联合启衡基金会")
+    assert (
+        fresh.count("基金会") == _TAGGER.frequency["基金会"] and fresh.count("启") == _TAGGER.frequency["启"]
+    )
+
+
+@needs_native
+@pytest.mark.parametrize("damage", ["cut short", "a byte changed", "other words", "not ours"])
+def test_a_damaged_routes_file_is_rebuilt_and_never_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    monkeypatch.setenv("CHARITYNEWS_CACHE_DIR", str(tmp_path))
+    key = tagger_module._cache_key(EXTRA_WORDS)
+    path = tmp_path / f"tagger-{key}.routes"
+    tagger_module.cached_routes(EXTRA_WORDS)
+    data = bytearray(path.read_bytes())
+    if damage == "cut short":
+        data = data[: len(data) // 2]
+    elif damage == "a byte changed":  # inside the arrays: only the digest can tell
+        data[len(data) // 3] ^= 0x5A
+    elif damage == "other words":
+        data[len(tagger_module._ROUTES_FORMAT)] ^= 1  # the key's first digit
+    else:
+        data = bytearray(b"\x00 not a table \xff" * 10)
+    path.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING, logger="transforms.tagger"):
+        routes = tagger_module.cached_routes(EXTRA_WORDS)
+    assert "unreadable" in caplog.text and "rebuilding" in caplog.text
+    assert routes.tag("凉山州慈善总会联合启衡基金会") == _TAGGER.tag("凉山州慈善总会联合启衡基金会")
+    assert tagger_module._read_routes(path, key) is not None  # replaced by a good file
+
+
+@needs_native
+def test_loads_refuses_bytes_that_are_not_a_table_and_never_reads_outside_them() -> None:
+    import random
+
+    routes = _small_routes()
+    blob = routes.dumps()
+    loads = type(routes).loads
+    assert loads(blob).tag("慈善总会ABC总") == routes.tag("慈善总会ABC总")
+    for cut in range(len(blob)):
+        with pytest.raises(ValueError):
+            loads(blob[:cut])
+    with pytest.raises(ValueError):
+        loads(blob + b"\x00")
+    rng = random.Random(3)
+    refused = 0
+    for _ in range(3000):
+        damaged = bytearray(blob)
+        for _ in range(rng.randint(1, 3)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        try:
+            table = loads(bytes(damaged))
+        except ValueError:
+            refused += 1
+            continue
+        # What passes the checks holds only indices inside its arrays: it tags without fault.
+        for window in ("慈善总会ABC总", "总会慈善", "ABCD", "慈"):
+            table.tag(window)
+            table.route(window)
+            table.count(window)
+    assert refused > 300  # header, slot and index damage is caught by the checks themselves
+
+
+@needs_native
+def test_an_unbuilt_table_refuses_instead_of_reading_nothing() -> None:
+    kind = type(_TAGGER._native)
+    empty = kind.__new__(kind)
+    for call in (
+        lambda: empty.tag("慈善"),
+        lambda: empty.route("慈善"),
+        lambda: empty.count("慈善"),
+        empty.dumps,
+    ):
+        with pytest.raises(RuntimeError, match="not built"):
+            call()
+
+
+def test_without_the_compiled_table_the_python_rule_tags_from_the_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tagger_module, "_native", None)
+    in_python = WindowTagger(EXTRA_WORDS)
+    assert not in_python.compiled
+    for window in _windows()[:300]:
+        assert in_python.tag(window) == _TAGGER.tag(window), window
+    assert in_python.count("基金会") == _TAGGER.count("基金会") == _TAGGER.frequency["基金会"]
+    assert in_python.count("不是词") == 0

@@ -27,11 +27,17 @@ typedef struct {
     uint32_t *lengths;  /* per key */
     double *values;     /* per key: log-probability; NaN marks a prefix that is no word */
     uint8_t *is_word;   /* per key: 1 for a word, 0 for a prefix only */
+    int64_t *counts;    /* per key: the word's count in the dictionary (0: a prefix, or not given) */
+    uint16_t *flag_ids; /* per key: index of its flag in flag_names, NO_FLAG when it has none */
     Py_UCS4 *pool;
+    PyObject *flag_names; /* tuple of str */
     size_t mask;
     size_t keys;
+    size_t pool_used;
     double unknown;     /* the score of a character the dictionary does not know */
 } Routes;
+
+#define NO_FLAG 0xFFFF
 
 static const uint64_t FNV_OFFSET = 1469598103934665603ULL;
 static const uint64_t FNV_PRIME = 1099511628211ULL;
@@ -69,19 +75,68 @@ static void Routes_dealloc(Routes *self) {
     PyMem_Free(self->lengths);
     PyMem_Free(self->values);
     PyMem_Free(self->is_word);
+    PyMem_Free(self->counts);
+    PyMem_Free(self->flag_ids);
     PyMem_Free(self->pool);
+    Py_XDECREF(self->flag_names);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* Routes(log_probability: dict[str, float | None], unknown: float) */
+/* The arrays of a table of `count` keys holding `pool_length` code points, allocated (zeroed
+   where 0 must mean "none"); -1 with MemoryError set when they cannot be. */
+static int allocate(Routes *self, size_t slots, size_t count, size_t pool_length) {
+    self->mask = slots - 1;
+    self->slots = PyMem_Calloc(slots, sizeof(uint32_t));
+    self->hashes = PyMem_Malloc((count + 1) * sizeof(uint64_t));
+    self->offsets = PyMem_Malloc((count + 1) * sizeof(uint32_t));
+    self->lengths = PyMem_Malloc((count + 1) * sizeof(uint32_t));
+    self->values = PyMem_Malloc((count + 1) * sizeof(double));
+    self->is_word = PyMem_Malloc((count + 1) * sizeof(uint8_t));
+    self->counts = PyMem_Calloc(count + 1, sizeof(int64_t));
+    self->flag_ids = PyMem_Malloc((count + 1) * sizeof(uint16_t));
+    self->pool = PyMem_Malloc((pool_length + 1) * sizeof(Py_UCS4));
+    if (!self->slots || !self->hashes || !self->offsets || !self->lengths || !self->values ||
+        !self->is_word || !self->counts || !self->flag_ids || !self->pool) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* The index of `flag` in `names` (a list), appended when new and noted in `index` (a dict). */
+static int flag_index(PyObject *index, PyObject *names, PyObject *flag) {
+    PyObject *known = PyDict_GetItemWithError(index, flag); /* borrowed */
+    if (known != NULL)
+        return (int)PyLong_AsLong(known);
+    if (PyErr_Occurred())
+        return -1;
+    Py_ssize_t next = PyList_GET_SIZE(names);
+    if (next >= NO_FLAG) {
+        PyErr_SetString(PyExc_ValueError, "too many distinct flags");
+        return -1;
+    }
+    PyObject *number = PyLong_FromSsize_t(next);
+    int failed = number == NULL || PyDict_SetItem(index, flag, number) < 0 || PyList_Append(names, flag) < 0;
+    Py_XDECREF(number);
+    return failed ? -1 : (int)next;
+}
+
+/* Routes(log_probability: dict[str, float | None], unknown: float,
+          counts: dict[str, int] | None = None, flags: dict[str, str] | None = None)
+   With counts and flags the table also answers count(word) and tags without a flags dict. */
 static int Routes_init(Routes *self, PyObject *args, PyObject *kwds) {
-    PyObject *words;
+    PyObject *words, *counts = Py_None, *flags = Py_None;
     double unknown;
-    static char *names[] = {"log_probability", "unknown", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!d", names, &PyDict_Type, &words, &unknown))
+    static char *names[] = {"log_probability", "unknown", "counts", "flags", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!d|OO", names, &PyDict_Type, &words, &unknown,
+                                     &counts, &flags))
         return -1;
     if (self->slots != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "Routes is built once");
+        return -1;
+    }
+    if ((counts != Py_None && !PyDict_Check(counts)) || (flags != Py_None && !PyDict_Check(flags))) {
+        PyErr_SetString(PyExc_TypeError, "counts and flags are dicts or None");
         return -1;
     }
     Py_ssize_t count = PyDict_Size(words);
@@ -102,23 +157,14 @@ static int Routes_init(Routes *self, PyObject *args, PyObject *kwds) {
     size_t size = 16;
     while (size < 2 * (size_t)count + 1)
         size <<= 1;
-    self->mask = size - 1;
     self->unknown = unknown;
-    self->slots = PyMem_Calloc(size, sizeof(uint32_t));
-    self->hashes = PyMem_Malloc((count + 1) * sizeof(uint64_t));
-    self->offsets = PyMem_Malloc((count + 1) * sizeof(uint32_t));
-    self->lengths = PyMem_Malloc((count + 1) * sizeof(uint32_t));
-    self->values = PyMem_Malloc((count + 1) * sizeof(double));
-    self->is_word = PyMem_Malloc((count + 1) * sizeof(uint8_t));
-    self->pool = PyMem_Malloc((total_length + 1) * sizeof(Py_UCS4));
-    if (!self->slots || !self->hashes || !self->offsets || !self->lengths || !self->values ||
-        !self->is_word || !self->pool) {
-        PyErr_NoMemory();
+    if (allocate(self, size, (size_t)count, total_length) < 0)
         return -1;
-    }
+    PyObject *flag_list = PyList_New(0), *flag_numbers = PyDict_New();
+    int failed = flag_list == NULL || flag_numbers == NULL;
     size_t used = 0, keys = 0;
     position = 0;
-    while (PyDict_Next(words, &position, &key, &value)) {
+    while (!failed && PyDict_Next(words, &position, &key, &value)) {
         int kind = PyUnicode_KIND(key);
         const void *data = PyUnicode_DATA(key);
         Py_ssize_t length = PyUnicode_GET_LENGTH(key);
@@ -137,6 +183,37 @@ static int Routes_init(Routes *self, PyObject *args, PyObject *kwds) {
         self->lengths[keys] = (uint32_t)length;
         self->is_word[keys] = value != Py_None;
         self->values[keys] = value != Py_None ? PyFloat_AS_DOUBLE(value) : 0.0;
+        self->flag_ids[keys] = NO_FLAG;
+        if (counts != Py_None) {
+            PyObject *number = PyDict_GetItemWithError(counts, key); /* borrowed */
+            if (number != NULL) {
+                long long n = PyLong_Check(number) ? PyLong_AsLongLong(number) : -1;
+                if (n < 0) {
+                    if (!PyErr_Occurred())
+                        PyErr_SetString(PyExc_TypeError, "counts maps str to int >= 0");
+                    failed = 1;
+                    break;
+                }
+                self->counts[keys] = n;
+            } else if (PyErr_Occurred()) {
+                failed = 1;
+                break;
+            }
+        }
+        if (flags != Py_None) {
+            PyObject *flag = PyDict_GetItemWithError(flags, key); /* borrowed */
+            if (flag != NULL && !PyUnicode_Check(flag)) {
+                PyErr_SetString(PyExc_TypeError, "flags maps str to str");
+                failed = 1;
+                break;
+            }
+            int number = flag != NULL ? flag_index(flag_numbers, flag_list, flag) : PyErr_Occurred() ? -1 : NO_FLAG;
+            if (number < 0) {
+                failed = 1;
+                break;
+            }
+            self->flag_ids[keys] = (uint16_t)number;
+        }
         size_t slot = (size_t)(h ^ (h >> 29)) & self->mask;
         while (self->slots[slot] != 0)
             slot = (slot + 1) & self->mask;
@@ -144,7 +221,14 @@ static int Routes_init(Routes *self, PyObject *args, PyObject *kwds) {
         used += (size_t)length;
         keys++;
     }
+    if (!failed)
+        self->flag_names = PyList_AsTuple(flag_list);
+    Py_XDECREF(flag_list);
+    Py_XDECREF(flag_numbers);
+    if (failed || self->flag_names == NULL)
+        return -1;
     self->keys = keys;
+    self->pool_used = used;
     return 0;
 }
 
@@ -208,11 +292,41 @@ static PyObject *flag_of(PyObject *flags, PyObject *word, PyObject *other) {
     return flag;
 }
 
-/* tag(window: str, flags: dict[str, str]) -> tuple[tuple[str, str], ...] */
+/* A Routes made by __new__ alone has no table: its methods refuse instead of reading NULL. */
+static int unbuilt(const Routes *self) {
+    if (self->slots != NULL && self->flag_names != NULL)
+        return 0;
+    PyErr_SetString(PyExc_RuntimeError, "Routes is not built");
+    return 1;
+}
+
+/* The key index of code points [start, end) of a string, hashed here; -1 when absent. */
+static Py_ssize_t find_span(const Routes *self, int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
+    uint64_t h = FNV_OFFSET;
+    for (Py_ssize_t i = start; i < end; i++)
+        h = extend_hash(h, PyUnicode_READ(kind, data, i));
+    return find(self, h, kind, data, start, end);
+}
+
+/* The flag the table holds for code points [start, end) of a string (borrowed), else `other`. */
+static PyObject *stored_flag(const Routes *self, int kind, const void *data, Py_ssize_t start,
+                             Py_ssize_t end, PyObject *other) {
+    Py_ssize_t key = find_span(self, kind, data, start, end);
+    if (key < 0 || self->flag_ids[key] == NO_FLAG)
+        return other;
+    return PyTuple_GET_ITEM(self->flag_names, self->flag_ids[key]);
+}
+
+/* tag(window: str, flags: dict[str, str] | None = None) -> tuple[tuple[str, str], ...]
+   Without flags, the flags the table was built with. */
 static PyObject *Routes_tag(Routes *self, PyObject *args) {
-    PyObject *window, *flags;
-    if (!PyArg_ParseTuple(args, "UO!", &window, &PyDict_Type, &flags))
+    PyObject *window, *flags = Py_None;
+    if (unbuilt(self) || !PyArg_ParseTuple(args, "U|O", &window, &flags))
         return NULL;
+    if (flags != Py_None && !PyDict_Check(flags)) {
+        PyErr_SetString(PyExc_TypeError, "flags is a dict or None");
+        return NULL;
+    }
     int kind = PyUnicode_KIND(window);
     const void *data = PyUnicode_DATA(window);
     Py_ssize_t length = PyUnicode_GET_LENGTH(window);
@@ -258,7 +372,8 @@ static PyObject *Routes_tag(Routes *self, PyObject *args) {
                 PyObject *word = PyUnicode_Substring(window, at, i + end);
                 if (word == NULL)
                     goto done;
-                PyObject *flag = flag_of(flags, word, x);
+                PyObject *flag = flags != Py_None ? flag_of(flags, word, x)
+                                                  : stored_flag(self, kind, data, at, i + end, x);
                 if (flag == NULL) {
                     Py_DECREF(word);
                     goto done;
@@ -285,7 +400,7 @@ done:
 /* route(block: str) -> list[str]: the words of a block by the best route, as _route gives. */
 static PyObject *Routes_route(Routes *self, PyObject *args) {
     PyObject *block;
-    if (!PyArg_ParseTuple(args, "U", &block))
+    if (unbuilt(self) || !PyArg_ParseTuple(args, "U", &block))
         return NULL;
     Py_ssize_t n = PyUnicode_GET_LENGTH(block);
     Py_ssize_t *cut = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
@@ -319,12 +434,222 @@ static PyObject *Routes_len(Routes *self, PyObject *Py_UNUSED(ignored)) {
     return PyLong_FromSize_t(self->keys);
 }
 
+/* count(word: str) -> int: the word's count in the dictionary, 0 for a prefix or an unknown word. */
+static PyObject *Routes_count(Routes *self, PyObject *word) {
+    if (unbuilt(self))
+        return NULL;
+    if (!PyUnicode_Check(word)) {
+        PyErr_SetString(PyExc_TypeError, "count(word): word is a str");
+        return NULL;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(word);
+    Py_ssize_t key = length ? find_span(self, PyUnicode_KIND(word), PyUnicode_DATA(word), 0, length) : -1;
+    return PyLong_FromLongLong(key < 0 ? 0 : (long long)self->counts[key]);
+}
+
+/* The stored form (dumps/loads): a 64-byte header, then the arrays as they are in memory, then
+   the flag names in UTF-8, each ended by a NUL.  The header names the format and the byte order,
+   so a file from another format or machine is refused, never misread. */
+static const char TABLE_MAGIC[8] = {'C', 'N', 'R', 'O', 'U', 'T', 'E', 'S'};
+static const uint32_t TABLE_FORMAT = 1;
+static const uint32_t TABLE_ORDER = 0x01020304;
+#define TABLE_HEADER 64
+
+typedef struct {
+    uint64_t slots, keys, pool, flag_bytes;
+    uint32_t flags;
+    double unknown;
+} TableSizes;
+
+/* Bytes of the arrays of a table of these sizes (each below 2^32: no overflow in 64 bits). */
+static uint64_t table_bytes(const TableSizes *t) {
+    return TABLE_HEADER + t->slots * 4 + t->keys * (8 + 4 + 4 + 8 + 1 + 8 + 2) + t->pool * 4 + t->flag_bytes;
+}
+
+static char *put(char *at, const void *what, size_t size) {
+    memcpy(at, what, size);
+    return at + size;
+}
+
+static const char *take(const char *at, void *into, size_t size) {
+    memcpy(into, at, size);
+    return at + size;
+}
+
+/* dumps() -> bytes: the table in its stored form (Routes.loads reads it back). */
+static PyObject *Routes_dumps(Routes *self, PyObject *Py_UNUSED(ignored)) {
+    if (unbuilt(self))
+        return NULL;
+    Py_ssize_t flags = PyTuple_GET_SIZE(self->flag_names);
+    uint64_t flag_bytes = 0;
+    for (Py_ssize_t i = 0; i < flags; i++) {
+        Py_ssize_t size;
+        const char *name = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(self->flag_names, i), &size);
+        if (name == NULL)
+            return NULL;
+        if (memchr(name, '\0', (size_t)size) != NULL) {
+            PyErr_SetString(PyExc_ValueError, "a flag holds a NUL");
+            return NULL;
+        }
+        flag_bytes += (uint64_t)size + 1;
+    }
+    TableSizes t = {self->mask + 1, self->keys, self->pool_used, flag_bytes, (uint32_t)flags, self->unknown};
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)table_bytes(&t));
+    if (out == NULL)
+        return NULL;
+    char *at = PyBytes_AS_STRING(out);
+    uint32_t reserved = 0;
+    at = put(at, TABLE_MAGIC, 8);
+    at = put(at, &TABLE_FORMAT, 4);
+    at = put(at, &TABLE_ORDER, 4);
+    at = put(at, &t.slots, 8);
+    at = put(at, &t.keys, 8);
+    at = put(at, &t.pool, 8);
+    at = put(at, &t.flag_bytes, 8);
+    at = put(at, &t.flags, 4);
+    at = put(at, &reserved, 4);
+    at = put(at, &t.unknown, 8);
+    at = put(at, self->slots, t.slots * 4);
+    at = put(at, self->hashes, t.keys * 8);
+    at = put(at, self->offsets, t.keys * 4);
+    at = put(at, self->lengths, t.keys * 4);
+    at = put(at, self->values, t.keys * 8);
+    at = put(at, self->is_word, t.keys);
+    at = put(at, self->counts, t.keys * 8);
+    at = put(at, self->flag_ids, t.keys * 2);
+    at = put(at, self->pool, t.pool * 4);
+    for (Py_ssize_t i = 0; i < flags; i++) {
+        Py_ssize_t size;
+        const char *name = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(self->flag_names, i), &size);
+        at = put(at, name, (size_t)size + 1);  /* with its NUL */
+    }
+    return out;
+}
+
+static int refuse(const char *why) {
+    PyErr_Format(PyExc_ValueError, "not a stored route table: %s", why);
+    return -1;
+}
+
+/* The header's sizes, checked against each other and the blob's length. */
+static int read_header(const char *data, Py_ssize_t length, TableSizes *t) {
+    if (length < TABLE_HEADER || memcmp(data, TABLE_MAGIC, 8) != 0)
+        return refuse("no header");
+    uint32_t format, order, reserved;
+    const char *at = data + 8;
+    at = take(at, &format, 4);
+    at = take(at, &order, 4);
+    if (order != TABLE_ORDER)
+        return refuse("written on a machine of another byte order");
+    if (format != TABLE_FORMAT)
+        return refuse("another format");
+    at = take(at, &t->slots, 8);
+    at = take(at, &t->keys, 8);
+    at = take(at, &t->pool, 8);
+    at = take(at, &t->flag_bytes, 8);
+    at = take(at, &t->flags, 4);
+    at = take(at, &reserved, 4);
+    take(at, &t->unknown, 8);
+    if (t->slots < 16 || t->slots > ((uint64_t)1 << 32) || (t->slots & (t->slots - 1)) != 0)
+        return refuse("slot count");
+    /* Fewer keys than slots: a probe always meets an empty slot. */
+    if (t->keys >= t->slots || t->keys > UINT32_MAX / 4 || t->pool > UINT32_MAX || t->flag_bytes > UINT32_MAX ||
+        t->flags >= NO_FLAG)
+        return refuse("sizes");
+    if (table_bytes(t) != (uint64_t)length)
+        return refuse("cut short or too long");
+    return 0;
+}
+
+/* Every index in the arrays points inside them; the flag names are as many as said, in UTF-8. */
+static int check_arrays(Routes *self, const char *names, uint64_t name_bytes, uint32_t flags) {
+    size_t filled = 0;
+    for (size_t i = 0; i <= self->mask; i++) {
+        if (self->slots[i] > self->keys)
+            return refuse("slot out of range");
+        filled += self->slots[i] != 0;
+    }
+    if (filled != self->keys)
+        return refuse("slots and keys disagree");
+    for (size_t k = 0; k < self->keys; k++) {
+        if (self->lengths[k] == 0 || (uint64_t)self->offsets[k] + self->lengths[k] > self->pool_used)
+            return refuse("key outside the pool");
+        if (self->is_word[k] > 1 || self->counts[k] < 0 || (self->flag_ids[k] >= flags && self->flag_ids[k] != NO_FLAG))
+            return refuse("key values");
+    }
+    if ((name_bytes == 0) != (flags == 0) || (name_bytes && names[name_bytes - 1] != '\0'))
+        return refuse("flag names");
+    PyObject *list = PyList_New(0);
+    if (list == NULL)
+        return -1;
+    const char *at = names, *end = names + name_bytes;
+    while (at < end) {
+        size_t size = strlen(at);  /* the last name ends with a NUL: strlen stays inside */
+        PyObject *name = PyUnicode_DecodeUTF8(at, (Py_ssize_t)size, "strict");
+        if (name == NULL || PyList_Append(list, name) < 0) {
+            Py_XDECREF(name);
+            Py_DECREF(list);
+            return -1;
+        }
+        Py_DECREF(name);
+        at += size + 1;
+    }
+    if (PyList_GET_SIZE(list) != (Py_ssize_t)flags) {
+        Py_DECREF(list);
+        return refuse("flag count");
+    }
+    self->flag_names = PyList_AsTuple(list);
+    Py_DECREF(list);
+    return self->flag_names == NULL ? -1 : 0;
+}
+
+/* Routes.loads(data: bytes) -> Routes: a table from its stored form; ValueError when it is not one. */
+static PyObject *Routes_loads(PyObject *type, PyObject *blob) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(blob, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Routes *self = NULL;
+    TableSizes t;
+    const char *at = view.buf;
+    if (read_header(at, view.len, &t) < 0)
+        goto failed;
+    self = (Routes *)((PyTypeObject *)type)->tp_alloc((PyTypeObject *)type, 0);
+    if (self == NULL || allocate(self, (size_t)t.slots, (size_t)t.keys, (size_t)t.pool) < 0)
+        goto failed;
+    self->keys = (size_t)t.keys;
+    self->pool_used = (size_t)t.pool;
+    self->unknown = t.unknown;
+    at += TABLE_HEADER;
+    at = take(at, self->slots, t.slots * 4);
+    at = take(at, self->hashes, t.keys * 8);
+    at = take(at, self->offsets, t.keys * 4);
+    at = take(at, self->lengths, t.keys * 4);
+    at = take(at, self->values, t.keys * 8);
+    at = take(at, self->is_word, t.keys);
+    at = take(at, self->counts, t.keys * 8);
+    at = take(at, self->flag_ids, t.keys * 2);
+    at = take(at, self->pool, t.pool * 4);
+    if (check_arrays(self, at, t.flag_bytes, t.flags) < 0)
+        goto failed;
+    PyBuffer_Release(&view);
+    return (PyObject *)self;
+failed:
+    Py_XDECREF(self);
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
 static PyMethodDef Routes_methods[] = {
     {"tag", (PyCFunction)Routes_tag, METH_VARARGS,
-     "tag(window, flags): (word, flag) pairs of the window, as WindowTagger._tag_in_python gives."},
+     "tag(window, flags=None): (word, flag) pairs of the window, as WindowTagger._tag_in_python gives;\n"
+     "without flags, those the table was built with."},
     {"route", (PyCFunction)Routes_route, METH_VARARGS,
      "route(block): the block's words by the best route, as WindowTagger._route gives."},
     {"size", (PyCFunction)Routes_len, METH_NOARGS, "size(): the number of words and prefixes held."},
+    {"count", (PyCFunction)Routes_count, METH_O, "count(word): the word's count, 0 for a prefix or unknown word."},
+    {"dumps", (PyCFunction)Routes_dumps, METH_NOARGS, "dumps(): the table as bytes, for Routes.loads."},
+    {"loads", (PyCFunction)Routes_loads, METH_O | METH_CLASS,
+     "loads(data): a table from dumps(); ValueError when data is not one."},
     {NULL, NULL, 0, NULL},
 };
 

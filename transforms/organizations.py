@@ -769,7 +769,7 @@ def _walk_left(
     ``company``: the suffix is a company's, which a description may stand before (爱心企业).
     """
     tokens = tagger.tag(text[window_start:suffix_start])
-    frequency = tagger.frequency
+    count = tagger.count
     decided = tagger.token_decisions
     start = suffix_start
     depth = 0
@@ -793,7 +793,7 @@ def _walk_left(
             # A bracketed seat like （上海） is kept; anything verbal or functional ends the name.
             ends = decided.get((word, flag))
             if ends is None:
-                ends = decided[word, flag] = _is_boundary(word, flag, frequency.get(word, 0))
+                ends = decided[word, flag] = _is_boundary(word, flag, count(word))
             if ends and not (company and _names_the_body(word, flag, text[start:suffix_start])):
                 return start, start - len(word)
         start -= len(word)
@@ -1329,16 +1329,14 @@ def _first_suffix(match: re.Match[str] | None) -> str:
 def _glued(text: str, start: int, end: int, tagger: WindowTagger) -> bool:
     """Whether a common word runs across either edge of [start, end): 东华 | 为 (东华为善), 优美 |
     团 (优美团队), 伊利 | 沙伯."""
-    frequency = tagger.frequency
+    count = tagger.count
     edges = (
         text[max(0, start - 1) : start + 1] if start else "",
         text[max(0, start - 2) : start + 1] if start > 1 else "",
         text[end - 1 : end + 1],
         text[end - 1 : end + 2],
     )
-    return any(
-        len(word) > 1 and all(map(_is_han, word)) and frequency.get(word, 0) >= 50 for word in edges if word
-    )
+    return any(len(word) > 1 and all(map(_is_han, word)) and count(word) >= 50 for word in edges if word)
 
 
 def _is_han(ch: str) -> bool:

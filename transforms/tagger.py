@@ -14,6 +14,10 @@ Building the tables from jieba's dictionary costs each process about 1.5 s, most
 run's extraction, so the built tables are kept in a cache file (``CHARITYNEWS_CACHE_DIR``, by
 default ~/.cache/charitynews; empty turns it off), named by what they are built from: jieba's
 version and dictionary file and our words.  A cache file that cannot be read is rebuilt.
+Reading those tables back still costs half a second and about 200 MB (they are Python dicts of
+half a million words), so the compiled table, which holds each word's count and flag as well,
+has its own cache file beside them, read in milliseconds: a process tagging with it never
+loads the dicts (``WindowTagger.tables`` loads them when asked, as tests and the Python rule do).
 """
 
 from __future__ import annotations
@@ -54,18 +58,46 @@ class WindowTagger:
 
     def __init__(self, words: Iterable[Word]) -> None:
         """``words``: (word, frequency, tag) added to jieba's own dictionary."""
-        tables = cached_tables(list(words))
-        self.frequency: dict[str, int] = tables.frequency
-        self._flags: dict[str, str] = tables.flags
-        self._log_total = log(tables.total)
-        self._log_probability = tables.log_probability
-        self._native = _native.Routes(self._log_probability, -self._log_total) if _native else None
+        self._words = list(words)
+        self._tables: Tables | None = None
+        # Compiled, the table holds the words' counts and flags too: the Python dicts (about
+        # 200 MB and most of a process's first extraction to read) are loaded only if asked for.
+        self._native = cached_routes(self._words) if _native else None
         self._tagged: dict[str, Tagged] = {}
         # Callers' decisions about a token that depend on the token alone, kept beside the
         # windows and forgotten with them.
         self.token_decisions: dict[tuple[str, str], bool] = {}
         self._lock = threading.Lock()
         _MADE.append(self)
+
+    @property
+    def tables(self) -> Tables:
+        """jieba's dictionary with our words as Python dicts (read from their cache when first asked)."""
+        if self._tables is None:
+            self._tables = cached_tables(self._words)
+        return self._tables
+
+    @property
+    def frequency(self) -> dict[str, int]:
+        return self.tables.frequency
+
+    @property
+    def _flags(self) -> dict[str, str]:
+        return self.tables.flags
+
+    @property
+    def _log_probability(self) -> dict[str, float | None]:
+        return self.tables.log_probability
+
+    @property
+    def _log_total(self) -> float:
+        return log(self.tables.total)
+
+    def count(self, word: str) -> int:
+        """The word's count in the dictionary (0: a prefix of words, or not a word)."""
+        if self._native is not None:
+            return self._native.count(word)  # type: ignore[no-any-return]
+        return self.frequency.get(word, 0)
 
     def tag(self, window: str) -> Tagged:
         """(word, flag) pairs of ``window``, as ``posseg.cut(window, HMM=False)`` gives them."""
@@ -91,7 +123,7 @@ class WindowTagger:
 
     def _tag(self, window: str) -> Tagged:
         if self._native is not None:
-            return self._native.tag(window, self._flags)  # type: ignore[no-any-return]
+            return self._native.tag(window)  # type: ignore[no-any-return]
         return self._tag_in_python(window)
 
     def _tag_in_python(self, window: str) -> Tagged:
@@ -269,20 +301,90 @@ def _write_cache(path: Path, key: str, tables: Tables) -> None:
     except OSError as exc:  # a read-only home: every process builds its own tables
         log_.info("tagger cache not written to %s: %s", path.parent, exc)
         return
-    older = sorted(path.parent.glob("tagger-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    _remove_stale(path)
+
+
+def _remove_stale(path: Path) -> None:
+    """Keep the newest few cache files of ``path``'s kind (tables or routes), the rest removed."""
+    kind = f"tagger-*{path.suffix}"
+    older = sorted(path.parent.glob(kind), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in older[_CACHE_FILES_KEPT:]:
         stale.unlink(missing_ok=True)
 
 
-def cached_tables(words: list[Word]) -> Tables:
-    """The tables for ``words``, read from the cache when built before, else built and kept."""
+def cached_tables(words: list[Word], key: str | None = None) -> Tables:
+    """The tables for ``words``, read from the cache when built before, else built and kept.
+    ``key``: their ``_cache_key`` when the caller has it."""
     directory = cache_dir()
     if directory is None:
         return build_tables(words)
-    key = _cache_key(words)
+    key = key or _cache_key(words)
     path = directory / f"tagger-{key}.pickle"
     tables = _read_cache(path, key)
     if tables is None:
         tables = build_tables(words)
         _write_cache(path, key, tables)
     return tables
+
+
+# The compiled table in its own cache file beside the tables: read back in a few milliseconds
+# (the tables' dicts take half a second to rebuild), so a process that tags with it never
+# builds them.  The file names its format and the tables' key, and holds a digest of the table:
+# a damaged or foreign file is rebuilt, never used.
+_ROUTES_FORMAT = b"charitynews window-tagger routes 1\n"
+
+
+def _routes_digest(blob: bytes) -> bytes:
+    return hashlib.blake2b(blob, digest_size=16).hexdigest().encode()
+
+
+def _read_routes(path: Path, key: str) -> object | None:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log_.warning("tagger routes cache %s unreadable (%s); rebuilding it", path, exc)
+        return None
+    head = len(_ROUTES_FORMAT)
+    stored_key, digest, blob = data[head : head + 32], data[head + 33 : head + 65], data[head + 66 :]
+    try:
+        if not data.startswith(_ROUTES_FORMAT) or stored_key != key.encode():
+            raise ValueError("not the routes of these words")
+        if data[head + 32 : head + 33] != b"\n" or data[head + 65 : head + 66] != b"\n":
+            raise ValueError("no digest line")
+        if digest != _routes_digest(blob):
+            raise ValueError("its digest does not match: damaged")
+        return _native.Routes.loads(blob)
+    except ValueError as exc:
+        log_.warning("tagger routes cache %s unreadable (%s); rebuilding it", path, exc)
+        return None
+
+
+def _write_routes(path: Path, key: str, routes: object) -> None:
+    blob = routes.dumps()  # type: ignore[attr-defined]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tagger-", delete=False) as file:
+            file.write(_ROUTES_FORMAT + key.encode() + b"\n" + _routes_digest(blob) + b"\n")
+            file.write(blob)
+        os.replace(file.name, path)
+    except OSError as exc:
+        log_.info("tagger routes cache not written to %s: %s", path.parent, exc)
+        return
+    _remove_stale(path)
+
+
+def cached_routes(words: list[Word]) -> object:
+    """The compiled route table for ``words`` (with their counts and flags), read from the
+    cache when built before, else built from the tables and kept.  Only with ``_native``."""
+    directory = cache_dir()
+    key = _cache_key(words)
+    path = directory / f"tagger-{key}.routes" if directory is not None else None
+    routes = _read_routes(path, key) if path is not None else None
+    if routes is None:
+        tables = cached_tables(words, key)
+        routes = _native.Routes(tables.log_probability, -log(tables.total), tables.frequency, tables.flags)
+        if path is not None:
+            _write_routes(path, key, routes)
+    return routes
