@@ -8,6 +8,7 @@ character of it, the index of the original character it came from.
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from typing import Literal
 
 import opencc
 
+from transforms.derived_cache import derived_text, rule_source
 from transforms.furniture import blank_furniture
 
 ScriptVariant = Literal["simplified", "traditional", "mixed", "none"]
@@ -116,14 +118,24 @@ def _converter(config: str) -> opencc.OpenCC:
 @cache
 def _one_script_characters() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Patterns for the Han characters that t2s changes (traditional-only) and that s2t changes
-    (simplified-only), each character converted on its own line so no phrase rule applies."""
+    (simplified-only), kept between processes (deriving them converts 20,000 characters twice)."""
+    inputs = (importlib.metadata.version("OpenCC").encode(), rule_source(_derive_one_script_characters))
+    traditional, simplified = derived_text("one-script-han", inputs, _derive_one_script_characters).split(
+        "\n"
+    )
+    return re.compile(f"[{traditional}]"), re.compile(f"[{simplified}]")
+
+
+def _derive_one_script_characters() -> str:
+    """The traditional-only characters, a line break, the simplified-only ones: each character
+    converted on its own line, so no phrase rule applies."""
     han = [chr(code) for code in range(0x4E00, 0xA000)]
     joined = "\n".join(han)
     to_simplified = _converter("t2s").convert(joined).split("\n")
     to_traditional = _converter("s2t").convert(joined).split("\n")
     traditional = "".join(ch for ch, simple in zip(han, to_simplified, strict=True) if simple != ch)
     simplified = "".join(ch for ch, trad in zip(han, to_traditional, strict=True) if trad != ch)
-    return re.compile(f"[{traditional}]"), re.compile(f"[{simplified}]")
+    return f"{traditional}\n{simplified}"
 
 
 @lru_cache(maxsize=8)

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
+from transforms.derived_cache import derived_text, rule_source
 from transforms.gazetteer import Gazetteer, Level, Region, load_gazetteer
 from transforms.organizations import SHORT_FORM_MARKERS
 from transforms.organizations import SUFFIX_PATTERN as _SEAT_SUFFIX
 from transforms.sentences import sentence_bounds
-from transforms.tagger import jieba_dictionary
+from transforms.tagger import jieba_dictionary, jieba_fingerprint
 
 RegionRole = Literal["seat", "beneficiary", "mention"]
 
@@ -86,15 +87,23 @@ def _candidates(text: str, gazetteer: Gazetteer) -> list[tuple[int, int, str, tu
 @cache
 def _ordinary_words() -> frozenset[str]:
     """Short place names that jieba's own dictionary knows as ordinary words rather than names
-    (合作 vn, 振兴 v, 资源 n, 和平 nz with a high count): read once from its dictionary file."""
-    short = {s for r in load_gazetteer().regions.values() for s in r.short_names}
+    (合作 vn, 振兴 v, 资源 n, 和平 nz with a high count), kept between processes (deriving them
+    reads the whole dictionary file)."""
+    short = sorted({s for r in load_gazetteer().regions.values() for s in r.short_names})
+    inputs = (jieba_fingerprint(), "\n".join(short).encode(), rule_source(_read_ordinary, _is_ordinary))
+    text = derived_text("ordinary-place-words", inputs, lambda: "\n".join(sorted(_read_ordinary(set(short)))))
+    return frozenset(text.split("\n")) - {""}
+
+
+def _read_ordinary(short: set[str]) -> set[str]:
+    """The names of ``short`` that jieba's dictionary file lists as ordinary words."""
     words = set()
     with jieba_dictionary().open(encoding="utf-8") as lines:
         for line in lines:
             word, frequency, tag = line.rstrip("\n").split(" ")
             if word in short and _is_ordinary(tag, int(frequency)):
                 words.add(word)
-    return frozenset(words)
+    return words
 
 
 def _is_ordinary(tag: str, frequency: int) -> bool:

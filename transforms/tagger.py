@@ -34,6 +34,7 @@ import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from math import log
 from pathlib import Path
 
@@ -244,6 +245,13 @@ def jieba_dictionary() -> Path:
     return Path(spec.origin).parent / "dict.txt"
 
 
+@cache
+def jieba_fingerprint() -> bytes:
+    """jieba's version and a digest of its dictionary file: what names a table derived from it."""
+    dictionary = hashlib.blake2b(jieba_dictionary().read_bytes(), digest_size=16).digest()
+    return importlib.metadata.version("jieba").encode() + b"\n" + dictionary
+
+
 def cache_dir() -> Path | None:
     """Where built tables are kept; None when ``CHARITYNEWS_CACHE_DIR`` is set empty."""
     configured = os.environ.get("CHARITYNEWS_CACHE_DIR")
@@ -257,8 +265,7 @@ def _cache_key(words: list[Word]) -> str:
     """Names the tables by all they are built from: jieba's version, its dictionary's bytes,
     and our words in order (a later add_word of the same word wins)."""
     digest = hashlib.blake2b(_CACHE_FORMAT, digest_size=16)
-    digest.update(importlib.metadata.version("jieba").encode())
-    digest.update(jieba_dictionary().read_bytes())
+    digest.update(jieba_fingerprint())
     for word, frequency, tag in words:
         digest.update(f"{word}\t{frequency}\t{tag}\n".encode())
     return digest.hexdigest()
