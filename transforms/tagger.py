@@ -129,6 +129,7 @@ class WindowTagger:
 
     def _tag_in_python(self, window: str) -> Tagged:
         tokens: list[tuple[str, str]] = []
+        flags = self._flags
         # split with one group alternates: text between blocks at even indices, blocks at odd.
         for index, block in enumerate(_BLOCK.split(window)):
             if not index & 1:
@@ -143,7 +144,7 @@ class WindowTagger:
                 if latin:
                     tokens.append((latin, "eng"))
                     latin = ""
-                tokens.append((word, self._flags.get(word, "x")))
+                tokens.append((word, flags.get(word, "x")))
             if latin:
                 tokens.append((latin, "eng"))
         return tuple(tokens)
