@@ -296,8 +296,10 @@ def test_a_damaged_routes_file_is_rebuilt_and_never_used(
     data = bytearray(path.read_bytes())
     if damage == "cut short":
         data = data[: len(data) // 2]
-    elif damage == "a byte changed":  # inside the arrays: only the digest can tell
-        data[len(data) // 3] ^= 0x5A
+    elif damage == "a byte changed":  # a log-probability: only the digest can tell
+        head = len(tagger_module._ROUTES_FORMAT) + 66
+        data[head + _layout(bytes(data[head:]))["value"] + 3] ^= 0x5A
+        type(_TAGGER._native).loads(bytes(data[head:]))  # loads would take it
     elif damage == "other words":
         data[len(tagger_module._ROUTES_FORMAT)] ^= 1  # the key's first digit
     else:
@@ -340,6 +342,80 @@ def test_loads_refuses_bytes_that_are_not_a_table_and_never_reads_outside_them()
             table.route(window)
             table.count(window)
     assert refused > 300  # header, slot and index damage is caught by the checks themselves
+
+
+def _layout(blob: bytes) -> dict[str, int]:
+    """Where each array of a stored table starts (the header's sizes, _native.c's order)."""
+    import struct
+
+    slots, keys, pool, flag_bytes = struct.unpack_from("<4Q", blob, 16)
+    (flags,) = struct.unpack_from("<I", blob, 48)
+    at, where = 64, {"slots": slots, "keys": keys, "pool": pool, "flags": flags}
+    for name, size in (
+        ("slot", 4 * slots),
+        ("hash", 8 * keys),
+        ("offset", 4 * keys),
+        ("length", 4 * keys),
+        ("value", 8 * keys),
+        ("is_word", keys),
+        ("count", 8 * keys),
+        ("flag_id", 2 * keys),
+        ("code_point", 4 * pool),
+        ("names", flag_bytes),
+    ):
+        where[name] = at
+        at += size
+    assert at == len(blob)
+    return where
+
+
+@needs_native
+def test_loads_refuses_each_index_that_points_outside_its_array() -> None:
+    import struct
+
+    routes = _small_routes()
+    blob = routes.dumps()
+    loads, at = type(routes).loads, _layout(blob)
+
+    def damaged(position: int, packed: bytes) -> bytes:
+        return blob[:position] + packed + blob[position + len(packed) :]
+
+    filled = next(i for i in range(at["slots"]) if struct.unpack_from("<I", blob, at["slot"] + 4 * i)[0])
+    length = struct.unpack_from("<I", blob, at["length"])[0]
+    cases = {
+        "a slot past the keys": damaged(at["slot"] + 4 * filled, struct.pack("<I", at["keys"] + 1)),
+        "a key past the pool": damaged(at["offset"], struct.pack("<I", at["pool"] - length + 1)),
+        "a flag past the names": damaged(at["flag_id"], struct.pack("<H", at["flags"])),
+        "as many keys as slots": damaged(24, struct.pack("<Q", at["slots"])),
+        "a hash of another build": damaged(at["hash"], struct.pack("<Q", 12345)),
+        "the last name unended": blob[:-1] + b"x",
+        "a name not in UTF-8": damaged(at["names"], b"\xff"),
+        "another byte order": damaged(12, struct.pack(">I", 0x01020304)),
+        "another format": damaged(8, struct.pack("<I", 2)),
+    }
+    for case, data in cases.items():
+        with pytest.raises(ValueError):
+            loads(data)
+        assert len(data) == len(blob) or case == "as many keys as slots", case
+    # A changed log-probability points nowhere: the table loads; only the file's digest tells.
+    assert loads(damaged(at["value"], b"\x00" * 8)).size() == routes.size()
+
+
+@needs_native
+def test_a_table_is_built_only_from_plain_strings_and_numbers() -> None:
+    kind = type(_TAGGER._native)
+
+    class Word(str):
+        def __hash__(self) -> int:
+            return 1
+
+    with pytest.raises(TypeError):
+        kind({Word("慈善"): -1.0}, -9.0)
+    half = kind.__new__(kind)
+    with pytest.raises(TypeError):
+        half.__init__({"慈善": -1.0}, -9.0, {"慈善": -1}, None)  # a negative count
+    with pytest.raises(RuntimeError, match="not built"):  # built half-way: refuses, reads nothing
+        half.tag("慈善")
 
 
 @needs_native

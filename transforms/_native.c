@@ -144,7 +144,8 @@ static int Routes_init(Routes *self, PyObject *args, PyObject *kwds) {
     PyObject *key, *value;
     Py_ssize_t position = 0;
     while (PyDict_Next(words, &position, &key, &value)) {
-        if (!PyUnicode_Check(key) || (value != Py_None && !PyFloat_Check(value))) {
+        /* Exact types: looking a plain str up runs no Python code that could change the dicts. */
+        if (!PyUnicode_CheckExact(key) || (value != Py_None && !PyFloat_CheckExact(value))) {
             PyErr_SetString(PyExc_TypeError, "log_probability maps str to float or None");
             return -1;
         }
@@ -161,15 +162,25 @@ static int Routes_init(Routes *self, PyObject *args, PyObject *kwds) {
     if (allocate(self, size, (size_t)count, total_length) < 0)
         return -1;
     PyObject *flag_list = PyList_New(0), *flag_numbers = PyDict_New();
-    int failed = flag_list == NULL || flag_numbers == NULL;
+    /* The words held by a list of their own: a lookup in counts or flags (whose keys may be of
+       any kind) cannot free or change them under the loop. */
+    PyObject *items = PyDict_Items(words);
+    int failed = flag_list == NULL || flag_numbers == NULL || items == NULL;
     size_t used = 0, keys = 0;
-    position = 0;
-    while (!failed && PyDict_Next(words, &position, &key, &value)) {
+    Py_ssize_t listed = items != NULL ? PyList_GET_SIZE(items) : 0;
+    for (Py_ssize_t item = 0; !failed && item < listed; item++) {
+        key = PyTuple_GET_ITEM(PyList_GET_ITEM(items, item), 0);
+        value = PyTuple_GET_ITEM(PyList_GET_ITEM(items, item), 1);
         int kind = PyUnicode_KIND(key);
         const void *data = PyUnicode_DATA(key);
         Py_ssize_t length = PyUnicode_GET_LENGTH(key);
         if (length == 0)
             continue;  /* an empty fragment is never looked up */
+        if (keys >= (size_t)count || used + (size_t)length > total_length) {
+            PyErr_SetString(PyExc_RuntimeError, "log_probability changed while the table was built");
+            failed = 1;
+            break;
+        }
         uint64_t h = FNV_OFFSET;
         for (Py_ssize_t i = 0; i < length; i++) {
             Py_UCS4 c = PyUnicode_READ(kind, data, i);
@@ -187,7 +198,7 @@ static int Routes_init(Routes *self, PyObject *args, PyObject *kwds) {
         if (counts != Py_None) {
             PyObject *number = PyDict_GetItemWithError(counts, key); /* borrowed */
             if (number != NULL) {
-                long long n = PyLong_Check(number) ? PyLong_AsLongLong(number) : -1;
+                long long n = PyLong_CheckExact(number) ? PyLong_AsLongLong(number) : -1;
                 if (n < 0) {
                     if (!PyErr_Occurred())
                         PyErr_SetString(PyExc_TypeError, "counts maps str to int >= 0");
@@ -202,12 +213,14 @@ static int Routes_init(Routes *self, PyObject *args, PyObject *kwds) {
         }
         if (flags != Py_None) {
             PyObject *flag = PyDict_GetItemWithError(flags, key); /* borrowed */
-            if (flag != NULL && !PyUnicode_Check(flag)) {
+            if (flag != NULL && !PyUnicode_CheckExact(flag)) {
                 PyErr_SetString(PyExc_TypeError, "flags maps str to str");
                 failed = 1;
                 break;
             }
+            Py_XINCREF(flag); /* held while it is looked up and listed */
             int number = flag != NULL ? flag_index(flag_numbers, flag_list, flag) : PyErr_Occurred() ? -1 : NO_FLAG;
+            Py_XDECREF(flag);
             if (number < 0) {
                 failed = 1;
                 break;
@@ -225,6 +238,7 @@ static int Routes_init(Routes *self, PyObject *args, PyObject *kwds) {
         self->flag_names = PyList_AsTuple(flag_list);
     Py_XDECREF(flag_list);
     Py_XDECREF(flag_numbers);
+    Py_XDECREF(items);
     if (failed || self->flag_names == NULL)
         return -1;
     self->keys = keys;
@@ -554,7 +568,7 @@ static int read_header(const char *data, Py_ssize_t length, TableSizes *t) {
         return refuse("slot count");
     /* Fewer keys than slots: a probe always meets an empty slot. */
     if (t->keys >= t->slots || t->keys > UINT32_MAX / 4 || t->pool > UINT32_MAX || t->flag_bytes > UINT32_MAX ||
-        t->flags >= NO_FLAG)
+        t->flags > NO_FLAG)
         return refuse("sizes");
     if (table_bytes(t) != (uint64_t)length)
         return refuse("cut short or too long");
@@ -576,6 +590,16 @@ static int check_arrays(Routes *self, const char *names, uint64_t name_bytes, ui
             return refuse("key outside the pool");
         if (self->is_word[k] > 1 || self->counts[k] < 0 || (self->flag_ids[k] >= flags && self->flag_ids[k] != NO_FLAG))
             return refuse("key values");
+    }
+    /* Every key hashed as this build hashes it, and found where this build looks: a table from
+       a build with another hash or probe would pass the checks above and find nothing. */
+    for (size_t k = 0; k < self->keys; k++) {
+        const Py_UCS4 *word = self->pool + self->offsets[k];
+        uint64_t h = FNV_OFFSET;
+        for (uint32_t i = 0; i < self->lengths[k]; i++)
+            h = extend_hash(h, word[i]);
+        if (h != self->hashes[k] || find(self, h, PyUnicode_4BYTE_KIND, word, 0, self->lengths[k]) != (Py_ssize_t)k)
+            return refuse("keys not where this build finds them");
     }
     if ((name_bytes == 0) != (flags == 0) || (name_bytes && names[name_bytes - 1] != '\0'))
         return refuse("flag names");

@@ -17,12 +17,11 @@ from __future__ import annotations
 import hashlib
 import inspect
 import logging
-import os
-import tempfile
+import marshal
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from transforms.tagger import cache_dir
+from transforms.tagger import cache_dir, remove_stale, write_beside
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +30,16 @@ _FILES_KEPT = 2  # per kind: the current inputs' and one older (another checkout
 
 
 def rule_source(*rules: Callable[..., object]) -> bytes:
-    """The source of the functions deriving a text, as an input of its name (empty when Python
-    cannot read it: then the name changes with nothing but the other inputs)."""
+    """What the functions deriving a text are, as an input of its name: their source, or where
+    Python cannot read it (an install without .py files) their compiled code."""
     parts = []
     for rule in rules:
         try:
-            parts.append(inspect.getsource(rule))
+            parts.append(inspect.getsource(rule).encode())
         except (OSError, TypeError):
-            return b""
-    return "\n".join(parts).encode()
+            code = getattr(rule, "__code__", None)
+            parts.append(marshal.dumps(code) if code is not None else repr(rule).encode())
+    return b"\n".join(parts)
 
 
 def _key(kind: str, inputs: Iterable[bytes]) -> str:
@@ -78,17 +78,8 @@ def derived_text(kind: str, inputs: Iterable[bytes], derive: Callable[[], str]) 
 
 
 def _write(path: Path, key: str, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Written beside and renamed: a reader sees the old file or the whole new one.
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".derived-", delete=False) as file:
-            content = text.encode("utf-8")
-            file.write(_FORMAT + key.encode() + b"\n" + _digest(content) + b"\n" + content)
-        os.replace(file.name, path)
-    except OSError as exc:
-        log.info("derived cache not written to %s: %s", path.parent, exc)
-        return
-    kind = path.name.rsplit("-", 1)[0]
-    older = sorted(path.parent.glob(f"{kind}-*.txt"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in older[_FILES_KEPT:]:
-        stale.unlink(missing_ok=True)
+    content = text.encode("utf-8")
+    head = _FORMAT + key.encode() + b"\n" + _digest(content) + b"\n"
+    if write_beside(path, lambda file: file.write(head + content), "derived cache"):
+        kind = path.name.rsplit("-", 1)[0]
+        remove_stale(path.parent, f"{kind}-*.txt", _FILES_KEPT)

@@ -22,6 +22,7 @@ loads the dicts (``WindowTagger.tables`` loads them when asked, as tests and the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -32,15 +33,20 @@ import pickle
 import re
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from math import log
 from pathlib import Path
+from typing import IO
 
 try:
     from transforms import _native  # built by `python -m transforms.build_native` (make env)
 except ImportError:  # no compiler where it was installed: the same routes, in Python
+    _native = None  # type: ignore[assignment]
+if _native is not None and not hasattr(_native.Routes, "loads"):
+    # A module built from an older _native.c (a later build failed): its table cannot be kept
+    # or hold counts and flags, so the rule runs in Python rather than with half of it.
     _native = None  # type: ignore[assignment]
 
 Tagged = tuple[tuple[str, str], ...]
@@ -299,25 +305,42 @@ def _read_cache(path: Path, key: str) -> Tables | None:
 
 def _write_cache(path: Path, key: str, tables: Tables) -> None:
     stored = (key, tables.frequency, tables.flags, tables.total, tables.log_probability)
+    # A read-only home: every process builds its own tables.
+    if write_beside(path, lambda file: pickle.dump(stored, file, protocol=5), "tagger cache"):
+        remove_stale(path.parent, "tagger-*.pickle", _CACHE_FILES_KEPT)
+
+
+def write_beside(path: Path, write: Callable[[IO[bytes]], object], what: str) -> bool:
+    """Write a cache file beside ``path`` and rename it there, so a process reading it meanwhile
+    sees the old file or the whole new one, never half of it; False (logged) when it cannot be
+    written, its temporary file removed."""
+    temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Written beside and renamed: a process reading it meanwhile sees the old file or the
-        # whole new one, never half of it.
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tagger-", delete=False) as file:
-            pickle.dump(stored, file, protocol=5)
-        os.replace(file.name, path)
-    except OSError as exc:  # a read-only home: every process builds its own tables
-        log_.info("tagger cache not written to %s: %s", path.parent, exc)
-        return
-    _remove_stale(path)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".cache-", delete=False) as file:
+            temporary = file.name
+            write(file)
+        os.replace(temporary, path)
+        return True
+    except OSError as exc:
+        log_.info("%s not written to %s: %s", what, path.parent, exc)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        return False
 
 
-def _remove_stale(path: Path) -> None:
-    """Keep the newest few cache files of ``path``'s kind (tables or routes), the rest removed."""
-    kind = f"tagger-*{path.suffix}"
-    older = sorted(path.parent.glob(kind), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in older[_CACHE_FILES_KEPT:]:
-        stale.unlink(missing_ok=True)
+def remove_stale(directory: Path, pattern: str, keep: int) -> None:
+    """Keep the newest ``keep`` files of ``directory`` matching ``pattern``, the rest removed.
+    Another process may be removing the same files: one gone meanwhile is skipped."""
+    dated = []
+    for candidate in directory.glob(pattern):
+        with contextlib.suppress(OSError):
+            dated.append((candidate.stat().st_mtime, candidate))
+    dated.sort(reverse=True)
+    for _, stale in dated[keep:]:
+        with contextlib.suppress(OSError):
+            stale.unlink(missing_ok=True)
 
 
 def cached_tables(words: list[Word], key: str | None = None) -> Tables:
@@ -370,17 +393,14 @@ def _read_routes(path: Path, key: str) -> object | None:
 
 
 def _write_routes(path: Path, key: str, routes: object) -> None:
-    blob = routes.dumps()  # type: ignore[attr-defined]
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tagger-", delete=False) as file:
-            file.write(_ROUTES_FORMAT + key.encode() + b"\n" + _routes_digest(blob) + b"\n")
-            file.write(blob)
-        os.replace(file.name, path)
-    except OSError as exc:
-        log_.info("tagger routes cache not written to %s: %s", path.parent, exc)
+        blob = routes.dumps()  # type: ignore[attr-defined]
+    except ValueError as exc:  # a flag it cannot store: the table is used, not kept
+        log_.info("tagger routes not kept: %s", exc)
         return
-    _remove_stale(path)
+    head = _ROUTES_FORMAT + key.encode() + b"\n" + _routes_digest(blob) + b"\n"
+    if write_beside(path, lambda file: file.write(head + blob), "tagger routes cache"):
+        remove_stale(path.parent, "tagger-*.routes", _CACHE_FILES_KEPT)
 
 
 def cached_routes(words: list[Word]) -> object:
