@@ -480,6 +480,23 @@ static uint64_t table_bytes(const TableSizes *t) {
     return TABLE_HEADER + t->slots * 4 + t->keys * (8 + 4 + 4 + 8 + 1 + 8 + 2) + t->pool * 4 + t->flag_bytes;
 }
 
+/* The arrays of a table in their stored order, with their sizes in bytes (table_bytes adds
+   the same sizes). */
+#define TABLE_ARRAYS 9
+typedef struct {
+    void *base;
+    size_t size;
+} TableArray;
+
+static void table_arrays(Routes *self, const TableSizes *t, TableArray arrays[TABLE_ARRAYS]) {
+    TableArray order[TABLE_ARRAYS] = {
+        {self->slots, t->slots * 4},   {self->hashes, t->keys * 8}, {self->offsets, t->keys * 4},
+        {self->lengths, t->keys * 4},  {self->values, t->keys * 8}, {self->is_word, t->keys},
+        {self->counts, t->keys * 8},   {self->flag_ids, t->keys * 2}, {self->pool, t->pool * 4},
+    };
+    memcpy(arrays, order, sizeof(order));
+}
+
 static char *put(char *at, const void *what, size_t size) {
     memcpy(at, what, size);
     return at + size;
@@ -523,15 +540,10 @@ static PyObject *Routes_dumps(Routes *self, PyObject *Py_UNUSED(ignored)) {
     at = put(at, &t.flags, 4);
     at = put(at, &reserved, 4);
     at = put(at, &t.unknown, 8);
-    at = put(at, self->slots, t.slots * 4);
-    at = put(at, self->hashes, t.keys * 8);
-    at = put(at, self->offsets, t.keys * 4);
-    at = put(at, self->lengths, t.keys * 4);
-    at = put(at, self->values, t.keys * 8);
-    at = put(at, self->is_word, t.keys);
-    at = put(at, self->counts, t.keys * 8);
-    at = put(at, self->flag_ids, t.keys * 2);
-    at = put(at, self->pool, t.pool * 4);
+    TableArray arrays[TABLE_ARRAYS];
+    table_arrays(self, &t, arrays);
+    for (int i = 0; i < TABLE_ARRAYS; i++)
+        at = put(at, arrays[i].base, arrays[i].size);
     for (Py_ssize_t i = 0; i < flags; i++) {
         Py_ssize_t size;
         const char *name = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(self->flag_names, i), &size);
@@ -644,15 +656,10 @@ static PyObject *Routes_loads(PyObject *type, PyObject *blob) {
     self->pool_used = (size_t)t.pool;
     self->unknown = t.unknown;
     at += TABLE_HEADER;
-    at = take(at, self->slots, t.slots * 4);
-    at = take(at, self->hashes, t.keys * 8);
-    at = take(at, self->offsets, t.keys * 4);
-    at = take(at, self->lengths, t.keys * 4);
-    at = take(at, self->values, t.keys * 8);
-    at = take(at, self->is_word, t.keys);
-    at = take(at, self->counts, t.keys * 8);
-    at = take(at, self->flag_ids, t.keys * 2);
-    at = take(at, self->pool, t.pool * 4);
+    TableArray arrays[TABLE_ARRAYS];
+    table_arrays(self, &t, arrays);
+    for (int i = 0; i < TABLE_ARRAYS; i++)
+        at = take(at, arrays[i].base, arrays[i].size);
     if (check_arrays(self, at, t.flag_bytes, t.flags) < 0)
         goto failed;
     PyBuffer_Release(&view);
