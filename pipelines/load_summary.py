@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -31,13 +31,33 @@ class LoadedUrls:
 
     def __init__(self) -> None:
         self.urls: list[str] = []
-        self.first_asked: float | None = None  # perf_counter when the loader asked for a row
+        self.first_asked: float | None = None  # perf_counter when the loader first asked for a row
 
-    def track(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        self.first_asked = time.perf_counter()
+    def track(self, rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+        """``rows`` as the loader reads them, noting their URLs.  Rows that can be read again
+        (``StagedRecords``) stay so, each reading noting the URLs afresh; a one-pass iterator
+        gives a one-pass iterator."""
+        if isinstance(rows, Iterator):
+            return self._reading(rows)
+        return _Rereadable(lambda: self._reading(rows))
+
+    def _reading(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        if self.first_asked is None:
+            self.first_asked = time.perf_counter()
+        self.urls = []
         for row in rows:
             self.urls.append(row["url"])
             yield row
+
+
+@dataclass(frozen=True)
+class _Rereadable:
+    """An iterable whose every iteration is a new reading (``start()``)."""
+
+    start: Callable[[], Iterator[dict[str, Any]]]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self.start()
 
 
 @dataclass(frozen=True)

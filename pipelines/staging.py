@@ -132,6 +132,17 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
             yield orjson.loads(line)
 
 
+@dataclass(frozen=True)
+class StagedRecords:
+    """A staging file's rows, read from its start each time they are iterated (a load that
+    must start again reads them again: warehouse.load.load_extracted)."""
+
+    path: Path
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return read_jsonl(self.path)
+
+
 # How a staging row starts: its URL first, as the steps write it (compact, as orjson writes;
 # spaced, as files written with the json module before are).
 _URL_FIRST = (b'{"url":"', b'{"url": "')

@@ -32,6 +32,68 @@ def test_a_record_the_database_refuses_is_rejected_alone(db_url: str) -> None:
     engine.dispose()
 
 
+class _Readings:
+    """Records that can be read again, counting their readings."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows, self.count = rows, 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        self.count += 1
+        return iter(self.rows)
+
+
+def _savepoints(seen: list[str]) -> int:
+    return sum(1 for sql in seen if sql.lstrip().upper().startswith("SAVEPOINT"))
+
+
+def test_records_read_again_go_in_without_savepoints_until_the_database_refuses_one(
+    db_url: str, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    """A clean load of records that can be read again opens no savepoint; one the database
+    refuses rolls the load back and runs it again under savepoints from the first record: the
+    refused article alone is lost, and each rejection is logged once."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    seen = _statements(engine)
+    clean = _Readings([article_row(i) for i in range(3)])
+    assert load_extracted(engine, [SITE], clean).written == 3
+    assert (clean.count, _savepoints(seen)) == (1, 0)
+
+    rows = [article_row(i) for i in range(10, 15)]
+    rows[1]["amounts"][0]["value"] = "-5"  # validation's rejection
+    rows[3]["variant"] = "cuneiform"  # the database's
+    refused = _Readings(rows)
+    with caplog.at_level("WARNING", logger="warehouse.load"):
+        report = load_extracted(engine, [SITE], refused)
+    assert refused.count == 2 and _savepoints(seen) > 0
+    assert sorted(r.url for r in report.rejected) == sorted([rows[1]["url"], rows[3]["url"]])
+    assert report.written == 3 and report.articles == 6
+    assert caplog.text.count(f"article rejected: {rows[1]['url']}") == 1
+    assert "loading again batch by batch" in caplog.text
+    with Session(engine) as session:
+        urls = set(session.scalars(select(m.Article.url)))
+        mentions = session.scalar(select(func.count()).select_from(m.AmountMention))
+    kept = [rows[i] for i in (0, 2, 4)] + clean.rows
+    assert urls == {row["url"] for row in kept}
+    assert mentions == sum(len(row["amounts"]) for row in kept)
+    engine.dispose()
+
+
+def test_a_one_pass_stream_is_loaded_under_savepoints_from_the_start(db_url: str) -> None:
+    """A generator cannot be read twice: its batches are written under savepoints, and a
+    refused record is still rejected alone."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    seen = _statements(engine)
+    rows = [article_row(i) for i in range(3)]
+    rows[1]["variant"] = "cuneiform"
+    report = load_extracted(engine, [SITE], (row for row in rows))
+    assert [r.url for r in report.rejected] == [rows[1]["url"]]
+    assert report.written == 2 and _savepoints(seen) > 0
+    engine.dispose()
+
+
 def test_the_first_loads_statistics_let_refresh_counted_probe_its_index(postgres_url: str) -> None:
     """A first load of over 1,000 articles ANALYZEs (the key columns) inside its transaction:
     afterwards the planner knows amount_mention is not empty and probes by article_id."""

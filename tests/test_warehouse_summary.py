@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from pipelines.assets.warehouse import top_amounts_table
 from pipelines.load_summary import LoadedUrls, article_ids, load_summary
+from pipelines.staging import StagedRecords, write_jsonl
 from tests.warehouse_rows import SITE, article_row
 from warehouse.db import make_engine, upgrade
 from warehouse.load import load_extracted
@@ -63,3 +64,19 @@ def test_a_load_summary_counts_the_loads_articles_as_the_whole_warehouse_counts_
     assert loaded.urls == [rows[2]["url"]]
     assert (this_load.gifts, this_load.gift_total_cny) == (1, Decimal(45) * 10000)
     assert [g.value_cny for g in this_load.top_gifts] == [Decimal(45) * 10000]
+
+
+def test_tracked_staged_records_can_be_read_again_and_note_the_last_readings_urls(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A load that starts again reads the staging file again: the URLs are those of the last
+    reading, not both; a one-pass stream stays one pass."""
+    path = tmp_path / "mentions.jsonl"
+    rows = _rows()
+    write_jsonl(path, rows)
+    loaded = LoadedUrls()
+    tracked = loaded.track(StagedRecords(path))
+    assert [row["url"] for row in tracked] == [row["url"] for row in rows]
+    first = loaded.first_asked
+    assert [row["url"] for row in tracked] == [row["url"] for row in rows]
+    assert loaded.urls == [row["url"] for row in rows] and loaded.first_asked == first
+    stream = LoadedUrls().track(row for row in rows)
+    assert iter(stream) is stream
