@@ -1418,13 +1418,17 @@ def _load(
             if batch or not handled:
                 yield batch, handled
 
-        # While a batch is written (most of it waiting for the database), the next batch's rows
-        # and signatures are computed beside it in a thread, once the load has shown that its
-        # records are mostly new or changed (a re-run of unchanged records computes none).
+        # On PostgreSQL, while a batch is written (most of it waiting for the server), the next
+        # batch's rows and signatures are computed beside it in a thread, once the load has shown
+        # that its records are mostly new or changed (a re-run of unchanged records computes
+        # none).  Not on SQLite: its driver releases the interpreter lock around each row's
+        # insert, so the thread only takes turns with the writer, and the switches cost more
+        # than they overlap (3 % more CPU, no less wall time, over three 3,700-article loads).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-ahead") as ahead:
             written: tuple[list[_Prepared], Future[None] | None, int] | None = None
             for batch, handled in batches():
-                computing = ahead.submit(complete_ahead, batch, context) if writer.mostly_changed else None
+                beside = writer.postgres and writer.mostly_changed
+                computing = ahead.submit(complete_ahead, batch, context) if beside else None
                 if written is not None:
                     write_in_turn(*written)
                 written = (batch, computing, handled)
