@@ -80,6 +80,30 @@ def test_records_read_again_go_in_without_savepoints_until_the_database_refuses_
     engine.dispose()
 
 
+def test_records_that_cannot_in_fact_be_read_again_fail_the_load_and_leave_the_warehouse(
+    db_url: str,
+) -> None:
+    """An iterable (not an iterator) whose second reading is empty: the re-run after the refused
+    batch would load nothing, so the load fails and commits nothing."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    rows = [article_row(i) for i in range(3)]
+    rows[2]["variant"] = "cuneiform"
+
+    class Once:
+        def __init__(self) -> None:
+            self.reading = iter(rows)
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            return self.reading
+
+    with pytest.raises(RuntimeError, match="fewer than the 3 read"):
+        load_extracted(engine, [SITE], Once())
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(m.Article)) == 0
+    engine.dispose()
+
+
 def test_a_one_pass_stream_is_loaded_under_savepoints_from_the_start(db_url: str) -> None:
     """A generator cannot be read twice: its batches are written under savepoints, and a
     refused record is still rejected alone."""

@@ -1278,6 +1278,10 @@ def _reason(exc: Exception) -> str:
 class _Refused(Exception):
     """The database refused a batch written without a savepoint of its own (see load_extracted)."""
 
+    def __init__(self, reason: str, read: int) -> None:
+        super().__init__(reason)
+        self.read = read  # records read up to the refused batch's end
+
 
 def load_extracted(
     engine: Engine,
@@ -1313,6 +1317,7 @@ def load_extracted(
                 "to reject only the article it refuses",
                 refused,
             )
+            return _load(engine, sites, rows, progress, savepoints=True, logged=logged, at_least=refused.read)
     return _load(engine, sites, rows, progress, savepoints=True, logged=logged)
 
 
@@ -1324,8 +1329,12 @@ def _load(
     *,
     savepoints: bool,
     logged: set[tuple[str, str]],
+    at_least: int = 0,
 ) -> LoadReport:
-    """One attempt of ``load_extracted``; without ``savepoints`` a refused batch raises _Refused."""
+    """One attempt of ``load_extracted``; without ``savepoints`` a refused batch raises _Refused.
+
+    ``at_least``: the records an earlier attempt read; a reading that gives fewer (an iterable
+    that cannot in fact be read again) fails before the commit instead of loading part of them."""
     rejected: list[Rejected] = []
     totals = _Outcome()
     with (
@@ -1356,14 +1365,14 @@ def _load(
             for url, exc in outcome.rejected:
                 reject(url, exc)
 
-        def flush(batch: list[_Prepared]) -> None:
+        def flush(batch: list[_Prepared], handled: int) -> None:
             if savepoints:
                 write_under_savepoints(batch)
             else:
                 try:
                     add(writer.write(batch))
                 except _DB_ERRORS as exc:
-                    raise _Refused(_reason(exc)) from exc
+                    raise _Refused(_reason(exc), handled) from exc
             writer.refresh_statistics()
             writer.defer_key_checks()
 
@@ -1388,7 +1397,7 @@ def _load(
             if computing is not None:
                 computing.result()
             if batch:
-                flush(batch)
+                flush(batch, handled)
             if progress is not None:
                 progress(handled)
 
@@ -1434,6 +1443,12 @@ def _load(
                 written = (batch, computing, handled)
             if written is not None:
                 write_in_turn(*written)
+        read = written[2] if written is not None else 0
+        if read < at_least:  # raised inside the transaction: it is rolled back
+            raise RuntimeError(
+                f"the records read again for the load were {read:,}, fewer than the {at_least:,} read "
+                "before the refused batch (an iterable that cannot be read twice); nothing was committed"
+            )
         writer.check_deferred_keys()
 
         def count(model: type[m.Base]) -> int:
