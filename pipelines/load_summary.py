@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipelines.staging import replace_atomically
+from pipelines.staging import Rereadable, replace_atomically
 from warehouse import models as m
 from warehouse.queries import CountedGift, chunks, gift_totals, top_gifts
 
@@ -35,11 +35,11 @@ class LoadedUrls:
 
     def track(self, rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
         """``rows`` as the loader reads them, noting their URLs.  Rows that can be read again
-        (``StagedRecords``) stay so, each reading noting the URLs afresh; a one-pass iterator
+        (``staged_records``) stay so, each reading noting the URLs afresh; a one-pass iterator
         gives a one-pass iterator."""
         if isinstance(rows, Iterator):
             return self._reading(rows)
-        return _Rereadable(lambda: self._reading(rows))
+        return Rereadable(lambda: self._reading(rows))
 
     def _reading(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         if self.first_asked is None:
@@ -48,16 +48,6 @@ class LoadedUrls:
         for row in rows:
             self.urls.append(row["url"])
             yield row
-
-
-@dataclass(frozen=True)
-class _Rereadable:
-    """An iterable whose every iteration is a new reading (``start()``)."""
-
-    start: Callable[[], Iterator[dict[str, Any]]]
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return self.start()
 
 
 @dataclass(frozen=True)

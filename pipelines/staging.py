@@ -22,9 +22,10 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from functools import partial
 from itertools import chain, pairwise
 from pathlib import Path
 from typing import Any
@@ -133,14 +134,19 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class StagedRecords:
-    """A staging file's rows, read from its start each time they are iterated (a load that
-    must start again reads them again: warehouse.load.load_extracted)."""
+class Rereadable:
+    """Rows read again from the start each time they are iterated (``start()`` begins a
+    reading): a load that must start again reads them again (warehouse.load.load_extracted)."""
 
-    path: Path
+    start: Callable[[], Iterator[dict[str, Any]]]
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return read_jsonl(self.path)
+        return self.start()
+
+
+def staged_records(path: Path) -> Rereadable:
+    """A staging file's rows, as a load can read them twice."""
+    return Rereadable(partial(read_jsonl, path))
 
 
 # How a staging row starts: its URL first, as the steps write it (compact, as orjson writes;

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from pipelines.assets.warehouse import top_amounts_table
 from pipelines.load_summary import LoadedUrls, article_ids, load_summary
-from pipelines.staging import StagedRecords, write_jsonl
+from pipelines.staging import staged_records, write_jsonl
 from tests.warehouse_rows import SITE, article_row
 from warehouse.db import make_engine, upgrade
 from warehouse.load import load_extracted
@@ -73,7 +73,7 @@ def test_tracked_staged_records_can_be_read_again_and_note_the_last_readings_url
     rows = _rows()
     write_jsonl(path, rows)
     loaded = LoadedUrls()
-    tracked = loaded.track(StagedRecords(path))
+    tracked = loaded.track(staged_records(path))
     assert [row["url"] for row in tracked] == [row["url"] for row in rows]
     first = loaded.first_asked
     assert [row["url"] for row in tracked] == [row["url"] for row in rows]

@@ -1298,7 +1298,7 @@ def load_extracted(
     extraction too.
 
     When ``rows`` can be read again (an iterable that is not itself an iterator: a list, or
-    ``pipelines.staging.StagedRecords``), batches are written without a savepoint each; should
+    ``pipelines.staging.staged_records``), batches are written without a savepoint each; should
     the database refuse one, the whole load is rolled back and run again from the first record
     with a savepoint per batch, which finds and rejects the article alone (``progress`` then
     counts from the start again).  A savepoint costs SQLite a copy of every page a batch

@@ -11,7 +11,7 @@ from pipelines.digest.render import format_amount
 from pipelines.load_summary import LoadedUrls, article_ids, load_summary, mention_marks, save_marks
 from pipelines.partitions import processing_sites
 from pipelines.resources import SiteRegistryResource, StorageResource, WarehouseResource
-from pipelines.staging import StagedRecords, save_state
+from pipelines.staging import save_state, staged_records
 from transforms.extract import EXTRACTOR_VERSION
 from warehouse import models as m
 from warehouse.load import load_extracted
@@ -71,7 +71,7 @@ def warehouse_tables(
     site_name = context.partition_key
     batch = load_batch(storage, site_name)
     loaded = LoadedUrls()
-    rows = loaded.track(StagedRecords(storage.site_staging(site_name, "mentions.jsonl")))
+    rows = loaded.track(staged_records(storage.site_staging(site_name, "mentions.jsonl")))
     engine = warehouse.migrated_engine()
     # Where this load's mention rows will start, for no_orphan_mentions to check only those (a
     # load side by side may commit in between: its rows are then checked here too).
